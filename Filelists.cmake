@@ -1,0 +1,41 @@
+# Explicit source lists per layer (no globbing), so another build system can
+# take the portable layers as they are.
+set(CORE_SOURCES
+  core/arena.c
+  core/buf.c
+  core/err.c
+  core/ev.c
+  core/log.c
+  core/str.c
+)
+set(SVC_SOURCES
+  svc/cfg.c
+  svc/cfg_schema.c
+  svc/cmd.c
+  svc/exec.c
+  svc/lm.c
+  svc/lm_help.c
+  svc/render.c
+  svc/syslog.c
+  svc/task.c
+  svc/val.c
+)
+set(NET_SOURCES
+  net/conn.c
+  net/shell.c
+)
+set(MODULE_SOURCES
+  modules/modules.c
+  modules/lm_system.c
+  modules/lm_robustness.c
+)
+set(APP_SOURCES
+  app/app.c
+)
+set(PORT_POSIX_SOURCES
+  port/posix/ev_poll.c
+  port/posix/hal_fs.c
+  port/posix/hal_net.c
+  port/posix/hal_sys.c
+  port/posix/hal_time.c
+)

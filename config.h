@@ -1,0 +1,48 @@
+/* config.h - compile-time defaults for every size and feature.
+ *
+ * Each value can be overridden with -D or in app_config.h (included first when
+ * MICROS_APP_CONFIG is defined). Feature flags are 0/1 and tested with #if. */
+#ifndef MICROS_CONFIG_H
+#define MICROS_CONFIG_H
+
+#if defined(MICROS_APP_CONFIG) && MICROS_APP_CONFIG
+#include "app_config.h"
+#endif
+
+/* Our release, in micrOS's "X.Y.Z-N" format (COMPAT A7). */
+#ifndef MICROS_VERSION
+#define MICROS_VERSION "0.1.0-0"
+#endif
+/* 1 for release builds: hello's 4th field says "rel", else "dev". */
+#ifndef MICROS_RELEASE
+#define MICROS_RELEASE 0
+#endif
+
+/* Event loop capacities. */
+#ifndef EV_MAX_FDS
+#define EV_MAX_FDS 1100
+#endif
+#ifndef EV_MAX_TIMERS
+#define EV_MAX_TIMERS 4096
+#endif
+
+/* Shell. */
+#ifndef SHELL_LINE_MAX
+#define SHELL_LINE_MAX 2048 /* longest command line, bytes (COMPAT A1) */
+#endif
+#ifndef SHELL_OUT_MAX
+#define SHELL_OUT_MAX (256 * 1024) /* pending output per connection before it is dropped */
+#endif
+#ifndef SHELL_BUSY_WAIT_MS
+#define SHELL_BUSY_WAIT_MS 5000 /* a newcomer waits this long for a free slot (COMPAT §1.6) */
+#endif
+
+/* Per-command scratch memory (arguments and reply values). */
+#ifndef CMD_ARENA_SIZE
+#define CMD_ARENA_SIZE (64 * 1024)
+#endif
+
+_Static_assert(SHELL_LINE_MAX >= 256, "SHELL_LINE_MAX too small");
+_Static_assert(CMD_ARENA_SIZE >= 4096, "CMD_ARENA_SIZE too small");
+
+#endif

@@ -1,0 +1,88 @@
+#include "str.h"
+
+#include <string.h>
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+struct str str_c(const char *s)
+{
+    return s ? (struct str){s, strlen(s)} : (struct str){"", 0};
+}
+
+bool str_eq(struct str a, struct str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+bool str_eqc(struct str a, const char *c)
+{
+    return str_eq(a, str_c(c));
+}
+
+bool str_starts(struct str a, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return a.len >= n && memcmp(a.p, prefix, n) == 0;
+}
+
+bool str_ends(struct str a, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return a.len >= n && memcmp(a.p + a.len - n, suffix, n) == 0;
+}
+
+bool str_contains(struct str a, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0)
+        return true;
+    for (size_t i = 0; i + n <= a.len; i++)
+        if (memcmp(a.p + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+struct str str_trim(struct str a)
+{
+    while (a.len > 0 && is_space(a.p[0])) {
+        a.p++;
+        a.len--;
+    }
+    while (a.len > 0 && is_space(a.p[a.len - 1]))
+        a.len--;
+    return a;
+}
+
+struct str str_from(struct str a, size_t off)
+{
+    if (off >= a.len)
+        return (struct str){a.p + a.len, 0};
+    return (struct str){a.p + off, a.len - off};
+}
+
+size_t str_copy(char *dst, size_t cap, struct str a)
+{
+    if (cap == 0)
+        return 0;
+    size_t n = a.len < cap - 1 ? a.len : cap - 1;
+    if (n > 0)
+        memcpy(dst, a.p, n);
+    dst[n] = '\0';
+    return n;
+}
+
+struct str str_next_word(struct str *rest)
+{
+    size_t i = 0;
+    while (i < rest->len && is_space(rest->p[i]))
+        i++;
+    size_t start = i;
+    while (i < rest->len && !is_space(rest->p[i]))
+        i++;
+    struct str w = {rest->p + start, i - start};
+    *rest = str_from(*rest, i);
+    return w;
+}

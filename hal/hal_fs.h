@@ -1,0 +1,32 @@
+/* hal_fs.h - files. Paths are plain strings; the node builds them under its data folder. */
+#ifndef HAL_FS_H
+#define HAL_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reads the whole file into buf (cap bytes, NUL-terminated: at most cap-1 bytes of data).
+ * Returns the length, ERR_NOENT, ERR_TOOBIG (file larger than cap-1) or ERR_IO. */
+long hal_fs_read(const char *path, char *buf, size_t cap);
+/* Replaces path atomically: temp file in the same folder, fsync, rename, fsync folder.
+ * Returns 0, ERR_NOSPC, ERR_ROFS, ERR_PERM or ERR_IO; path is unchanged on failure. */
+int hal_fs_write_atomic(const char *path, const void *data, size_t len);
+/* Appends len bytes to path (created if missing). Returns 0 or ERR_*. */
+int hal_fs_append(const char *path, const void *data, size_t len);
+/* Renames from to to (replacing to). Returns 0 or ERR_*. */
+int hal_fs_rename(const char *from, const char *to);
+/* Removes a file. Returns 0, ERR_NOENT or ERR_*. */
+int hal_fs_remove(const char *path);
+/* Creates a folder (and its parents); an existing folder is fine. Returns 0 or ERR_*. */
+int hal_fs_mkdir(const char *path);
+/* Returns true when path exists. */
+bool hal_fs_exists(const char *path);
+/* Calls fn for each entry name of folder dir (not . or ..), in directory order.
+ * Returns the number of entries, or ERR_*. */
+typedef void hal_fs_list_fn(const char *name, bool is_dir, void *arg);
+int hal_fs_list(const char *dir, hal_fs_list_fn *fn, void *arg);
+/* Size of the file system holding path: total and used bytes. Returns 0 or ERR_*. */
+int hal_fs_usage(const char *path, uint64_t *total, uint64_t *used);
+
+#endif

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian packages micrOS-C needs, if any are missing.
+#   scripts/deps.sh run    packages to build and run the node
+#   scripts/deps.sh test   packages to build and run every test as well
+# As root it installs them with apt-get; otherwise it prints the command and stops.
+set -euo pipefail
+
+want=(build-essential cmake pkg-config libcjson-dev libhttp-parser-dev libedit-dev libgpiod-dev)
+if [ "${1:-run}" = "test" ]; then
+    want+=(libcmocka-dev python3 clang)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "micrOS-C needs these Debian packages: ${missing[*]}" >&2
+    echo "Install them as root, then run this again:" >&2
+    echo "    sudo sh -c '$cmd'" >&2
+    exit 1
+fi
+echo "Installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

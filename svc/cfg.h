@@ -1,0 +1,97 @@
+/* cfg.h - the node's configuration store (config/node_config.json).
+ *
+ * A schema table (cfg_schema.c) gives every key of micrOS (COMPAT §4) plus our
+ * new ones (webport, geoloc, tz) its type, default and flags, in micrOS's dump
+ * order. Values live in struct cfg; every successful set rewrites the file
+ * atomically. A corrupt file is kept as node_config.json.bad and defaults are
+ * used; keys missing from the file are added. Values set at run time take
+ * effect in memory even when the write fails (the failure is logged). */
+#ifndef CFG_H
+#define CFG_H
+
+#include "../core/buf.h"
+#include "../core/str.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum cfg_type { CFG_BOOL, CFG_INT, CFG_STR };
+
+#define CFG_LIVE    1u /* takes effect at once (else: after reboot or on a new connection) */
+#define CFG_SECRET  2u /* never logged */
+#define CFG_SYSTEM  4u /* maintained by the node (version, hwuid, devip) */
+#define CFG_OFFLOAD 8u /* value kept in config/.<key>.key, shown as "..." (guimeta) */
+#define CFG_NOWEB   16u /* hidden from the web /config page (COMPAT §3.4) */
+
+#ifndef CFG_STR_MAX
+#define CFG_STR_MAX 4096 /* longest string value, bytes */
+#endif
+
+struct cfg_key {
+    const char *name;
+    enum cfg_type type;
+    const char *def; /* default, as text: "True", "9008", "node01" */
+    unsigned flags;
+    const char *help; /* one line for docs and the web config page */
+};
+
+/* The schema, in dump order; cfg_schema_len entries. */
+extern const struct cfg_key cfg_schema[];
+extern const size_t cfg_schema_len;
+
+struct cfg_value {
+    bool b;
+    int64_t i;
+    char *s; /* heap copy for CFG_STR (the offload marker "..." for offloaded keys) */
+};
+
+struct cfg;
+/* Called after a key changed (live keys such as crontasks watch this). */
+typedef void cfg_change_fn(struct cfg *cfg, const char *key, void *arg);
+
+struct cfg {
+    char path[512];      /* .../config/node_config.json */
+    char dir[512];       /* .../config */
+    struct cfg_value *values; /* cfg_schema_len entries */
+    cfg_change_fn *on_change;
+    void *on_change_arg;
+    uint32_t write_errors; /* failed file writes since start */
+};
+
+/* Reply codes of cfg_set (besides negative ERR_* codes for internal failures). */
+enum cfg_set_result { CFG_SAVED = 0, CFG_INVALID_KEY = 1, CFG_FAILED = 2 };
+
+/* Creates data_dir's micrOS folders (config modules web data logs), loads the config file or
+ * bootstraps it from defaults, adds missing keys, and keeps a corrupt file as .bad.
+ * Returns 0 or ERR_* (only for a data folder that cannot be used at all). */
+int cfg_init(struct cfg *cfg, const char *data_dir);
+/* Frees the values. */
+void cfg_deinit(struct cfg *cfg);
+
+/* Returns the schema entry for key, or NULL. */
+const struct cfg_key *cfg_find(struct str key);
+/* Typed getters; an unknown key or a type mismatch returns false / 0 / "n/a". */
+bool cfg_get_bool(const struct cfg *cfg, const char *key);
+int64_t cfg_get_int(const struct cfg *cfg, const char *key);
+const char *cfg_get_str(const struct cfg *cfg, const char *key);
+
+/* Conf-mode get: appends str(value) as micrOS prints it (True, 9008, n/a, the offloaded
+ * content for guimeta) to out; an unknown key appends "None". */
+int cfg_get_text(const struct cfg *cfg, struct str key, struct buf *out);
+/* Conf-mode set with micrOS's conversion rules (bool: true/false any case; int: decimal;
+ * str: verbatim; "..." refused; appwd rule of COMPAT A11). msg receives an extra line to
+ * print before the reply ("node_config write error: ..."), or "". */
+enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, char *msg,
+                            size_t msgcap);
+/* Programmatic setters (no conversion); rewrite the file. Return 0 or ERR_*. */
+int cfg_put_bool(struct cfg *cfg, const char *key, bool v);
+int cfg_put_int(struct cfg *cfg, const char *key, int64_t v);
+int cfg_put_str(struct cfg *cfg, const char *key, const char *v);
+/* Appends micrOS's dump ("  key       :        value" lines, dump order); with a non-empty
+ * filter only keys containing it. Each line ends with '\n' except the last. */
+int cfg_dump(const struct cfg *cfg, struct str filter, struct buf *out);
+/* Sets the change observer (one per store). */
+void cfg_set_observer(struct cfg *cfg, cfg_change_fn *fn, void *arg);
+
+#endif

@@ -1,0 +1,66 @@
+/* exec.h - the one command path: parse, dispatch, reply.
+ *
+ * Every entry point (shell, REST, cron, timirq, irq, boothook, tasks,
+ * InterCon peers) hands a command line to exec_run and renders the result it
+ * gets back. Shell-only built-ins (hello, version, conf, help, ...) are the
+ * shell's business and never reach here; `modules`, `task ...`, Load Module
+ * calls, task postfixes and >>host do.
+ *
+ * A result is either a value (rendered as text or JSON by the transport) or a
+ * plain text (hints and "Core error: ..." lines, sent as they are). */
+#ifndef EXEC_H
+#define EXEC_H
+
+#include "../core/arena.h"
+#include "../core/buf.h"
+#include "../core/str.h"
+#include "cmd.h"
+#include "node.h"
+#include "val.h"
+
+#include <stdbool.h>
+
+enum exec_src { EXEC_SHELL, EXEC_REST, EXEC_CRON, EXEC_TIMIRQ, EXEC_IRQ, EXEC_BOOT, EXEC_TASK };
+
+struct exec_result {
+    bool ok;             /* micrOS's "state" */
+    bool is_json;        /* >json was asked (REST always renders JSON) */
+    bool is_help;        /* value is a module's help (" item," layout in text) */
+    struct val *value;   /* the reply value, when text is NULL */
+    const char *text;    /* a plain-text reply (errors, hints), or NULL */
+};
+
+/* The two-line hint micrOS sends for a command with fewer than two tokens. */
+#define EXEC_HINT                                                                                  \
+    "Shell: for hints type help.\nShell: for LM exec: [1](LM)module [2]function [3...]optional "   \
+    "params"
+
+/* Runs one command line; every allocation goes to a (reset by the caller).
+ * Always fills res (an out-of-memory or parse failure is a Core error text). */
+void exec_run(struct node *node, struct str line, enum exec_src src, struct arena *a,
+              struct exec_result *res);
+
+/* Runs an already parsed command without looking at its postfixes: the module call itself.
+ * Tasks use it for each iteration; ctx_state/state_size/step carry their continuation
+ * (pass NULL/0/0 outside tasks). want_again/again_ms report lm_again. */
+void exec_call(struct node *node, const struct cmd *c, struct arena *a, struct exec_result *res,
+               void *state, size_t state_size, uint32_t step, bool *want_again,
+               uint32_t *again_ms);
+
+/* Runs a micrOS command pipe ("cmd1; cmd2; #comment", a leading "n/a" ignored) as used by
+ * timirq, irq callbacks, cron and boothook; each result is passed to done (may be NULL). */
+typedef void exec_done_fn(void *arg, struct str cmd, const struct exec_result *res);
+void exec_pipe(struct node *node, struct str pipe, enum exec_src src, exec_done_fn *done,
+               void *arg);
+
+/* Sets res to the Core error "Core error: LM_<mod>-><fn>: <text>". */
+void exec_core_error(struct exec_result *res, struct arena *a, struct str mod, struct str fn,
+                     const char *text);
+
+/* Renders res for the shell: text as is, values as shell text or, with is_json, JSON.
+ * Appends no trailing newline. */
+int exec_render_text(const struct exec_result *res, struct buf *out);
+/* Renders res as micrOS's REST body {"result": ..., "state": ...}. */
+int exec_render_rest(const struct exec_result *res, struct buf *out);
+
+#endif

@@ -1,0 +1,150 @@
+/* lm.h - Load Modules: declarations, argument binding, help and widget JSON.
+ *
+ * A Load Module is one static const struct lm_module: its name and a table of
+ * functions, each with its handler, declared parameters and optional widget
+ * tag. From that one declaration the executor checks arity and types, fills
+ * defaults, and generates `help`, `help True` (widget JSON, COMPAT §9) and the
+ * web dashboard. Every handler has one signature and replies through its
+ * context:
+ *
+ *     static int fn_color(struct lm_ctx *ctx)
+ *     {
+ *         int64_t r = lm_int(ctx, "r");
+ *         ...
+ *         return lm_ret_strf(ctx, "R: %lld", (long long)r);
+ *     }
+ *
+ *     static const struct lm_func funcs[] = {
+ *         {"color", fn_color, LM_PARAMS({"r", LM_INT, "0", "0-255-1"}, ...), "COLOR"},
+ *         {NULL},
+ *     };
+ *     const struct lm_module lm_rgb = {"rgb", funcs, rgb_load};
+ *
+ * A module keeps its state in file statics and sets it up in load(), called
+ * once on first use (micrOS's lazy import). */
+#ifndef LM_H
+#define LM_H
+
+#include "../core/arena.h"
+#include "../core/buf.h"
+#include "cmd.h"
+#include "node.h"
+#include "val.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef LM_MAX_PARAMS
+#define LM_MAX_PARAMS 12
+#endif
+#define LM_ERR_MAX 256
+
+enum lm_type {
+    LM_ANY,   /* any literal */
+    LM_INT,   /* int (bool is refused) */
+    LM_FLOAT, /* float or int */
+    LM_BOOL,  /* True/False (micrOS modules also accept 0/1: so do we) */
+    LM_STR,   /* string (a bare word is a string) */
+    LM_LIST,  /* [..] list */
+};
+
+struct lm_param {
+    const char *name;
+    enum lm_type type;
+    const char *def;    /* default as a literal ("False", "None", "10", "'x'"); NULL = required */
+    const char *choice; /* for widgets and help: a range "0-255" / "0-255-5", or options "a,b,c" */
+};
+
+struct lm_ctx;
+typedef int lm_fn(struct lm_ctx *ctx);
+
+struct lm_func {
+    const char *name;
+    lm_fn *fn;
+    const struct lm_param *params; /* terminated by {NULL}; NULL = no parameters */
+    const char *widget;            /* NULL, or a tag with optional overrides: "COLOR",
+                                      "GRAPH{\"refresh\": 5000}" (COMPAT §9) */
+};
+
+struct lm_module {
+    const char *name;
+    const struct lm_func *funcs; /* terminated by {NULL} */
+    int (*load)(struct node *node); /* optional; called once before the first call */
+};
+
+/* Declares a parameter list inline: LM_PARAMS({"r", LM_INT, "0", "0-255"}, {"g", ...}). */
+#define LM_PARAMS(...) ((const struct lm_param[]){__VA_ARGS__, {NULL, LM_ANY, NULL, NULL}})
+
+/* Everything a handler gets and gives. */
+struct lm_ctx {
+    struct node *node;
+    const struct lm_module *mod;
+    const struct lm_func *fn;
+    struct arena *arena;                 /* for the reply and any scratch data */
+    struct val *args[LM_MAX_PARAMS];     /* bound arguments, in declaration order */
+    size_t nargs;
+    struct val *result;                  /* set by lm_ret*; NULL = None */
+    bool is_error;                       /* set by lm_error */
+    char err[LM_ERR_MAX];                /* the error text, without "Core error: ..." */
+    /* Work over time (tasks): a handler that is called from a task may ask to be
+     * called again after again_ms with the same state (see lm_again). */
+    bool is_task;        /* running inside a background task */
+    void *state;         /* per-task scratch state, state_size bytes, zeroed at task start */
+    size_t state_size;
+    uint32_t step;       /* 0 on the first call of a task iteration, then 1, 2, ... */
+    bool want_again;     /* set by lm_again */
+    uint32_t again_ms;
+};
+
+/* --- arguments (names are the declared parameter names; asking for an undeclared one
+ *     aborts in debug builds and returns the type's zero) --- */
+struct val *lm_arg(struct lm_ctx *ctx, const char *name);
+int64_t lm_int(struct lm_ctx *ctx, const char *name);
+double lm_float(struct lm_ctx *ctx, const char *name);
+bool lm_bool(struct lm_ctx *ctx, const char *name);
+/* The string argument, or NULL when it is None. */
+const char *lm_str(struct lm_ctx *ctx, const char *name);
+bool lm_is_none(struct lm_ctx *ctx, const char *name);
+
+/* --- replies; each returns 0 so a handler can `return lm_ret_...(...)` --- */
+int lm_ret(struct lm_ctx *ctx, struct val *v);
+int lm_ret_str(struct lm_ctx *ctx, const char *s);
+int lm_ret_strf(struct lm_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int lm_ret_int(struct lm_ctx *ctx, int64_t i);
+int lm_ret_bool(struct lm_ctx *ctx, bool b);
+/* Starts a dict reply and returns it for the caller to fill (NULL when out of memory). */
+struct val *lm_ret_dict(struct lm_ctx *ctx);
+/* Fails the call: the reply becomes "Core error: LM_<mod>-><fn>: <text>". Returns ERR_INVAL. */
+int lm_error(struct lm_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Inside a task: run this handler again after ms with the same state instead of finishing
+ * the iteration. Outside a task the handler should finish its work at once instead;
+ * returns true when a repeat was scheduled, false when not in a task. */
+bool lm_again(struct lm_ctx *ctx, uint32_t ms);
+/* Sends "~~~ <text>" to every shell client (micrOS's socket stream). */
+void lm_push(struct lm_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --- registry --- */
+
+/* Returns the built-in module called name, or NULL. */
+const struct lm_module *lm_find(const struct node *node, struct str name);
+/* Returns the function called name in mod, or NULL (help is not in the table: see lm_call). */
+const struct lm_func *lm_func_find(const struct lm_module *mod, struct str name);
+/* Loads mod if it is not loaded yet (calls its load hook once). Returns 0 or its error. */
+int lm_ensure_loaded(struct node *node, const struct lm_module *mod);
+
+/* Binds parsed arguments to fn's parameters into ctx->args, applying defaults and
+ * checking arity and types. On failure writes a Python-style reason to ctx->err
+ * ("heartbeat() takes 0 positional arguments but 1 was given") and returns ERR_INVAL. */
+int lm_bind(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nargs);
+
+/* Builds mod's help: a tuple of strings, one per function (help itself not listed); with widgets,
+ * only the functions that declare a widget, each as a JSON string (COMPAT §9). */
+struct val *lm_help(const struct lm_module *mod, bool widgets, struct arena *a);
+/* Appends the widget JSON object of fn (COMPAT §9) to out. Returns 0, ERR_NOENT if fn has
+ * no widget, ERR_FULL. */
+int lm_widget_json(const struct lm_func *fn, struct buf *out);
+/* Appends fn's help entry ("setclock year month mday hour minute sec") to out. */
+int lm_help_entry(const struct lm_func *fn, struct buf *out);
+
+#endif

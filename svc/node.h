@@ -1,0 +1,40 @@
+/* node.h - the services of a running node, as Load Modules and transports see them.
+ *
+ * app/ fills one struct node at start-up and passes it down; nothing here is
+ * global. Every pointer is owned by app/. */
+#ifndef NODE_H
+#define NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ev_loop;
+struct cfg;
+struct syslog;
+struct tasks;
+struct node;
+
+/* Sends one unsolicited "~~~ <text>" line to every shell client. */
+typedef void node_push_fn(struct node *node, const char *text);
+/* Asks the node to reboot (re-exec) once the current reply has been sent. */
+typedef void node_reboot_fn(struct node *node, bool hard);
+
+struct node {
+    struct ev_loop *loop;
+    struct cfg *cfg;
+    struct syslog *log;
+    struct tasks *tasks;       /* NULL until the task manager is up */
+    const char *data_dir;      /* the node's data folder, no trailing '/' */
+    const char *version;       /* micrOS-format release "X.Y.Z-N" */
+    bool is_release;           /* hello's 4th field: rel or dev */
+    uint64_t boot_ms;          /* monotonic time at start */
+    node_push_fn *push;
+    node_reboot_fn *reboot;
+    void *app;                 /* back pointer for app/ */
+    const struct lm_module *const *modules; /* built-in modules, NULL-terminated */
+    bool *is_loaded;           /* per module: loaded since boot ("active") */
+    uint32_t load_order[64];   /* indexes of loaded modules, in load order */
+    uint32_t nloaded;
+};
+
+#endif

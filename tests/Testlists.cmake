@@ -1,0 +1,1 @@
+# Every test, one line each.
