@@ -65,7 +65,14 @@ struct lm_func {
     const struct lm_param *params; /* terminated by {NULL}; NULL = no parameters */
     const char *widget;            /* NULL, or a tag with optional overrides: "COLOR",
                                       "GRAPH{\"refresh\": 5000}" (COMPAT §9) */
+    unsigned flags;                /* LM_SUDO, LM_SUDO_FORCE */
 };
+
+/* The function needs pwd=<appwd> (micrOS's @sudo, COMPAT §10.3); the executor checks and
+ * removes the pwd keyword before binding, failing with "Access denied, wrong password (pwd)". */
+#define LM_SUDO 1u
+/* Like LM_SUDO, but only when the argument named "force" is truthy. */
+#define LM_SUDO_FORCE 2u
 
 struct lm_module {
     const char *name;
