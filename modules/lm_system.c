@@ -1,1 +1,442 @@
-/* placeholder: being written */
+/* lm_system.c - the built-in Load Module `system` (COMPAT §8): the node's memory, disk, CPU,
+ * clock, network and alarms, with the real values of the machine it runs on.
+ *
+ * Local time is UTC (hal_wall_s) plus the `utc` config key in minutes, as on micrOS. Skipped
+ * here: pinmap and sun (they come with the pin map and the sun engine), notifications and
+ * notify (no Telegram). */
+#include "../core/err.h"
+#include "../hal/hal_fs.h"
+#include "../hal/hal_sys.h"
+#include "../hal/hal_time.h"
+#include "../svc/cfg.h"
+#include "../svc/lm.h"
+#include "../svc/val.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALARMS_MAX_FILES 32          /* log files listed by alarms */
+#define ALARMS_FILE_MAX  (16 * 1024) /* largest log file alarms reads */
+
+/* A broken-down local time, as MicroPython's localtime() gives it. */
+struct civil {
+    int64_t year;
+    int month; /* 1..12 */
+    int mday;  /* 1..31 */
+    int hour, minute, sec;
+    int wday; /* 0 = Monday */
+    int yday; /* 1..366 */
+};
+
+/* --- calendar (proleptic Gregorian, days since 1970-01-01) --- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static bool is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int64_t y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+/* Days from 1970-01-01 to y-m-d. Counts in 400-year eras that start on March 1st, so that the
+ * leap day is the last day of an era year. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = floor_div(y, 400);
+    int64_t yoe = y - era * 400;                                   /* 0..399 */
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365, from March 1st */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
+    return era * 146097 + doe - 719468;
+}
+
+/* Fills t from seconds since 1970-01-01 (local). */
+static void civil_from_epoch(int64_t s, struct civil *t)
+{
+    int64_t days = floor_div(s, 86400);
+    int64_t secs = s - days * 86400;
+    int64_t z = days + 719468;
+    int64_t era = floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    t->mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+    t->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    t->year = yoe + era * 400 + (t->month <= 2);
+    t->hour = (int)(secs / 3600);
+    t->minute = (int)(secs / 60 % 60);
+    t->sec = (int)(secs % 60);
+    t->wday = (int)((days % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday (3) */
+    t->yday = (int)(days - days_from_civil(t->year, 1, 1) + 1);
+}
+
+static int64_t utc_offset_s(struct node *node)
+{
+    return node->cfg ? cfg_get_int(node->cfg, "utc") * 60 : 0;
+}
+
+static void local_now(struct node *node, struct civil *t)
+{
+    civil_from_epoch(hal_wall_s() + utc_offset_s(node), t);
+}
+
+/* (Y, M, D, h, m, s, wd, yd): MicroPython's localtime() tuple. */
+static struct val *time_tuple(struct arena *a, const struct civil *t)
+{
+    struct val *tup = val_tuple(a);
+    val_append(tup, val_int(a, t->year));
+    val_append(tup, val_int(a, t->month));
+    val_append(tup, val_int(a, t->mday));
+    val_append(tup, val_int(a, t->hour));
+    val_append(tup, val_int(a, t->minute));
+    val_append(tup, val_int(a, t->sec));
+    val_append(tup, val_int(a, t->wday));
+    val_append(tup, val_int(a, t->yday));
+    return tup;
+}
+
+/* --- measurements --- */
+
+static double percent1(uint64_t part, uint64_t whole)
+{
+    return whole ? round((double)part * 1000.0 / (double)whole) / 10.0 : 0.0;
+}
+
+static int mem_usage(double *percent, uint64_t *used)
+{
+    uint64_t total = 0;
+    int rc = hal_sys_mem(used, &total);
+    if (rc < 0)
+        return rc;
+    *percent = percent1(*used, total);
+    return 0;
+}
+
+static int disk_usage(struct node *node, double *percent, uint64_t *used)
+{
+    uint64_t total = 0;
+    int rc = hal_fs_usage(node->data_dir, &total, used);
+    if (rc < 0)
+        return rc;
+    *percent = percent1(*used, total);
+    return 0;
+}
+
+/* Fills the three `top` items into d. */
+static int top_items(struct lm_ctx *ctx, struct val *d)
+{
+    double mem = 0, fs = 0;
+    uint64_t used = 0;
+    int load = 0;
+    int rc = mem_usage(&mem, &used);
+    if (rc < 0)
+        return lm_error(ctx, "memory usage: %s", err_str(rc));
+    rc = disk_usage(ctx->node, &fs, &used);
+    if (rc < 0)
+        return lm_error(ctx, "disk usage: %s", err_str(rc));
+    hal_sys_cpu_load(&load);
+    val_dict_set(ctx->arena, d, "Mem usage [%]", val_float(ctx->arena, mem));
+    val_dict_set(ctx->arena, d, "FS usage [%]", val_float(ctx->arena, fs));
+    val_dict_set(ctx->arena, d, "CPU load [%]", val_int(ctx->arena, load));
+    return 0;
+}
+
+/* --- functions, in micrOS's help order --- */
+
+static int fn_info(struct lm_ctx *ctx)
+{
+    struct val *d = lm_ret_dict(ctx);
+    if (top_items(ctx, d) < 0)
+        return ERR_INVAL;
+    struct arena *a = ctx->arena;
+    int mhz = 0;
+    hal_sys_cpu_mhz(&mhz);
+    char version[256] = "n/a", machine[64] = "n/a";
+    hal_sys_uname(version, sizeof version, machine, sizeof machine);
+    uint64_t up = (hal_mono_ms() - ctx->node->boot_ms) / 1000;
+    struct hal_ifinfo ifi;
+    hal_sys_ifconfig(&ifi);
+    val_dict_set(a, d, "CPU clock [MHz]", val_int(a, mhz));
+    val_dict_set(a, d, "upython", val_str(a, version));
+    val_dict_set(a, d, "board", val_str(a, machine));
+    val_dict_set(a, d, "uptime",
+                 val_strf(a, "%llu %u:%u:%u", (unsigned long long)(up / 86400),
+                          (unsigned)(up / 3600 % 24), (unsigned)(up / 60 % 60),
+                          (unsigned)(up % 60)));
+    val_dict_set(a, d, "mac", val_str(a, ifi.mac));
+    return 0;
+}
+
+static int fn_top(struct lm_ctx *ctx)
+{
+    return top_items(ctx, lm_ret_dict(ctx));
+}
+
+static int fn_gclean(struct lm_ctx *ctx)
+{
+    uint64_t avail = 0;
+    int rc = hal_sys_mem_avail(&avail);
+    if (rc < 0)
+        return lm_error(ctx, "free memory: %s", err_str(rc));
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, "GC MemFree[byte]", val_int(ctx->arena, (int64_t)avail));
+    return 0;
+}
+
+static int fn_heartbeat(struct lm_ctx *ctx)
+{
+    return lm_ret_str(ctx, "<3 heartbeat <3");
+}
+
+static int fn_clock(struct lm_ctx *ctx)
+{
+    struct civil t;
+    local_now(ctx->node, &t);
+    return lm_ret_strf(ctx, "%lld.%d.%d  %d:%d:%d\nWD: %d YD: %d", (long long)t.year, t.month,
+                       t.mday, t.hour, t.minute, t.sec, t.wday, t.yday);
+}
+
+static int fn_setclock(struct lm_ctx *ctx)
+{
+    int64_t year = lm_int(ctx, "year"), month = lm_int(ctx, "month"), mday = lm_int(ctx, "mday");
+    int64_t hour = lm_int(ctx, "hour"), minute = lm_int(ctx, "minute"), sec = lm_int(ctx, "sec");
+    if (year < 1970 || year > 9999)
+        return lm_error(ctx, "setclock: year out of range (1970-9999): %lld", (long long)year);
+    if (month < 1 || month > 12)
+        return lm_error(ctx, "setclock: month out of range (1-12): %lld", (long long)month);
+    if (mday < 1 || mday > month_days(year, (int)month))
+        return lm_error(ctx, "setclock: mday out of range (1-%d): %lld",
+                        month_days(year, (int)month), (long long)mday);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59)
+        return lm_error(ctx, "setclock: time out of range: %lld:%lld:%lld", (long long)hour,
+                        (long long)minute, (long long)sec);
+    int64_t local =
+        days_from_civil(year, (int)month, (int)mday) * 86400 + hour * 3600 + minute * 60 + sec;
+    int rc = hal_wall_set(local - utc_offset_s(ctx->node));
+    if (rc == ERR_PERM)
+        return lm_error(ctx, "setclock: not permitted: the node may not set the system clock "
+                             "(run as root or grant CAP_SYS_TIME)");
+    if (rc < 0)
+        return lm_error(ctx, "setclock: %s", err_str(rc));
+    struct civil t;
+    local_now(ctx->node, &t);
+    return lm_ret(ctx, time_tuple(ctx->arena, &t));
+}
+
+static int fn_ntp(struct lm_ctx *ctx)
+{
+    struct civil t;
+    local_now(ctx->node, &t);
+    struct val *tup = val_tuple(ctx->arena);
+    val_append(tup, val_bool(ctx->arena, hal_wall_synced()));
+    val_append(tup, time_tuple(ctx->arena, &t));
+    return lm_ret(ctx, tup);
+}
+
+static int fn_rssi(struct lm_ctx *ctx)
+{
+    int dbm = 0;
+    struct val *d = lm_ret_dict(ctx);
+    if (hal_sys_wifi_rssi(&dbm) < 0) {
+        val_dict_set(ctx->arena, d, "Unavailable", val_int(ctx->arena, -90));
+        return 0;
+    }
+    const char *word = dbm > -67   ? "Amazing"
+                       : dbm > -70 ? "VeryGood"
+                       : dbm > -80 ? "Okay"
+                       : dbm > -90 ? "NotGood"
+                                   : "Unusable";
+    val_dict_set(ctx->arena, d, word, val_int(ctx->arena, dbm));
+    return 0;
+}
+
+static int fn_list_stations(struct lm_ctx *ctx)
+{
+    /* The node is never a Wi-Fi access point on Linux. */
+    struct val *station = val_tuple(ctx->arena);
+    val_append(station, val_str(ctx->arena, "NoAP"));
+    val_append(station, val_str(ctx->arena, ""));
+    return lm_ret(ctx, val_append(val_list(ctx->arena), station));
+}
+
+/* The log files of alarms: names under logs/, sorted so the listing is stable. */
+struct log_names {
+    struct arena *arena;
+    const char *suffix;
+    char *names[ALARMS_MAX_FILES];
+    size_t n;
+};
+
+static void collect_log(const char *name, bool is_dir, void *arg)
+{
+    struct log_names *ln = arg;
+    size_t len = strlen(name), slen = strlen(ln->suffix);
+    if (is_dir || len <= slen || strcmp(name + len - slen, ln->suffix) != 0 ||
+        ln->n >= ALARMS_MAX_FILES)
+        return;
+    char *copy = arena_strndup(ln->arena, name, len);
+    if (copy)
+        ln->names[ln->n++] = copy;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void list_logs(struct lm_ctx *ctx, const char *dir, const char *suffix, struct log_names *ln)
+{
+    ln->arena = ctx->arena;
+    ln->suffix = suffix;
+    ln->n = 0;
+    hal_fs_list(dir, collect_log, ln);
+    qsort(ln->names, ln->n, sizeof ln->names[0], cmp_names);
+}
+
+/* Streams one log file as "\t<line>" pushes; returns how many lines hold [ERR]. */
+static int64_t stream_log(struct lm_ctx *ctx, const char *path, char *text)
+{
+    long len = hal_fs_read(path, text, ALARMS_FILE_MAX);
+    if (len == ERR_TOOBIG) {
+        lm_push(ctx, "\t(file larger than %d bytes, not shown)", ALARMS_FILE_MAX);
+        return 0;
+    }
+    if (len < 0)
+        return 0;
+    int64_t nerr = 0;
+    for (const char *line = text; line < text + len;) {
+        const char *end = memchr(line, '\n', (size_t)(text + len - line));
+        if (!end)
+            end = text + len;
+        struct str s = str_trim((struct str){line, (size_t)(end - line)});
+        if (s.len) {
+            if (str_contains(s, "[ERR]"))
+                nerr++;
+            lm_push(ctx, "\t%.*s", STR_FMT(s));
+        }
+        line = end + 1;
+    }
+    return nerr;
+}
+
+static int fn_alarms(struct lm_ctx *ctx)
+{
+    char dir[600], path[700];
+    struct log_names ln;
+    snprintf(dir, sizeof dir, "%s/logs", ctx->node->data_dir);
+    if (lm_bool(ctx, "clean")) {
+        list_logs(ctx, dir, ".log", &ln);
+        for (size_t i = 0; i < ln.n; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, ln.names[i]);
+            lm_push(ctx, " Delete: /logs/%s", ln.names[i]);
+            hal_fs_remove(path);
+        }
+    }
+    char *text = arena_alloc(ctx->arena, ALARMS_FILE_MAX);
+    if (!text)
+        return lm_error(ctx, "memory allocation failed");
+    list_logs(ctx, dir, ".sys.log", &ln);
+    int64_t nerr = 0;
+    for (size_t i = 0; i < ln.n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, ln.names[i]);
+        lm_push(ctx, "/logs/%s", ln.names[i]);
+        nerr += stream_log(ctx, path, text);
+    }
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, nerr > 0 ? "NOK alarm" : "OK alarm", val_int(ctx->arena, nerr));
+    return 0;
+}
+
+static int fn_ifconfig(struct lm_ctx *ctx)
+{
+    struct hal_ifinfo ifi;
+    struct arena *a = ctx->arena;
+    bool is_up = hal_sys_ifconfig(&ifi) == 0;
+    struct val *addr = val_tuple(a);
+    val_append(addr, val_str(a, ifi.ip));
+    val_append(addr, val_str(a, ifi.mask));
+    val_append(addr, val_str(a, ifi.gw));
+    val_append(addr, val_str(a, ifi.dns));
+    struct val *tup = val_tuple(a);
+    val_append(tup, val_str(a, is_up ? "STA" : "n/a"));
+    val_append(tup, addr);
+    return lm_ret(ctx, tup);
+}
+
+static int fn_memory_usage(struct lm_ctx *ctx)
+{
+    double percent = 0;
+    uint64_t used = 0;
+    int rc = mem_usage(&percent, &used);
+    if (rc < 0)
+        return lm_error(ctx, "memory usage: %s", err_str(rc));
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, "percent", val_float(ctx->arena, percent));
+    val_dict_set(ctx->arena, d, "mem_used", val_int(ctx->arena, (int64_t)used));
+    return 0;
+}
+
+static int fn_disk_usage(struct lm_ctx *ctx)
+{
+    double percent = 0;
+    uint64_t used = 0;
+    int rc = disk_usage(ctx->node, &percent, &used);
+    if (rc < 0)
+        return lm_error(ctx, "disk usage: %s", err_str(rc));
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, "percent", val_float(ctx->arena, percent));
+    val_dict_set(ctx->arena, d, "fs_used", val_int(ctx->arena, (int64_t)used));
+    return 0;
+}
+
+static int fn_hosts(struct lm_ctx *ctx)
+{
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, "intercon", val_dict(ctx->arena));
+    return 0;
+}
+
+/* Takes the first CPU sample, so that the first `top` already reports the load since load. */
+static int system_load(struct node *node)
+{
+    int load;
+    (void)node;
+    hal_sys_cpu_load(&load);
+    return 0;
+}
+
+static const struct lm_func s_funcs[] = {
+    {"info", fn_info, NULL, NULL, 0},
+    {"top", fn_top, NULL, "GRAPH{\"refresh\": 5000}", 0},
+    {"gclean", fn_gclean, NULL, NULL, 0},
+    {"heartbeat", fn_heartbeat, NULL, NULL, 0},
+    {"clock", fn_clock, NULL, NULL, 0},
+    {"setclock", fn_setclock,
+     LM_PARAMS({"year", LM_INT, NULL, NULL}, {"month", LM_INT, NULL, NULL},
+               {"mday", LM_INT, NULL, NULL}, {"hour", LM_INT, NULL, NULL},
+               {"minute", LM_INT, NULL, NULL}, {"sec", LM_INT, NULL, NULL}),
+     NULL, 0},
+    {"ntp", fn_ntp, NULL, NULL, 0},
+    {"rssi", fn_rssi, NULL, NULL, 0},
+    {"list_stations", fn_list_stations, NULL, NULL, 0},
+    {"alarms", fn_alarms, LM_PARAMS({"clean", LM_BOOL, "False", NULL}), NULL, 0},
+    {"ifconfig", fn_ifconfig, NULL, NULL, 0},
+    {"memory_usage", fn_memory_usage, NULL, NULL, 0},
+    {"disk_usage", fn_disk_usage, NULL, NULL, 0},
+    {"hosts", fn_hosts, NULL, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
+const struct lm_module lm_system = {"system", s_funcs, system_load};
