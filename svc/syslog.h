@@ -1,4 +1,4 @@
-/* syslog.h - the node's persistent log in logs/*.sys.log (COMPAT §7.3).
+/* syslog.h - the node's persistent log in logs/<tag>.sys.log (COMPAT §7.3).
  *
  * A line starting with a tag [ERR], [WARN], [BOOT] or [INFO] goes to
  * logs/{err,warn,boot,info}.sys.log, any other to logs/user.sys.log, stamped
@@ -13,6 +13,9 @@
 
 #ifndef SYSLOG_KEEP_LINES
 #define SYSLOG_KEEP_LINES 50
+#endif
+#ifndef SYSLOG_LINE_MAX
+#define SYSLOG_LINE_MAX 512 /* longest message, bytes; longer ones are cut */
 #endif
 
 struct syslog {
