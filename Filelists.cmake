@@ -21,6 +21,7 @@ set(SVC_SOURCES
   svc/val.c
 )
 set(NET_SOURCES
+  net/admit.c
   net/conn.c
   net/shell.c
 )

@@ -37,6 +37,12 @@
 #define SHELL_BUSY_WAIT_MS 5000 /* a newcomer waits this long for a free slot (COMPAT §1.6) */
 #endif
 
+/* Admission (COMPAT §1.6): a full client table admits a newcomer by closing the client idle
+ * longest, if it has been idle at least this long (docs/compat.md). */
+#ifndef CLIENT_IDLE_GRACE_MS
+#define CLIENT_IDLE_GRACE_MS 1000
+#endif
+
 /* Per-command scratch memory (arguments and reply values). */
 #ifndef CMD_ARENA_SIZE
 #define CMD_ARENA_SIZE (64 * 1024)

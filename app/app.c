@@ -1,1 +1,163 @@
-/* placeholder: being written */
+/* app.c - start-up and wiring of a node. */
+#include "app.h"
+
+#include "../config.h"
+#include "../core/err.h"
+#include "../core/log.h"
+#include "../hal/hal_sys.h"
+#include "../modules/modules.h"
+#include "../svc/exec.h"
+#include "../svc/lm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* micrOS clamps the task queue to what the heap can hold: 5..20 (COMPAT §4). */
+#define AIOQUEUE_MIN 5
+#define AIOQUEUE_MAX 20
+
+static void on_push(struct node *node, const char *text)
+{
+    struct app *app = node->app;
+    shell_push(&app->shell, text);
+}
+
+static int64_t on_reboot_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+    (void)t;
+    ev_stop(loop);
+    return EV_DONE;
+}
+
+/* Reboot once the reply ("Bye!") has had a moment to leave. */
+static void on_reboot(struct node *node, bool hard)
+{
+    struct app *app = node->app;
+    app->is_reboot_requested = true;
+    app->is_reboot_hard = hard;
+    ev_timer_start(&app->loop, &app->reboot_timer, 100, on_reboot_timer);
+}
+
+/* hwuid = "micr" + hex of a stable machine id + "OS", generated once (COMPAT §1.3). */
+static void ensure_hwuid(struct app *app)
+{
+    const char *cur = cfg_get_str(&app->cfg, "hwuid");
+    if (strncmp(cur, "micr", 4) == 0)
+        return;
+    char hex[65];
+    if (hal_sys_machine_id(hex, sizeof hex) < 0) {
+        LOG_W("no machine id: hwuid stays %s", cur);
+        return;
+    }
+    char uid[80];
+    snprintf(uid, sizeof uid, "micr%.12sOS", hex);
+    cfg_put_str(&app->cfg, "hwuid", uid);
+}
+
+/* The effective task queue and client limit: configured value clamped, written back. */
+static size_t clamp_aioqueue(struct app *app)
+{
+    int64_t q = cfg_get_int(&app->cfg, "aioqueue");
+    int64_t eff = q < AIOQUEUE_MIN ? q : q > AIOQUEUE_MAX ? AIOQUEUE_MAX : q;
+    if (eff < 1)
+        eff = 1;
+    if (eff != q) {
+        syslog_write(&app->log, "[WARN] aioqueue %lld clamped to %lld", (long long)q,
+                     (long long)eff);
+        cfg_put_int(&app->cfg, "aioqueue", eff);
+    }
+    return (size_t)eff;
+}
+
+static void on_boothook(void *arg, struct str cmd, const struct exec_result *res)
+{
+    struct app *app = arg;
+    if (!res->ok)
+        syslog_write(&app->log, "[ERR] boothook: %.*s: %s", STR_FMT(cmd),
+                     res->text ? res->text : "failed");
+}
+
+int app_init(struct app *app, const struct app_options *opt)
+{
+    memset(app, 0, sizeof *app);
+    app->opt = *opt;
+    if (!app->opt.bind_addr)
+        app->opt.bind_addr = "0.0.0.0";
+    int rc = ev_init(&app->loop, EV_MAX_FDS, EV_MAX_TIMERS);
+    if (rc < 0) {
+        LOG_E("event loop: %s", err_str(rc));
+        return rc;
+    }
+    rc = cfg_init(&app->cfg, opt->data_dir);
+    if (rc < 0) {
+        LOG_E("data folder %s: %s", opt->data_dir, err_str(rc));
+        return rc;
+    }
+    syslog_init(&app->log, opt->data_dir);
+    app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
+    ensure_hwuid(app);
+    cfg_put_str(&app->cfg, "version", MICROS_VERSION);
+
+    struct node *node = &app->node;
+    node->loop = &app->loop;
+    node->cfg = &app->cfg;
+    node->log = &app->log;
+    node->data_dir = opt->data_dir;
+    node->version = MICROS_VERSION;
+    node->is_release = MICROS_RELEASE;
+    node->boot_ms = ev_update_now(&app->loop);
+    node->push = on_push;
+    node->reboot = on_reboot;
+    node->app = app;
+    node->modules = modules_builtin;
+    node->is_loaded = app->is_loaded;
+    _Static_assert(sizeof app->is_loaded / sizeof app->is_loaded[0] >= 2, "module table");
+    if (modules_builtin_count > sizeof app->is_loaded / sizeof app->is_loaded[0]) {
+        LOG_E("too many built-in modules");
+        return ERR_FULL;
+    }
+    syslog_write(&app->log, "[BOOT] info: micrOS-C %s started, data %s", MICROS_VERSION,
+                 opt->data_dir);
+
+    size_t limit = clamp_aioqueue(app);
+    rc = admit_init(&app->admit, limit, CLIENT_IDLE_GRACE_MS);
+    if (rc < 0)
+        return rc;
+
+    int64_t port = opt->port >= 0 ? opt->port : cfg_get_int(&app->cfg, "socport");
+    if (port < 0 || port > 65535) {
+        LOG_E("shell port %lld is not a TCP port", (long long)port);
+        return ERR_RANGE;
+    }
+    rc = shell_start(&app->shell, node, &app->admit, app->opt.bind_addr, (uint16_t)port);
+    if (rc < 0) {
+        LOG_E("shell: cannot listen on %s:%lld: %s", app->opt.bind_addr, (long long)port,
+              err_str(rc));
+        syslog_write(&app->log, "[ERR] shell: cannot listen on port %lld: %s", (long long)port,
+                     err_str(rc));
+        return rc;
+    }
+    LOG_I("shell listening on %s:%u", app->opt.bind_addr, (unsigned)app->shell.port);
+
+    exec_pipe(node, str_c(cfg_get_str(&app->cfg, "boothook")), EXEC_BOOT, on_boothook, app);
+    return 0;
+}
+
+enum app_exit app_run(struct app *app)
+{
+    ev_run(&app->loop);
+    return app->is_reboot_requested ? APP_REBOOT : APP_EXIT;
+}
+
+void app_stop(struct app *app)
+{
+    ev_stop(&app->loop);
+}
+
+void app_deinit(struct app *app)
+{
+    shell_stop(&app->shell);
+    admit_deinit(&app->admit);
+    cfg_deinit(&app->cfg);
+    ev_deinit(&app->loop);
+}

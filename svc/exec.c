@@ -1,1 +1,236 @@
-/* placeholder: being written */
+/* exec.c - the one command path (ARCHITECTURE "The one idea"). */
+#include "exec.h"
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "lm.h"
+#include "render.h"
+#include "task.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void exec_core_error(struct exec_result *res, struct arena *a, struct str mod, struct str fn,
+                     const char *text)
+{
+    res->ok = false;
+    res->value = NULL;
+    res->text = arena_printf(a, "Core error: LM_%.*s->%.*s: %s", STR_FMT(mod), STR_FMT(fn), text);
+    if (!res->text)
+        res->text = "Core error: memory allocation failed";
+}
+
+/* `modules`: the modules loaded since boot, in load order, then "task". */
+static void run_modules(struct node *node, struct arena *a, struct exec_result *res)
+{
+    struct val *l = val_list(a);
+    for (uint32_t i = 0; i < node->nloaded; i++)
+        val_append(l, val_str(a, node->modules[node->load_order[i]]->name));
+    val_append(l, val_str(a, "task"));
+    res->ok = true;
+    res->value = l;
+}
+
+/* `<module> help [widgets]`: generated from the declarations. */
+static void run_help(const struct lm_module *mod, const struct cmd *c, struct arena *a,
+                     struct exec_result *res)
+{
+    char err[128];
+    struct cmd_arg args[2];
+    int n = cmd_parse_args(c, a, args, 2, err, sizeof err);
+    if (n < 0) {
+        exec_core_error(res, a, c->tok[0], c->tok[1], n == ERR_TOOBIG ? "too many arguments" : err);
+        return;
+    }
+    bool widgets = false;
+    for (int i = 0; i < n; i++)
+        if (args[i].key.len == 0 || str_eqc(args[i].key, "widgets"))
+            widgets = val_truthy(args[i].v);
+    res->value = lm_help(mod, widgets, a);
+    res->is_help = true;
+    res->ok = res->value != NULL;
+    if (!res->ok)
+        exec_core_error(res, a, c->tok[0], c->tok[1], "memory allocation failed");
+}
+
+void exec_call(struct node *node, const struct cmd *c, struct arena *a, struct exec_result *res,
+               void *state, size_t state_size, uint32_t step, bool *want_again, uint32_t *again_ms)
+{
+    memset(res, 0, sizeof *res);
+    res->is_json = c->is_json;
+    if (want_again)
+        *want_again = false;
+    struct str mname = c->ntok > 0 ? c->tok[0] : STR_NULL;
+    struct str fname = c->ntok > 1 ? c->tok[1] : STR_NULL;
+    if (c->ntok < 2) {
+        res->text = EXEC_HINT;
+        return;
+    }
+    const struct lm_module *mod = lm_find(node, mname);
+    if (!mod) {
+        const char *t = arena_printf(a, "No module named 'LM_%.*s'", STR_FMT(mname));
+        exec_core_error(res, a, mname, fname, t ? t : "No module named");
+        return;
+    }
+    if (!cmd_is_ident(fname)) {
+        exec_core_error(res, a, mname, fname, "invalid syntax");
+        return;
+    }
+    int rc = lm_ensure_loaded(node, mod);
+    if (rc < 0) {
+        const char *t = arena_printf(a, "module load failed: %s", err_str(rc));
+        exec_core_error(res, a, mname, fname, t ? t : "module load failed");
+        return;
+    }
+    if (str_eqc(fname, "help")) {
+        run_help(mod, c, a, res);
+        return;
+    }
+    const struct lm_func *fn = lm_func_find(mod, fname);
+    if (!fn) {
+        const char *t =
+            arena_printf(a, "module 'LM_%s' has no attribute '%.*s'", mod->name, STR_FMT(fname));
+        exec_core_error(res, a, mname, fname, t ? t : "no attribute");
+        return;
+    }
+
+    struct cmd_arg args[CMD_MAX_ARGS];
+    char err[LM_ERR_MAX];
+    int n = cmd_parse_args(c, a, args, CMD_MAX_ARGS, err, sizeof err);
+    if (n < 0) {
+        exec_core_error(res, a, mname, fname,
+                        n == ERR_TOOBIG  ? "too many arguments"
+                        : n == ERR_NOMEM ? "memory allocation failed"
+                                         : err);
+        return;
+    }
+    struct lm_ctx ctx = {
+        .node = node,
+        .mod = mod,
+        .fn = fn,
+        .arena = a,
+        .is_task = state != NULL,
+        .state = state,
+        .state_size = state_size,
+        .step = step,
+    };
+    if (lm_bind(&ctx, args, (size_t)n) == 0)
+        fn->fn(&ctx);
+    if (!ctx.is_error && a->is_full)
+        lm_error(&ctx, "memory allocation failed");
+    if (ctx.is_error) {
+        exec_core_error(res, a, mname, fname, ctx.err);
+        return;
+    }
+    res->ok = true;
+    res->value = ctx.result ? ctx.result : val_none(a);
+    if (!res->value)
+        exec_core_error(res, a, mname, fname, "memory allocation failed");
+    if (want_again)
+        *want_again = ctx.want_again;
+    if (again_ms)
+        *again_ms = ctx.again_ms;
+}
+
+void exec_run(struct node *node, struct str line, enum exec_src src, struct arena *a,
+              struct exec_result *res)
+{
+    memset(res, 0, sizeof *res);
+    struct cmd *c = arena_alloc(a, sizeof *c);
+    if (!c) {
+        res->text = "Core error: memory allocation failed";
+        return;
+    }
+    int rc = cmd_parse(line, c);
+    if (rc < 0) {
+        struct str rest = line;
+        struct str m = str_next_word(&rest), f = str_next_word(&rest);
+        exec_core_error(res, a, m, f, rc == ERR_TOOBIG ? "too many arguments" : "invalid syntax");
+        return;
+    }
+    if (src == EXEC_REST)
+        c->is_json = true;
+    res->is_json = c->is_json;
+    if (c->is_remote) {
+        if (node->intercon) {
+            node->intercon(node, c, a, res);
+            return;
+        }
+        exec_core_error(res, a, c->ntok ? c->tok[0] : STR_NULL, c->remote,
+                        "InterCon is not available on this node");
+        return;
+    }
+    if (c->ntok >= 1 && str_eqc(c->tok[0], "modules")) {
+        run_modules(node, a, res);
+        res->is_json = c->is_json;
+        return;
+    }
+    if (c->ntok >= 1 && str_eqc(c->tok[0], "task") && node->tasks) {
+        task_command(node->tasks, c, a, res);
+        return;
+    }
+    if (c->ntok < 2) {
+        res->text = EXEC_HINT;
+        return;
+    }
+    if (c->is_task && node->tasks) {
+        task_spawn(node->tasks, c, line, a, res);
+        return;
+    }
+    exec_call(node, c, a, res, NULL, 0, 0, NULL, NULL);
+}
+
+void exec_pipe(struct node *node, struct str pipe, enum exec_src src, exec_done_fn *done, void *arg)
+{
+    void *mem = malloc(CMD_ARENA_SIZE_FOR_PIPE);
+    if (!mem) {
+        LOG_E("exec_pipe: out of memory");
+        return;
+    }
+    struct arena a;
+    arena_init(&a, mem, CMD_ARENA_SIZE_FOR_PIPE);
+    struct str rest = str_trim(pipe);
+    if (str_starts(rest, "n/a"))
+        rest = str_from(rest, 3);
+    while (rest.len > 0) {
+        const char *semi = memchr(rest.p, ';', rest.len);
+        size_t n = semi ? (size_t)(semi - rest.p) : rest.len;
+        struct str one = str_trim((struct str){rest.p, n});
+        rest = semi ? str_from(rest, n + 1) : str_from(rest, rest.len);
+        if (one.len == 0 || one.p[0] == '#')
+            continue;
+        struct exec_result res;
+        arena_reset(&a);
+        exec_run(node, one, src, &a, &res);
+        if (done)
+            done(arg, one, &res);
+    }
+    free(mem);
+}
+
+int exec_render_text(const struct exec_result *res, struct buf *out)
+{
+    if (res->text)
+        return buf_puts(out, res->text);
+    if (!res->value)
+        return 0;
+    if (res->is_json)
+        return render_json(out, res->value);
+    return render_text(out, res->value, res->is_help);
+}
+
+int exec_render_rest(const struct exec_result *res, struct buf *out)
+{
+    int rc = buf_puts(out, "{\"result\": ");
+    if (rc == 0) {
+        if (res->value)
+            rc = render_json(out, res->value);
+        else if (res->text)
+            rc = render_json_string(out, res->text, strlen(res->text));
+        else
+            rc = buf_puts(out, "null");
+    }
+    if (rc == 0)
+        rc = buf_printf(out, ", \"state\": %s}", res->ok ? "true" : "false");
+    return rc;
+}

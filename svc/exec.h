@@ -20,6 +20,10 @@
 
 #include <stdbool.h>
 
+#ifndef CMD_ARENA_SIZE_FOR_PIPE
+#define CMD_ARENA_SIZE_FOR_PIPE (32 * 1024) /* scratch memory of one exec_pipe call */
+#endif
+
 enum exec_src { EXEC_SHELL, EXEC_REST, EXEC_CRON, EXEC_TIMIRQ, EXEC_IRQ, EXEC_BOOT, EXEC_TASK };
 
 struct exec_result {

@@ -1,1 +1,336 @@
-/* placeholder: being written */
+/* lm.c - Load Module registry, argument binding and the handler context API. */
+#include "lm.h"
+
+#include "../core/err.h"
+#include "cfg.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* --- registry --- */
+
+const struct lm_module *lm_find(const struct node *node, struct str name)
+{
+    if (!node->modules)
+        return NULL;
+    for (size_t i = 0; node->modules[i]; i++)
+        if (str_eqc(name, node->modules[i]->name))
+            return node->modules[i];
+    return NULL;
+}
+
+const struct lm_func *lm_func_find(const struct lm_module *mod, struct str name)
+{
+    for (const struct lm_func *f = mod->funcs; f && f->name; f++)
+        if (str_eqc(name, f->name))
+            return f;
+    return NULL;
+}
+
+int lm_ensure_loaded(struct node *node, const struct lm_module *mod)
+{
+    for (uint32_t i = 0; node->modules[i]; i++) {
+        if (node->modules[i] != mod)
+            continue;
+        if (node->is_loaded[i])
+            return 0;
+        int rc = mod->load ? mod->load(node) : 0;
+        if (rc < 0)
+            return rc;
+        node->is_loaded[i] = true;
+        if (node->nloaded < sizeof node->load_order / sizeof node->load_order[0])
+            node->load_order[node->nloaded++] = i;
+        return 0;
+    }
+    return ERR_NOENT;
+}
+
+/* --- arguments --- */
+
+static size_t param_count(const struct lm_func *fn)
+{
+    size_t n = 0;
+    while (fn->params && fn->params[n].name)
+        n++;
+    return n;
+}
+
+static int param_index(const struct lm_func *fn, const char *name, size_t len)
+{
+    for (size_t i = 0; fn->params && fn->params[i].name; i++)
+        if (strlen(fn->params[i].name) == len && memcmp(fn->params[i].name, name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+struct val *lm_arg(struct lm_ctx *ctx, const char *name)
+{
+    int i = param_index(ctx->fn, name, strlen(name));
+    if (i < 0 || (size_t)i >= ctx->nargs)
+        return NULL;
+    return ctx->args[i];
+}
+
+int64_t lm_int(struct lm_ctx *ctx, const char *name)
+{
+    const struct val *v = lm_arg(ctx, name);
+    if (!v)
+        return 0;
+    switch (v->type) {
+    case VAL_INT: return v->u.i;
+    case VAL_BOOL: return v->u.b;
+    case VAL_FLOAT: return (int64_t)v->u.f;
+    default: return 0;
+    }
+}
+
+double lm_float(struct lm_ctx *ctx, const char *name)
+{
+    const struct val *v = lm_arg(ctx, name);
+    if (!v)
+        return 0;
+    switch (v->type) {
+    case VAL_INT: return (double)v->u.i;
+    case VAL_BOOL: return v->u.b;
+    case VAL_FLOAT: return v->u.f;
+    default: return 0;
+    }
+}
+
+bool lm_bool(struct lm_ctx *ctx, const char *name)
+{
+    return val_truthy(lm_arg(ctx, name));
+}
+
+const char *lm_str(struct lm_ctx *ctx, const char *name)
+{
+    const struct val *v = lm_arg(ctx, name);
+    return v && v->type == VAL_STR ? v->u.s.p : NULL;
+}
+
+bool lm_is_none(struct lm_ctx *ctx, const char *name)
+{
+    const struct val *v = lm_arg(ctx, name);
+    return !v || v->type == VAL_NONE;
+}
+
+/* --- replies --- */
+
+int lm_ret(struct lm_ctx *ctx, struct val *v)
+{
+    ctx->result = v;
+    return 0;
+}
+
+int lm_ret_str(struct lm_ctx *ctx, const char *s)
+{
+    return lm_ret(ctx, val_str(ctx->arena, s));
+}
+
+int lm_ret_strf(struct lm_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = arena_vprintf(ctx->arena, fmt, ap);
+    va_end(ap);
+    return lm_ret(ctx, s ? val_str(ctx->arena, s) : NULL);
+}
+
+int lm_ret_int(struct lm_ctx *ctx, int64_t i)
+{
+    return lm_ret(ctx, val_int(ctx->arena, i));
+}
+
+int lm_ret_bool(struct lm_ctx *ctx, bool b)
+{
+    return lm_ret(ctx, val_bool(ctx->arena, b));
+}
+
+struct val *lm_ret_dict(struct lm_ctx *ctx)
+{
+    ctx->result = val_dict(ctx->arena);
+    return ctx->result;
+}
+
+int lm_error(struct lm_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+    va_end(ap);
+    ctx->is_error = true;
+    return ERR_INVAL;
+}
+
+bool lm_again(struct lm_ctx *ctx, uint32_t ms)
+{
+    if (!ctx->is_task)
+        return false;
+    ctx->want_again = true;
+    ctx->again_ms = ms;
+    return true;
+}
+
+void lm_push(struct lm_ctx *ctx, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (ctx->node->push)
+        ctx->node->push(ctx->node, line);
+}
+
+/* --- binding --- */
+
+/* Compares two strings in time that depends only on their lengths. */
+static bool equal_const_time(const char *a, size_t alen, const char *b, size_t blen)
+{
+    unsigned diff = (unsigned)(alen ^ blen);
+    for (size_t i = 0; i < alen; i++)
+        diff |= (unsigned char)a[i] ^ (unsigned char)(blen ? b[i % blen] : 0);
+    return diff == 0;
+}
+
+/* Type check and light conversion of one bound argument; false when it does not fit. */
+static bool fit_type(struct lm_ctx *ctx, const struct lm_param *p, struct val **slot)
+{
+    struct val *v = *slot;
+    if (v->type == VAL_NONE || p->type == LM_ANY)
+        return true;
+    switch (p->type) {
+    case LM_INT:
+        if (v->type == VAL_BOOL)
+            *slot = val_int(ctx->arena, v->u.b);
+        return v->type == VAL_INT || v->type == VAL_BOOL;
+    case LM_FLOAT:
+        if (v->type == VAL_INT || v->type == VAL_BOOL)
+            *slot = val_float(ctx->arena, v->type == VAL_INT ? (double)v->u.i : v->u.b);
+        return v->type == VAL_FLOAT || v->type == VAL_INT || v->type == VAL_BOOL;
+    case LM_BOOL:
+        if (v->type == VAL_INT && (v->u.i == 0 || v->u.i == 1))
+            *slot = val_bool(ctx->arena, v->u.i == 1);
+        return v->type == VAL_BOOL || (v->type == VAL_INT && (v->u.i == 0 || v->u.i == 1));
+    case LM_STR:
+        if (v->type == VAL_INT)
+            *slot = val_strf(ctx->arena, "%lld", (long long)v->u.i);
+        return v->type == VAL_STR || v->type == VAL_INT;
+    case LM_LIST: return v->type == VAL_LIST || v->type == VAL_TUPLE;
+    case LM_ANY: return true;
+    }
+    return false;
+}
+
+static const char *type_word(enum lm_type t)
+{
+    switch (t) {
+    case LM_INT: return "int";
+    case LM_FLOAT: return "float";
+    case LM_BOOL: return "bool";
+    case LM_STR: return "str";
+    case LM_LIST: return "list";
+    case LM_ANY: break;
+    }
+    return "object";
+}
+
+/* Checks and removes pwd=... for sudo functions (COMPAT §10.3). */
+static int check_sudo(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nargs)
+{
+    const struct val *pwd = NULL;
+    for (size_t i = 0; i < nargs; i++)
+        if (str_eqc(args[i].key, "pwd"))
+            pwd = args[i].v;
+    if (ctx->fn->flags & LM_SUDO_FORCE) {
+        const struct val *force = lm_arg(ctx, "force");
+        if (!val_truthy(force))
+            return 0;
+    }
+    const char *appwd = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, "appwd") : "";
+    if (pwd && pwd->type == VAL_STR &&
+        equal_const_time(pwd->u.s.p, pwd->u.s.len, appwd, strlen(appwd)))
+        return 0;
+    return lm_error(ctx, "Access denied, wrong password (pwd)");
+}
+
+int lm_bind(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nargs)
+{
+    const struct lm_func *fn = ctx->fn;
+    const bool is_sudo = fn->flags & (LM_SUDO | LM_SUDO_FORCE);
+    size_t np = param_count(fn);
+    size_t npos = 0, nreq = 0;
+    if (np > LM_MAX_PARAMS)
+        return lm_error(ctx, "%s() declares too many parameters", fn->name);
+    for (size_t i = 0; i < np; i++) {
+        ctx->args[i] = NULL;
+        if (!fn->params[i].def)
+            nreq++;
+    }
+    ctx->nargs = np;
+
+    for (size_t i = 0; i < nargs; i++) {
+        if (args[i].key.len == 0) {
+            npos++;
+            continue;
+        }
+        if (is_sudo && str_eqc(args[i].key, "pwd"))
+            continue;
+        int idx = param_index(fn, args[i].key.p, args[i].key.len);
+        if (idx < 0)
+            return lm_error(ctx, "%s() got an unexpected keyword argument '%.*s'", fn->name,
+                            STR_FMT(args[i].key));
+        if (ctx->args[idx])
+            return lm_error(ctx, "%s() got multiple values for argument '%s'", fn->name,
+                            fn->params[idx].name);
+        ctx->args[idx] = args[i].v;
+    }
+    if (npos > np) {
+        if (nreq == np)
+            return lm_error(ctx, "%s() takes %zu positional argument%s but %zu %s given", fn->name,
+                            np, np == 1 ? "" : "s", npos, npos == 1 ? "was" : "were");
+        return lm_error(ctx, "%s() takes from %zu to %zu positional arguments but %zu were given",
+                        fn->name, nreq, np, npos);
+    }
+    size_t pos = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        if (args[i].key.len)
+            continue;
+        if (ctx->args[pos])
+            return lm_error(ctx, "%s() got multiple values for argument '%s'", fn->name,
+                            fn->params[pos].name);
+        ctx->args[pos++] = args[i].v;
+    }
+    /* Defaults, then the missing required ones, named as Python does. */
+    char missing[160] = "";
+    size_t nmissing = 0, mlen = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (ctx->args[i])
+            continue;
+        const struct lm_param *p = &fn->params[i];
+        if (p->def) {
+            char err[64];
+            ctx->args[i] = cmd_parse_literal(str_c(p->def), ctx->arena, err, sizeof err);
+            if (!ctx->args[i])
+                return lm_error(ctx, "%s(): bad default for '%s'", fn->name, p->name);
+            continue;
+        }
+        nmissing++;
+        int n = snprintf(missing + mlen, sizeof missing - mlen, "%s'%s'", nmissing == 1 ? "" : ", ",
+                         p->name);
+        if (n > 0 && (size_t)n < sizeof missing - mlen)
+            mlen += (size_t)n;
+    }
+    if (nmissing)
+        return lm_error(ctx, "%s() missing %zu required positional argument%s: %s", fn->name,
+                        nmissing, nmissing == 1 ? "" : "s", missing);
+    for (size_t i = 0; i < np; i++)
+        if (!fit_type(ctx, &fn->params[i], &ctx->args[i]))
+            return lm_error(ctx, "%s() argument '%s' must be %s, not %s", fn->name,
+                            fn->params[i].name, type_word(fn->params[i].type),
+                            val_type_name(ctx->args[i]));
+    if (ctx->arena->is_full)
+        return lm_error(ctx, "memory allocation failed");
+    return is_sudo ? check_sudo(ctx, args, nargs) : 0;
+}

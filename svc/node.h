@@ -16,6 +16,12 @@ struct node;
 
 /* Sends one unsolicited "~~~ <text>" line to every shell client. */
 typedef void node_push_fn(struct node *node, const char *text);
+struct cmd;
+struct arena;
+struct exec_result;
+/* Runs a command on another node (>>host, InterCon); fills res with the immediate reply. */
+typedef void node_intercon_fn(struct node *node, const struct cmd *c, struct arena *a,
+                              struct exec_result *res);
 /* Asks the node to reboot (re-exec) once the current reply has been sent. */
 typedef void node_reboot_fn(struct node *node, bool hard);
 
@@ -30,6 +36,7 @@ struct node {
     uint64_t boot_ms;          /* monotonic time at start */
     node_push_fn *push;
     node_reboot_fn *reboot;
+    node_intercon_fn *intercon; /* NULL until InterCon is up */
     void *app;                 /* back pointer for app/ */
     const struct lm_module *const *modules; /* built-in modules, NULL-terminated */
     bool *is_loaded;           /* per module: loaded since boot ("active") */

@@ -1,0 +1,49 @@
+/* app.h - wires loop, config, services, servers and modules into a node. */
+#ifndef APP_H
+#define APP_H
+
+#include "../core/ev.h"
+#include "../net/admit.h"
+#include "../net/shell.h"
+#include "../svc/cfg.h"
+#include "../svc/node.h"
+#include "../svc/syslog.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct app_options {
+    const char *data_dir;  /* the node's data folder */
+    const char *bind_addr; /* listen address, "0.0.0.0" by default */
+    int port;              /* shell port override, -1 = socport from config */
+    int webport;           /* HTTP port override, -1 = webport from config */
+};
+
+enum app_exit { APP_EXIT = 0, APP_REBOOT = 1, APP_FAILED = 2 };
+
+struct app {
+    struct app_options opt;
+    struct ev_loop loop;
+    struct cfg cfg;
+    struct syslog log;
+    struct node node;
+    struct admit admit;
+    struct shell shell;
+    struct tasks *tasks;
+    bool is_loaded[64];
+    bool is_reboot_requested;
+    bool is_reboot_hard;
+    struct ev_timer reboot_timer;
+};
+
+/* Loads the config from opt->data_dir and starts every service. Returns 0, or ERR_* after
+ * logging a clear reason (e.g. the shell port is in use). */
+int app_init(struct app *app, const struct app_options *opt);
+/* Runs the node until it is stopped (APP_EXIT) or asked to reboot (APP_REBOOT). */
+enum app_exit app_run(struct app *app);
+/* Stops the loop from outside a callback context (signal handling sets a flag, then calls). */
+void app_stop(struct app *app);
+/* Closes every socket and frees everything app_init made. */
+void app_deinit(struct app *app);
+
+#endif
