@@ -1,3 +1,5 @@
 # Every test, one line each.
 micros_unit_test(test_cfg svc/cfg.c svc/cfg_schema.c port/posix/hal_fs.c core/str.c core/buf.c core/log.c core/err.c)
 micros_unit_test(test_syslog svc/syslog.c port/posix/hal_fs.c core/log.c core/err.c)
+micros_unit_test(test_val_render svc/val.c svc/render.c core/arena.c core/buf.c core/str.c core/err.c)
+micros_unit_test(test_cmd svc/cmd.c svc/val.c svc/render.c core/arena.c core/buf.c core/str.c core/err.c)
