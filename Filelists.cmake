@@ -37,6 +37,7 @@ set(PORT_POSIX_SOURCES
   port/posix/ev_poll.c
   port/posix/hal_fs.c
   port/posix/hal_net.c
+  port/posix/hal_net_info.c
   port/posix/hal_sys.c
   port/posix/hal_time.c
 )
