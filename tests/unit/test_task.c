@@ -254,6 +254,9 @@ static void periodic_task_fires_at_exact_due_times_for_10000_runs(void **state)
     assert_int_equal(st.late_max_ms, 0);
     assert_int_equal(st.skipped, 0);
     assert_int_equal(task_stats_percentile(&st, 99), 0);
+    assert_int_equal(task_stats_get(&s_tasks, NULL, &st), 0);
+    assert_int_equal(st.runs, 10000);
+    assert_int_equal(task_stats_get(&s_tasks, "nope", &st), ERR_NOENT);
 }
 
 static unsigned jitter(uint64_t due)
