@@ -53,7 +53,7 @@
 #define TASK_IDLE_PERIOD_MS  600u /* idle task: one lag measurement per period... */
 #define TASK_IDLE_MEASURE_MS 300u /* ...of a sleep this long */
 #define TASK_HIST_EXACT      32   /* lateness histogram: 1 ms buckets for 0..31 ms... */
-#define TASK_HIST_BUCKETS    (TASK_HIST_EXACT + 16) /* ...then powers of two up to 2^47 ms */
+#define TASK_HIST_BUCKETS    (TASK_HIST_EXACT + 16) /* ...then [2^n, 2^(n+1)) for n = 5..20 */
 
 _Static_assert(TASK_MAX >= 2 && TASK_MAX <= 65535, "TASK_MAX out of range");
 _Static_assert(TASK_ARENA_SIZE >= 2048, "TASK_ARENA_SIZE too small");
