@@ -8,8 +8,10 @@
 #include "../modules/modules.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
+#include "../svc/task.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* micrOS clamps the task queue to what the heap can hold: 5..20 (COMPAT §4). */
@@ -20,6 +22,13 @@ static void on_push(struct node *node, const char *text)
 {
     struct app *app = node->app;
     shell_push(&app->shell, text);
+}
+
+/* The built-in `server` task shows the admitted clients (micrOS: "S1.73:51234, ..."). */
+static void show_clients(void *arg, struct buf *out)
+{
+    struct app *app = arg;
+    admit_ids(&app->admit, out);
 }
 
 static int64_t on_reboot_timer(struct ev_loop *loop, struct ev_timer *t)
@@ -123,6 +132,16 @@ int app_init(struct app *app, const struct app_options *opt)
     rc = admit_init(&app->admit, limit, CLIENT_IDLE_GRACE_MS);
     if (rc < 0)
         return rc;
+    app->tasks = calloc(1, sizeof *app->tasks);
+    if (!app->tasks)
+        return ERR_NOMEM;
+    rc = task_init(app->tasks, node, (int)limit, cfg_get_bool(&app->cfg, "ha"));
+    if (rc < 0) {
+        LOG_E("task manager: %s", err_str(rc));
+        return rc;
+    }
+    node->tasks = app->tasks;
+    task_server_set(app->tasks, show_clients, app);
 
     int64_t port = opt->port >= 0 ? opt->port : cfg_get_int(&app->cfg, "socport");
     if (port < 0 || port > 65535) {
@@ -157,6 +176,12 @@ void app_stop(struct app *app)
 void app_deinit(struct app *app)
 {
     shell_stop(&app->shell);
+    if (app->tasks) {
+        task_deinit(app->tasks);
+        free(app->tasks);
+        app->tasks = NULL;
+        app->node.tasks = NULL;
+    }
     admit_deinit(&app->admit);
     cfg_deinit(&app->cfg);
     ev_deinit(&app->loop);

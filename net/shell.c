@@ -539,6 +539,8 @@ int shell_start(struct shell *sh, struct node *node, struct admit *admit, const 
 
 void shell_stop(struct shell *sh)
 {
+    if (!sh->node)
+        return; /* never started */
     for (size_t i = 0; sh->sessions && i < sh->nsessions; i++) {
         struct shell_session *s = &sh->sessions[i];
         if (s->is_used && !s->conn.is_closed)
