@@ -12,7 +12,8 @@ int hal_sys_machine_id(char *hex, size_t cap);
 int hal_sys_reexec(void);
 /* Memory: bytes used by this process (RSS) and total memory of the machine. */
 int hal_sys_mem(uint64_t *used, uint64_t *total);
-/* CPU load of the machine in percent (since the previous call, or over the last second). */
+/* CPU load of the machine in percent, measured between calls at least a second apart (0 until
+ * two such calls were made; never blocks). */
 int hal_sys_cpu_load(int *percent);
 /* Current CPU clock in MHz (0 when the machine does not tell). */
 int hal_sys_cpu_mhz(int *mhz);

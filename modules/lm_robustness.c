@@ -12,8 +12,9 @@
 
 #include <stdio.h>
 
-#define RECURSION_MAX   1000  /* deepest recursion_limit goes; deeper counts as the limit */
-#define MEMORY_LEAK_MAX 10000 /* most items memory_leak builds */
+#define RECURSION_MAX       1000  /* deepest recursion_limit goes; deeper counts as the limit */
+#define MEMORY_LEAK_MAX     10000 /* most items memory_leak builds */
+#define MEMORY_LEAK_RESERVE 1024  /* arena bytes memory_leak leaves for the reply */
 
 static int fn_raise_error(struct lm_ctx *ctx)
 {
@@ -22,29 +23,36 @@ static int fn_raise_error(struct lm_ctx *ctx)
 }
 
 /* Builds cnt strings in the command arena (a dict of them and the report lines), then tells
- * how much memory that took. An arena that runs out ends the test with a clear error. */
+ * how much memory that took. It stops with a clear error before the arena runs out, keeping
+ * room for the reply. */
 static int fn_memory_leak(struct lm_ctx *ctx)
 {
     int64_t cnt = lm_int(ctx, "cnt");
     if (cnt < 0 || cnt > MEMORY_LEAK_MAX)
         return lm_error(ctx, "cnt out of range (0-%d): %lld", MEMORY_LEAK_MAX, (long long)cnt);
     struct arena *a = ctx->arena;
-    size_t start = a->used;
+    size_t start = a->used, text_len = 0;
     uint64_t rss = 0, total = 0;
     hal_sys_mem(&rss, &total);
     struct val *store = val_dict(a);
     struct val *lines = val_list(a);
     for (int64_t k = 0; k < cnt && !a->is_full; k++) {
+        /* The joined reply is copied into the arena too: keep room for it. */
+        if (a->cap - a->used < text_len + MEMORY_LEAK_RESERVE)
+            return lm_error(ctx,
+                            "memory allocation failed: the command arena (%zu bytes) is full "
+                            "after %lld items",
+                            a->cap, (long long)k);
         char *data = arena_printf(a, "micrOS memory usage: %.1f %%",
                                   total ? (double)rss * 100.0 / (double)total : 0.0);
+        struct val *line = val_strf(a, "[%lld] gen: %s", (long long)k, data ? data : "");
         val_dict_set_ikey(a, store, k, val_str(a, data ? data : ""));
-        val_append(lines, val_strf(a, "[%lld] gen: %s", (long long)k, data ? data : ""));
+        val_append(lines, line);
+        text_len += line ? line->u.s.len + 1 : 0;
     }
     if (a->is_full)
-        return lm_error(ctx,
-                        "memory allocation failed: the command arena (%zu bytes) is full "
-                        "after %zu items",
-                        a->cap, store ? store->u.c.n : 0);
+        return lm_error(ctx, "memory allocation failed: the command arena (%zu bytes) is full",
+                        a->cap);
     size_t delta = a->used - start;
     /* Join the lines into one reply, as micrOS returns them. */
     struct buf out;
@@ -55,8 +63,6 @@ static int fn_memory_leak(struct lm_ctx *ctx)
     int rc = out.is_full ? lm_error(ctx, "memory allocation failed: reply too large")
                          : lm_ret_str(ctx, buf_cstr(&out));
     buf_free(&out);
-    if (!ctx->is_error && !ctx->result)
-        return lm_error(ctx, "memory allocation failed: the command arena is full");
     return rc;
 }
 

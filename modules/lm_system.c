@@ -213,23 +213,23 @@ static int fn_setclock(struct lm_ctx *ctx)
     int64_t year = lm_int(ctx, "year"), month = lm_int(ctx, "month"), mday = lm_int(ctx, "mday");
     int64_t hour = lm_int(ctx, "hour"), minute = lm_int(ctx, "minute"), sec = lm_int(ctx, "sec");
     if (year < 1970 || year > 9999)
-        return lm_error(ctx, "setclock: year out of range (1970-9999): %lld", (long long)year);
+        return lm_error(ctx, "year out of range (1970-9999): %lld", (long long)year);
     if (month < 1 || month > 12)
-        return lm_error(ctx, "setclock: month out of range (1-12): %lld", (long long)month);
+        return lm_error(ctx, "month out of range (1-12): %lld", (long long)month);
     if (mday < 1 || mday > month_days(year, (int)month))
-        return lm_error(ctx, "setclock: mday out of range (1-%d): %lld",
-                        month_days(year, (int)month), (long long)mday);
+        return lm_error(ctx, "mday out of range (1-%d): %lld", month_days(year, (int)month),
+                        (long long)mday);
     if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59)
-        return lm_error(ctx, "setclock: time out of range: %lld:%lld:%lld", (long long)hour,
+        return lm_error(ctx, "time out of range: %lld:%lld:%lld", (long long)hour,
                         (long long)minute, (long long)sec);
     int64_t local =
         days_from_civil(year, (int)month, (int)mday) * 86400 + hour * 3600 + minute * 60 + sec;
     int rc = hal_wall_set(local - utc_offset_s(ctx->node));
     if (rc == ERR_PERM)
-        return lm_error(ctx, "setclock: not permitted: the node may not set the system clock "
+        return lm_error(ctx, "not permitted: the node may not set the system clock "
                              "(run as root or grant CAP_SYS_TIME)");
     if (rc < 0)
-        return lm_error(ctx, "setclock: %s", err_str(rc));
+        return lm_error(ctx, "cannot set the clock: %s", err_str(rc));
     struct civil t;
     local_now(ctx->node, &t);
     return lm_ret(ctx, time_tuple(ctx->arena, &t));

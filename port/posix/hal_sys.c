@@ -14,14 +14,18 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 static char **s_argv; /* saved by hal_sys_set_argv for hal_sys_reexec */
 
-/* Previous /proc/stat sample for hal_sys_cpu_load. */
+/* CPU load: the last /proc/stat sample and the load measured up to it. */
+#define CPU_SAMPLE_MIN_MS 1000 /* shorter windows give noise (one busy tick = 100 %) */
 static struct {
     bool is_valid;
     unsigned long long busy, total;
+    uint64_t at_ms; /* monotonic time of the sample */
+    int percent;    /* load between the two last samples */
 } s_cpu;
 
 static int err_from_errno(int e)
@@ -204,11 +208,21 @@ int hal_sys_mem_avail(uint64_t *avail)
     return 0;
 }
 
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 int hal_sys_cpu_load(int *percent)
 {
     char text[512];
     unsigned long long v[10] = {0};
-    *percent = 0;
+    uint64_t now = mono_ms();
+    *percent = s_cpu.percent;
+    if (s_cpu.is_valid && now - s_cpu.at_ms < CPU_SAMPLE_MIN_MS)
+        return 0;
     if (read_small("/proc/stat", text, sizeof text) < 0)
         return ERR_IO;
     int n = sscanf(text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
@@ -224,13 +238,15 @@ int hal_sys_cpu_load(int *percent)
     unsigned long long busy = total - idle;
     if (s_cpu.is_valid && total > s_cpu.total && busy >= s_cpu.busy) {
         unsigned long long dt = total - s_cpu.total, db = busy - s_cpu.busy;
-        *percent = (int)((db * 100 + dt / 2) / dt);
-        if (*percent > 100)
-            *percent = 100;
+        s_cpu.percent = (int)((db * 100 + dt / 2) / dt);
+        if (s_cpu.percent > 100)
+            s_cpu.percent = 100;
     }
     s_cpu.is_valid = true;
     s_cpu.busy = busy;
     s_cpu.total = total;
+    s_cpu.at_ms = now;
+    *percent = s_cpu.percent;
     return 0;
 }
 
