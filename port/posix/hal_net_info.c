@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
-#define NA "n/a"
+#define NA                "n/a"
+#define IFCONFIG_CACHE_MS 2000 /* how long an interface reading is reused */
 
 /* Finds the default route with the lowest metric: its interface name and gateway. */
 static int default_route(char *ifname, size_t cap, struct in_addr *gw)
@@ -107,7 +109,7 @@ static void ipv4_address(const char *ifname, struct hal_ifinfo *info)
     freeifaddrs(list);
 }
 
-int hal_sys_ifconfig(struct hal_ifinfo *info)
+static int read_ifconfig(struct hal_ifinfo *info)
 {
     struct in_addr gw;
     snprintf(info->name, sizeof info->name, "%s", NA);
@@ -125,6 +127,26 @@ int hal_sys_ifconfig(struct hal_ifinfo *info)
     first_nameserver(info->dns, sizeof info->dns);
     mac_address(info->name, info->mac, sizeof info->mac);
     return 0;
+}
+
+int hal_sys_ifconfig(struct hal_ifinfo *info)
+{
+    /* `system info` asks for the MAC on every call: reading the route table and the addresses
+     * costs tens of microseconds, so a result up to IFCONFIG_CACHE_MS old is reused. */
+    static struct hal_ifinfo s_info;
+    static int s_rc;
+    static uint64_t s_at_ms;
+    static bool is_cached;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    if (!is_cached || now - s_at_ms >= IFCONFIG_CACHE_MS) {
+        s_rc = read_ifconfig(&s_info);
+        s_at_ms = now;
+        is_cached = true;
+    }
+    *info = s_info;
+    return s_rc;
 }
 
 int hal_sys_wifi_rssi(int *dbm)

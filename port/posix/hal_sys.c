@@ -45,14 +45,23 @@ static int err_from_errno(int e)
  * ERR_*; a file longer than cap-1 is cut, which is fine for the few lines we look at. */
 static long read_small(const char *path, char *buf, size_t cap)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return err_from_errno(errno);
-    size_t n = fread(buf, 1, cap - 1, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed)
-        return ERR_IO;
+    size_t n = 0;
+    while (n + 1 < cap) {
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            close(fd);
+            return ERR_IO;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
     buf[n] = '\0';
     return (long)n;
 }
@@ -173,23 +182,33 @@ int hal_sys_reexec(void)
 
 int hal_sys_mem(uint64_t *used, uint64_t *total)
 {
+    /* Called for every `system top`: keep /proc/self/statm open and read it with one pread,
+     * and read the machine's memory size once. */
+    static int s_statm = -1;
+    static uint64_t s_total;
     char text[256];
-    if (read_small("/proc/self/statm", text, sizeof text) < 0)
+    if (s_statm < 0)
+        s_statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    ssize_t n = s_statm >= 0 ? pread(s_statm, text, sizeof text - 1, 0) : -1;
+    if (n <= 0)
         return ERR_IO;
+    text[n] = '\0';
     unsigned long long size_pages = 0, rss_pages = 0;
     if (sscanf(text, "%llu %llu", &size_pages, &rss_pages) != 2)
         return ERR_IO;
     long page = sysconf(_SC_PAGESIZE);
     if (page <= 0)
         page = 4096;
-    if (used)
-        *used = (uint64_t)rss_pages * (uint64_t)page;
-    if (total && meminfo_bytes("MemTotal", total) != 0) {
+    if (s_total == 0 && meminfo_bytes("MemTotal", &s_total) != 0) {
         struct sysinfo si;
         if (sysinfo(&si) != 0)
             return err_from_errno(errno);
-        *total = (uint64_t)si.totalram * (uint64_t)(si.mem_unit ? si.mem_unit : 1);
+        s_total = (uint64_t)si.totalram * (uint64_t)(si.mem_unit ? si.mem_unit : 1);
     }
+    if (used)
+        *used = (uint64_t)rss_pages * (uint64_t)page;
+    if (total)
+        *total = s_total;
     return 0;
 }
 
@@ -252,25 +271,30 @@ int hal_sys_cpu_load(int *percent)
 
 int hal_sys_cpu_mhz(int *mhz)
 {
+    /* The clock changes with load; a value at most a second old is fresh enough and keeps
+     * `system info` cheap. */
+    static uint64_t s_at_ms;
+    static int s_mhz = -1;
+    uint64_t now = mono_ms();
+    if (s_mhz >= 0 && now - s_at_ms < CPU_SAMPLE_MIN_MS) {
+        *mhz = s_mhz;
+        return 0;
+    }
     char text[8192];
     *mhz = 0;
     /* cpufreq knows the current clock where the kernel drives it (most ARM boards, many PCs). */
-    if (read_small("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", text, 64) > 0) {
-        long khz = strtol(text, NULL, 10);
-        if (khz > 0) {
-            *mhz = (int)((khz + 500) / 1000);
-            return 0;
-        }
-    }
-    /* x86 reports the clock per core in /proc/cpuinfo. */
-    if (read_small("/proc/cpuinfo", text, sizeof text) > 0) {
+    if (read_small("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", text, 64) > 0 &&
+        strtol(text, NULL, 10) > 0) {
+        *mhz = (int)((strtol(text, NULL, 10) + 500) / 1000);
+    } else if (read_small("/proc/cpuinfo", text, sizeof text) > 0) {
+        /* x86 reports the clock per core in /proc/cpuinfo. */
         const char *v = find_field(text, "cpu MHz");
-        if (v) {
-            double f = strtod(v, NULL);
-            if (f > 0)
-                *mhz = (int)(f + 0.5);
-        }
+        double f = v ? strtod(v, NULL) : 0;
+        if (f > 0)
+            *mhz = (int)(f + 0.5);
     }
+    s_mhz = *mhz;
+    s_at_ms = now;
     return 0;
 }
 
