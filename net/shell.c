@@ -514,7 +514,9 @@ int shell_start(struct shell *sh, struct node *node, struct admit *admit, const 
     sh->sweep_timer.arg = sh;
     sh->sweep_timer.cb = on_sweep;
     buf_init(&sh->out, SHELL_OUT_MAX);
-    sh->nsessions = admit->limit;
+    /* Room for every admitted client plus as many closed ones waiting for the sweep:
+     * an eviction frees an admission slot before its session memory. */
+    sh->nsessions = 2 * admit->limit;
     sh->sessions = calloc(sh->nsessions, sizeof *sh->sessions);
     sh->arena_mem = malloc(CMD_ARENA_SIZE);
     if (!sh->sessions || !sh->arena_mem) {
