@@ -180,15 +180,6 @@ static struct shell_authfail *authfail_entry(struct shell *sh, const char *peer,
     return oldest;
 }
 
-static bool password_ok(const char *want, struct str got)
-{
-    size_t wlen = strlen(want);
-    unsigned diff = (unsigned)(wlen ^ got.len);
-    for (size_t i = 0; i < got.len; i++)
-        diff |= (unsigned char)got.p[i] ^ (unsigned char)(wlen ? want[i % wlen] : 0);
-    return diff == 0 && wlen > 0;
-}
-
 static int64_t on_authfail_delay(struct ev_loop *loop, struct ev_timer *t)
 {
     (void)loop;
@@ -206,7 +197,8 @@ static void check_password(struct shell_session *s, struct str word)
     struct shell *sh = s->sh;
     uint64_t now = ev_now(sh->loop);
     struct shell_authfail *f = authfail_entry(sh, s->conn.peer, now);
-    if (password_ok(cfg_get_str(sh->node->cfg, "appwd"), word)) {
+    struct str appwd = str_c(cfg_get_str(sh->node->cfg, "appwd"));
+    if (appwd.len > 0 && str_eq_secret(word, appwd)) {
         f->fails = 0;
         s->is_authed = true;
         reply_c(s, "AuthOk");
