@@ -30,6 +30,7 @@ struct app {
     struct admit admit;
     struct shell shell;
     struct tasks *tasks;
+    struct intercon *intercon; /* InterCon client (>>host) */
     bool is_loaded[64];
     bool is_reboot_requested;
     bool is_reboot_hard;

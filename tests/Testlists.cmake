@@ -8,3 +8,5 @@ micros_unit_test(test_lm_system modules/lm_robustness.c svc/lm.c svc/val.c svc/c
 micros_blackbox_test(test_shell)
 micros_unit_test(test_task svc/task.c svc/val.c svc/render.c core/arena.c core/buf.c core/err.c core/str.c core/ev.c port/posix/ev_poll.c)
 micros_unit_test(test_lm svc/lm.c svc/lm_help.c svc/cmd.c svc/val.c svc/render.c core/arena.c core/buf.c core/str.c core/err.c)
+micros_blackbox_test(test_tasks)
+micros_blackbox_test(test_intercon)
