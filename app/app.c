@@ -178,11 +178,6 @@ enum app_exit app_run(struct app *app)
     return app->is_reboot_requested ? APP_REBOOT : APP_EXIT;
 }
 
-void app_stop(struct app *app)
-{
-    ev_stop(&app->loop);
-}
-
 void app_deinit(struct app *app)
 {
     shell_stop(&app->shell);

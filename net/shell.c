@@ -247,7 +247,7 @@ static void do_help(struct shell_session *s, const struct str *tok, size_t ntok)
     send_prompt(s);
 }
 
-static void do_conf(struct shell_session *s, struct str line, const struct str *tok, size_t ntok)
+static void do_conf(struct shell_session *s, const struct str *tok, size_t ntok)
 {
     struct cfg *cfg = s->sh->node->cfg;
     struct buf *o = &s->sh->out;
@@ -277,7 +277,6 @@ static void do_conf(struct shell_session *s, struct str line, const struct str *
                                                : "Failed to save");
         }
     }
-    (void)line;
     reply(s, o->p ? o->p : "", o->len);
 }
 
@@ -358,7 +357,7 @@ static void run_line(struct shell_session *s, struct str line)
         return;
     }
     if (s->is_conf) {
-        do_conf(s, line, tok, ntok);
+        do_conf(s, tok, ntok);
         return;
     }
     do_exec(s, line);
