@@ -281,9 +281,9 @@ int ctl_restore(struct ctl_opts *o, int argc, char **argv)
         size_t rl;
         const char *r = conn_reply(&c, &rl);
         bool is_secret = k && (k->flags & CFG_SECRET);
-        char *old = cJSON_PrintUnformatted(cur);
+        char *old = cJSON_PrintUnformatted(cur), *neu = cJSON_PrintUnformatted(e);
         if (rl >= 5 && !strncmp(r, "Saved", 5)) {
-            printf("%s: %s -> %s\n", e->string, is_secret ? "***" : old, is_secret ? "***" : val);
+            printf("%s: %s -> %s\n", e->string, is_secret ? "***" : old, is_secret ? "***" : neu);
             changed++;
         } else {
             fprintf(stderr, "microsctl restore: %s: the node answered: %.*s", e->string, (int)rl,
