@@ -42,3 +42,18 @@ set(PORT_POSIX_SOURCES
   port/posix/hal_sys.c
   port/posix/hal_time.c
 )
+# microsctl, the host toolkit (may use OS headers and libedit; not part of the node).
+set(CLI_SOURCES
+  cli/main.c
+  cli/open.c
+  cli/conn.c
+  cli/batch.c
+  cli/cache.c
+  cli/run.c
+  cli/search.c
+  cli/status.c
+  cli/backup.c
+  cli/repl.c
+  core/err.c
+  svc/cfg_schema.c
+)

@@ -10,3 +10,4 @@ micros_unit_test(test_task svc/task.c svc/val.c svc/render.c core/arena.c core/b
 micros_unit_test(test_lm svc/lm.c svc/lm_help.c svc/cmd.c svc/val.c svc/render.c core/arena.c core/buf.c core/str.c core/err.c)
 micros_blackbox_test(test_tasks)
 micros_blackbox_test(test_intercon)
+micros_blackbox_test(test_microsctl)
