@@ -8,3 +8,4 @@ micros_unit_test(test_lm_system modules/lm_robustness.c svc/lm.c svc/val.c svc/c
 micros_blackbox_test(test_shell)
 micros_unit_test(test_task svc/task.c svc/val.c svc/render.c core/arena.c core/buf.c core/err.c core/str.c core/ev.c port/posix/ev_poll.c)
 micros_unit_test(test_web_assets ${WEB_ASSET_SOURCES})
+micros_browser_test(test_webui)

@@ -84,9 +84,7 @@
       input.addEventListener('change', () => call(spec, [input.checked ? trueOpt : falseOpt], res));
       spec.sync.push({keys: keyCandidates(spec, slots(spec)[0].key, true),
         set: (v) => { input.checked = truthy(v); }});
-      const w = box(spec, el('label', {class: 'switch'}, input, el('span')), res);
-      w.dataset.type = 'toggle';
-      return w;
+      return box(Object.assign({}, spec, {type: 'toggle'}), el('label', {class: 'switch'}, input, el('span')), res);
     }
     const hasSlot = slots(spec).length > 0;
     const list = hasSlot ? opts : [null];
@@ -119,7 +117,8 @@
       return el('div', {class: 'slider'}, el('span', {class: 'muted'}, s.key), inputs[i], out);
     });
     paint();
-    const body = swatch ? el('div', {class: 'row'}, swatch, el('div', {class: 'grow'}, rows)) : rows;
+    const grid = el('div', {class: 'sliders grow'}, rows);
+    const body = swatch ? el('div', {class: 'row'}, swatch, grid) : grid;
     return box(spec, body, res);
   }
 
@@ -306,11 +305,11 @@
     for (const c of shown) main.append(c.card);
     const quiet = cards.filter((c) => c.empty).map((c) => c.m);
     const bad = cards.filter((c) => c.error);
-    note.replaceChildren(
+    note.replaceChildren(...[
       el('span', {}, shown.length ? shown.length + ' module' + (shown.length > 1 ? 's' : '') + ' with widgets.'
         : 'No loaded module declares widgets.'),
       quiet.length ? el('span', {class: 'muted'}, ' Without widgets: ' + quiet.join(', ') + '.') : null,
-      ...bad.map((c) => el('div', {class: 'err'}, c.m + ': ' + c.error)));
+      ...bad.map((c) => el('div', {class: 'err'}, c.m + ': ' + c.error))].filter(Boolean));
     note.dataset.ready = '1';
   }
   start();
