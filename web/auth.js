@@ -30,14 +30,19 @@
       document.close();
       return;
     }
-    document.body.replaceChildren();
+    const main = node('main');
     if (type.startsWith('image/')) {
-      const img = node('img', {alt: url});
+      const img = node('img', {alt: url, class: 'embed'});
       img.src = URL.createObjectURL(await resp.blob());
-      document.body.append(img);
+      main.append(img);
     } else {
-      document.body.append(node('pre', {class: 'out', id: 'auth-result'}, await resp.text()));
+      let text = await resp.text();
+      if (type.startsWith('application/json')) {
+        try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (e) { /* shown as sent */ }
+      }
+      main.append(node('pre', {class: 'out wide', id: 'auth-result'}, text));
     }
+    document.body.replaceChildren(main);
   }
 
   async function attempt(pwd) {

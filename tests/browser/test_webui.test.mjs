@@ -203,12 +203,13 @@ describe('web UI', {skip}, () => {
     await page.fill('#auth-pwd', 'Wrong1234');
     await page.press('#auth-pwd', 'Enter');
     await page.locator('#auth-form .msg', {hasText: 'Wrong password'}).waitFor();
+    await screenshots(page, 'auth-form');
     await page.fill('#auth-pwd', PASSWORD);
     await page.press('#auth-pwd', 'Enter');
     await page.locator('#auth-result').waitFor();
     const shown = JSON.parse(await page.textContent('#auth-result'));
     const conf = shown && typeof shown.result === 'object' && 'state' in shown ? shown.result : shown;
     assert.equal(conf.devfid, (await nodeConfig()).devfid);
-    await screenshots(page, 'auth');
+    await screenshots(page, 'auth-result');
   });
 });
