@@ -85,7 +85,7 @@ class Proc {
 
 /* Starts the node the tests talk to; resolves to {mode, base, stop(), note}. */
 export async function startTarget() {
-  const bin = process.env.MICROS;
+  const bin = process.env.MICROS && path.resolve(process.env.MICROS);
   let mode = process.env.MICROS_BROWSER_TARGET || '';
   let note = '';
   if (!mode) {
@@ -135,7 +135,7 @@ export async function startTarget() {
 
 /* Starts headless chromium with a fresh profile; resolves to {context} or {skip: reason}. */
 export async function startBrowser() {
-  const deps = process.env.MICROS_BROWSER_DEPS || here;
+  const deps = path.resolve(process.env.MICROS_BROWSER_DEPS || here);
   const require = createRequire(path.join(deps, 'package.json'));
   const {chromium} = require('playwright-core');
   if (!fs.existsSync(CHROMIUM)) return {skip: 'chromium cannot start: ' + CHROMIUM + ' is not installed'};

@@ -9,6 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 name="$1"
 deps="${MICROS_BROWSER_DEPS:-$here}"
 mkdir -p "$deps"
+deps="$(cd "$deps" && pwd)"
 # npm ci from the committed lock, once per lock change (the stamp keeps reruns fast).
 if ! cmp -s "$here/package-lock.json" "$deps/.lock-installed" || [ ! -d "$deps/node_modules/playwright-core" ]; then
     if [ "$deps" != "$here" ]; then
