@@ -6,6 +6,7 @@
 #include "../core/log.h"
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
+#include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
 #include "../svc/task.h"
@@ -158,6 +159,15 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     LOG_I("shell listening on %s:%u", app->opt.bind_addr, (unsigned)app->shell.port);
 
+    /* InterCon calls peers on our own shell port unless >>host:port says otherwise. */
+    app->intercon = calloc(1, sizeof *app->intercon);
+    if (!app->intercon)
+        return ERR_NOMEM;
+    intercon_init(app->intercon, node, app->shell.port);
+    node->intercon_arg = app->intercon;
+    node->intercon = intercon_run;
+    node->hosts = intercon_hosts;
+
     exec_pipe(node, str_c(cfg_get_str(&app->cfg, "boothook")), EXEC_BOOT, on_boothook, app);
     return 0;
 }
@@ -168,14 +178,15 @@ enum app_exit app_run(struct app *app)
     return app->is_reboot_requested ? APP_REBOOT : APP_EXIT;
 }
 
-void app_stop(struct app *app)
-{
-    ev_stop(&app->loop);
-}
-
 void app_deinit(struct app *app)
 {
     shell_stop(&app->shell);
+    if (app->intercon) {
+        intercon_deinit(app->intercon);
+        free(app->intercon);
+        app->intercon = NULL;
+        app->node.intercon = NULL;
+    }
     if (app->tasks) {
         task_deinit(app->tasks);
         free(app->tasks);
