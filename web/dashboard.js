@@ -161,11 +161,11 @@
         g.strokeStyle = COLORS[n++ % COLORS.length];
         g.beginPath();
         pts.forEach((v, i) => {
-          const x = padL + (w - padL - 4) * (i + limit - pts.length) / (limit - 1);
+          const x = padL + (w - padL - 4) * i / (limit - 1); /* grows from the left, then scrolls */
           const y = padT + (h - padT - padB) * (1 - v / top);
           if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
         });
-        if (pts.length === 1) g.arc(w - 4, padT + (h - padT - padB) * (1 - pts[0] / top), 2, 0, 7);
+        if (pts.length === 1) g.arc(padL, padT + (h - padT - padB) * (1 - pts[0] / top), 2, 0, 7);
         g.stroke();
       }
       legend.replaceChildren(...[...series.entries()].map(([k, pts], i) => el('span', {},
