@@ -308,6 +308,7 @@
     note.replaceChildren(...[
       el('span', {}, shown.length ? shown.length + ' module' + (shown.length > 1 ? 's' : '') + ' with widgets.'
         : 'No loaded module declares widgets.'),
+      el('span', {class: 'muted'}, ' Modules load on first use (or from boothook).'),
       quiet.length ? el('span', {class: 'muted'}, ' Without widgets: ' + quiet.join(', ') + '.') : null,
       ...bad.map((c) => el('div', {class: 'err'}, c.m + ': ' + c.error))].filter(Boolean));
     note.dataset.ready = '1';

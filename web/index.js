@@ -7,6 +7,7 @@
   const $ = (id) => document.getElementById(id);
   let history = [];
   let cursor = -1;
+  let node = null;            /* /rest's result: name, version, auth, endpoints */
 
   function loadHistory() {
     try { history = JSON.parse(localStorage.getItem(HISTORY_KEY)) || []; } catch (e) { history = []; }
@@ -53,6 +54,7 @@
     cursor = -1;
     saveHistory();
     renderHistory();
+    refreshModules(); /* a module is loaded on its first use */
   }
 
   function onKey(ev) {
@@ -63,7 +65,7 @@
     $('cmd').value = cursor < 0 ? '' : history[cursor].cmd;
   }
 
-  async function refreshInfo(node) {
+  async function refreshInfo() {
     const rows = [];
     if (node) {
       rows.push(['name', node.node], ['version', node.micrOS], ['auth', String(node.auth)]);
@@ -85,7 +87,7 @@
     $('info').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {'data-key': k}, v)]));
   }
 
-  async function refreshModules(node) {
+  async function refreshModules() {
     try {
       const r = await rest(['modules']);
       const mods = Array.isArray(r.result) ? r.result : [];
@@ -105,9 +107,10 @@
     renderHistory();
     $('cmd-form').addEventListener('submit', (ev) => { ev.preventDefault(); run($('cmd').value); });
     $('cmd').addEventListener('keydown', onKey);
-    const node = await Micros.header('/');
-    await Promise.all([refreshInfo(node), refreshModules(node)]);
-    setInterval(() => { if (!document.hidden) refreshInfo(node); }, 10000);
+    node = await Micros.header('/');
+    await refreshInfo(); /* first: it loads system, which the module list then shows */
+    await refreshModules();
+    setInterval(() => { if (!document.hidden) refreshInfo(); }, 10000);
   }
   start();
 })();

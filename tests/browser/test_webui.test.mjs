@@ -54,6 +54,7 @@ describe('web UI', {skip}, () => {
     await page.locator('#node-name', {hasText: info.result.node}).waitFor();
     await page.locator('#info dd[data-key="version"]', {hasText: info.result.micrOS}).waitFor();
     await page.locator('#info dd[data-key="uptime"]').waitFor();
+    // The list shows the loaded modules (the page's own `system info` loaded system).
     await page.locator('#modules button', {hasText: 'system'}).waitFor();
 
     await page.fill('#cmd', 'system info');
@@ -79,6 +80,7 @@ describe('web UI', {skip}, () => {
   });
 
   test('dashboard renders every declared widget and the system graph draws', async () => {
+    await rest('system/top'); // modules load on first use: make sure system is loaded
     await page.goto(url('/dashboard.html'));
     await page.locator('#dash-status[data-ready="1"]').waitFor();
 
