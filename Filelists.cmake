@@ -57,3 +57,18 @@ set(CLI_SOURCES
   core/err.c
   svc/cfg_schema.c
 )
+# The web UI packed into the binary by tools/pack (net/web_assets.h). An explicit list like the
+# sources: a new file under web/ is packed once it is added here (the build then re-runs pack
+# whenever any of these files changes).
+set(WEB_FILES
+  web/index.html
+  web/index.js
+  web/dashboard.html
+  web/dashboard.js
+  web/config.html
+  web/config.js
+  web/app.js
+  web/auth.js
+  web/style.css
+)
+set(WEB_ASSET_SOURCES ${CMAKE_BINARY_DIR}/gen/web_assets.c)

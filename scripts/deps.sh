@@ -6,12 +6,16 @@
 set -euo pipefail
 
 want=(build-essential cmake pkg-config libcjson-dev libhttp-parser-dev libedit-dev libgpiod-dev)
+want+=(zlib1g-dev)  # tools/pack gzips the web UI
 if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
+    want+=(chromium nodejs npm)  # browser tests (tests/browser, Playwright on Debian's chromium)
 fi
 
 missing=()
 for p in "${want[@]}"; do
+    # A Node.js from another source (which bundles npm) serves as well as Debian's.
+    if [ "$p" = nodejs ] || [ "$p" = npm ]; then command -v "$p" >/dev/null && continue; fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$p")
     fi
