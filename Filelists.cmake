@@ -32,6 +32,7 @@ set(NET_SOURCES
   net/http_rest.c
   net/http_static.c
   net/rest_path.c
+  net/intercon.c
 )
 set(MODULE_SOURCES
   modules/modules.c

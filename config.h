@@ -48,6 +48,32 @@
 #define CMD_ARENA_SIZE (64 * 1024)
 #endif
 
+/* InterCon (COMPAT §10.1): calls to other nodes. */
+#ifndef INTERCON_CALLS_MAX
+#define INTERCON_CALLS_MAX 8 /* calls in flight at once */
+#endif
+#ifndef INTERCON_CACHE_MAX
+#define INTERCON_CACHE_MAX 16 /* resolver cache entries (system hosts) */
+#endif
+#ifndef INTERCON_REPLY_MAX
+#define INTERCON_REPLY_MAX 4096 /* peer output kept per call */
+#endif
+#ifndef INTERCON_CONNECT_MS
+#define INTERCON_CONNECT_MS 3000 /* non-blocking connect timeout */
+#endif
+#ifndef INTERCON_GREETING_MS
+#define INTERCON_GREETING_MS 6000 /* first prompt; above SHELL_BUSY_WAIT_MS to see "busy" */
+#endif
+#ifndef INTERCON_REPLY_MS
+#define INTERCON_REPLY_MS 20000 /* reply to the password or the command (micrOS client: 20 s) */
+#endif
+#ifndef INTERCON_BUSY_RETRY_MS
+#define INTERCON_BUSY_RETRY_MS 100 /* a busy peer is tried once more after this */
+#endif
+#ifndef INTERCON_HOSTS_FILE
+#define INTERCON_HOSTS_FILE "/etc/hosts" /* static name table read by the resolver */
+#endif
+
 _Static_assert(SHELL_LINE_MAX >= 256, "SHELL_LINE_MAX too small");
 _Static_assert(CMD_ARENA_SIZE >= 4096, "CMD_ARENA_SIZE too small");
 

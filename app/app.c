@@ -7,6 +7,7 @@
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
+#include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
 #include "../svc/task.h"
@@ -189,6 +190,14 @@ int app_init(struct app *app, const struct app_options *opt)
     rc = app_start_web(app);
     if (rc < 0)
         return rc;
+    /* InterCon calls peers on our own shell port unless >>host:port says otherwise. */
+    app->intercon = calloc(1, sizeof *app->intercon);
+    if (!app->intercon)
+        return ERR_NOMEM;
+    intercon_init(app->intercon, node, app->shell.port);
+    node->intercon_arg = app->intercon;
+    node->intercon = intercon_run;
+    node->hosts = intercon_hosts;
 
     exec_pipe(node, str_c(cfg_get_str(&app->cfg, "boothook")), EXEC_BOOT, on_boothook, app);
     return 0;
@@ -200,15 +209,16 @@ enum app_exit app_run(struct app *app)
     return app->is_reboot_requested ? APP_REBOOT : APP_EXIT;
 }
 
-void app_stop(struct app *app)
-{
-    ev_stop(&app->loop);
-}
-
 void app_deinit(struct app *app)
 {
     http_stop(&app->http);
     shell_stop(&app->shell);
+    if (app->intercon) {
+        intercon_deinit(app->intercon);
+        free(app->intercon);
+        app->intercon = NULL;
+        app->node.intercon = NULL;
+    }
     if (app->tasks) {
         task_deinit(app->tasks);
         free(app->tasks);

@@ -32,6 +32,7 @@ struct app {
     struct admit admit;
     struct shell shell;
     struct tasks *tasks;
+    struct intercon *intercon; /* InterCon client (>>host) */
     bool is_loaded[64];
     bool is_reboot_requested;
     bool is_reboot_hard;
@@ -45,8 +46,6 @@ struct app {
 int app_init(struct app *app, const struct app_options *opt);
 /* Runs the node until it is stopped (APP_EXIT) or asked to reboot (APP_REBOOT). */
 enum app_exit app_run(struct app *app);
-/* Stops the loop from outside a callback context (signal handling sets a flag, then calls). */
-void app_stop(struct app *app);
 /* Closes every socket and frees everything app_init made. */
 void app_deinit(struct app *app);
 

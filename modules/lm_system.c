@@ -404,7 +404,10 @@ static int fn_disk_usage(struct lm_ctx *ctx)
 static int fn_hosts(struct lm_ctx *ctx)
 {
     struct val *d = lm_ret_dict(ctx);
-    val_dict_set(ctx->arena, d, "intercon", val_dict(ctx->arena));
+    struct val *cache = val_dict(ctx->arena);
+    if (ctx->node && ctx->node->hosts)
+        ctx->node->hosts(ctx->node, ctx->arena, cache);
+    val_dict_set(ctx->arena, d, "intercon", cache);
     return 0;
 }
 

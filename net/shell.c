@@ -178,15 +178,6 @@ static struct shell_authfail *authfail_entry(struct shell *sh, const char *peer,
     return oldest;
 }
 
-static bool password_ok(const char *want, struct str got)
-{
-    size_t wlen = strlen(want);
-    unsigned diff = (unsigned)(wlen ^ got.len);
-    for (size_t i = 0; i < got.len; i++)
-        diff |= (unsigned char)got.p[i] ^ (unsigned char)(wlen ? want[i % wlen] : 0);
-    return diff == 0 && wlen > 0;
-}
-
 static int64_t on_authfail_delay(struct ev_loop *loop, struct ev_timer *t)
 {
     (void)loop;
@@ -204,7 +195,8 @@ static void check_password(struct shell_session *s, struct str word)
     struct shell *sh = s->sh;
     uint64_t now = ev_now(sh->loop);
     struct shell_authfail *f = authfail_entry(sh, s->conn.peer, now);
-    if (password_ok(cfg_get_str(sh->node->cfg, "appwd"), word)) {
+    struct str appwd = str_c(cfg_get_str(sh->node->cfg, "appwd"));
+    if (appwd.len > 0 && str_eq_secret(word, appwd)) {
         f->fails = 0;
         s->is_authed = true;
         reply_c(s, "AuthOk");
@@ -253,7 +245,7 @@ static void do_help(struct shell_session *s, const struct str *tok, size_t ntok)
     send_prompt(s);
 }
 
-static void do_conf(struct shell_session *s, struct str line, const struct str *tok, size_t ntok)
+static void do_conf(struct shell_session *s, const struct str *tok, size_t ntok)
 {
     struct cfg *cfg = s->sh->node->cfg;
     struct buf *o = &s->sh->out;
@@ -283,7 +275,6 @@ static void do_conf(struct shell_session *s, struct str line, const struct str *
                                                : "Failed to save");
         }
     }
-    (void)line;
     reply(s, o->p ? o->p : "", o->len);
 }
 
@@ -364,7 +355,7 @@ static void run_line(struct shell_session *s, struct str line)
         return;
     }
     if (s->is_conf) {
-        do_conf(s, line, tok, ntok);
+        do_conf(s, tok, ntok);
         return;
     }
     do_exec(s, line);
@@ -493,7 +484,9 @@ int shell_start(struct shell *sh, struct node *node, struct admit *admit, const 
     sh->sweep_timer.arg = sh;
     sh->sweep_timer.cb = on_sweep;
     buf_init(&sh->out, SHELL_OUT_MAX);
-    sh->nsessions = admit->limit;
+    /* Room for every admitted client plus as many closed ones waiting for the sweep:
+     * an eviction frees an admission slot before its session memory. */
+    sh->nsessions = 2 * admit->limit;
     sh->sessions = calloc(sh->nsessions, sizeof *sh->sessions);
     sh->arena_mem = malloc(CMD_ARENA_SIZE);
     if (!sh->sessions || !sh->arena_mem) {

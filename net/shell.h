@@ -40,7 +40,7 @@ struct shell {
     struct ev_loop *loop;
     int lfd;
     uint16_t port;
-    struct shell_session *sessions; /* admit->limit entries */
+    struct shell_session *sessions; /* 2 * admit->limit entries */
     size_t nsessions;
     struct lobby lobby; /* newcomers waiting for a slot */
     struct ev_timer sweep_timer;

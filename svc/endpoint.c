@@ -101,11 +101,8 @@ struct str endpoint_header(const struct endpoint_req *req, const char *name)
 
 bool endpoint_password_ok(const char *want, struct str got)
 {
-    size_t wlen = strlen(want);
-    unsigned diff = (unsigned)(wlen ^ got.len);
-    for (size_t i = 0; i < got.len; i++)
-        diff |= (unsigned char)got.p[i] ^ (unsigned char)(wlen ? want[i % wlen] : 0);
-    return diff == 0 && wlen > 0;
+    struct str w = str_c(want);
+    return w.len > 0 && str_eq_secret(got, w);
 }
 
 /* True when the client prefers a page: Accept names text/html or application/xhtml+xml. */

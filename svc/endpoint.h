@@ -95,7 +95,7 @@ int endpoint_call(struct node *node, const struct endpoint *ep, const struct end
 
 /* Returns the value of header name (lower-case) in req, or an empty view with p NULL. */
 struct str endpoint_header(const struct endpoint_req *req, const char *name);
-/* Compares a password with want in time that depends only on the length of got. */
+/* Compares a password with want (non-empty) in time that depends only on the lengths. */
 bool endpoint_password_ok(const char *want, struct str got);
 
 #endif

@@ -23,6 +23,9 @@ struct exec_result;
 /* Runs a command on another node (>>host, InterCon); fills res with the immediate reply. */
 typedef void node_intercon_fn(struct node *node, const struct cmd *c, struct arena *a,
                               struct exec_result *res);
+struct val;
+/* Adds InterCon's resolver cache (name -> ip) to dict d, for `system hosts`. */
+typedef void node_hosts_fn(struct node *node, struct arena *a, struct val *d);
 /* Asks the node to reboot (re-exec) once the current reply has been sent. */
 typedef void node_reboot_fn(struct node *node, bool hard);
 
@@ -38,6 +41,8 @@ struct node {
     node_push_fn *push;
     node_reboot_fn *reboot;
     node_intercon_fn *intercon; /* NULL until InterCon is up */
+    void *intercon_arg;         /* InterCon's state, for intercon and hosts */
+    node_hosts_fn *hosts;       /* NULL until InterCon is up */
     void *app;                 /* back pointer for app/ */
     const struct lm_module *const *modules; /* built-in modules, NULL-terminated */
     bool *is_loaded;           /* per module: loaded since boot ("active") */
