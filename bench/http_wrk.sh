@@ -107,6 +107,7 @@ run_wrk() {
     echo "${rps:-0} ${non2xx:-0} ${errs:-0}"
 }
 
+load="$(cut -d" " -f1 /proc/loadavg)" # the machine is shared: say how busy it was
 echo "warming up..." >&2
 wrk -t1 -c8 -d1s "$murl" >/dev/null
 wrk -t1 -c8 -d1s "$nurl" >/dev/null
@@ -124,7 +125,7 @@ cpu="$(awk -F: '/model name/ {gsub(/^ +/, "", $2); print $2; exit}' /proc/cpuinf
 section="$(cat <<MD
 ## HTTP
 
-\`bench/http_wrk.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, ${cpu:-unknown CPU}): Debian's \`wrk\`
+\`bench/http_wrk.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, ${cpu:-unknown CPU}, load ${load} at start): Debian's \`wrk\`
 (1 thread, 8 connections, ${secs} s each) on \`GET /rest/system/info\` of a Release \`micros\`
 (one thread), and in the same run on nginx (one worker, access log off) serving a static
 file of the same size (${body_len} bytes). Everything on 127.0.0.1; wrk shares the machine.
