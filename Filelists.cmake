@@ -19,11 +19,19 @@ set(SVC_SOURCES
   svc/syslog.c
   svc/task.c
   svc/val.c
+  svc/endpoint.c
+  svc/cfg_web.c
 )
 set(NET_SOURCES
   net/admit.c
   net/conn.c
   net/shell.c
+  net/lobby.c
+  net/http.c
+  net/http_reply.c
+  net/http_rest.c
+  net/http_static.c
+  net/rest_path.c
   net/intercon.c
 )
 set(MODULE_SOURCES

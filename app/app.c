@@ -6,6 +6,7 @@
 #include "../core/log.h"
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
+#include "../svc/cfg_web.h"
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
@@ -87,6 +88,33 @@ static void on_boothook(void *arg, struct str cmd, const struct exec_result *res
                      res->text ? res->text : "failed");
 }
 
+/* WebCli (when webui is True): the config endpoints, then the HTTP server on webport. */
+static int app_start_web(struct app *app)
+{
+    endpoints_init(&app->endpoints);
+    app->node.endpoints = &app->endpoints;
+    if (!cfg_get_bool(&app->cfg, "webui"))
+        return 0;
+    cfg_web_register(&app->endpoints, &app->node);
+    int64_t port = app->opt.webport >= 0 ? app->opt.webport : cfg_get_int(&app->cfg, "webport");
+    int64_t max_con = cfg_get_int(&app->cfg, "webui_max_con");
+    if (port < 0 || port > 65535) {
+        LOG_E("web port %lld is not a TCP port", (long long)port);
+        return ERR_RANGE;
+    }
+    int rc = http_start(&app->http, &app->node, &app->admit, &app->endpoints, app->opt.bind_addr,
+                        (uint16_t)port, max_con > 0 ? (size_t)max_con : 1);
+    if (rc < 0) {
+        LOG_E("http: cannot listen on %s:%lld: %s", app->opt.bind_addr, (long long)port,
+              err_str(rc));
+        syslog_write(&app->log, "[ERR] http: cannot listen on port %lld: %s", (long long)port,
+                     err_str(rc));
+        return rc;
+    }
+    LOG_I("http listening on %s:%u", app->opt.bind_addr, (unsigned)app->http.port);
+    return 0;
+}
+
 int app_init(struct app *app, const struct app_options *opt)
 {
     memset(app, 0, sizeof *app);
@@ -159,6 +187,9 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     LOG_I("shell listening on %s:%u", app->opt.bind_addr, (unsigned)app->shell.port);
 
+    rc = app_start_web(app);
+    if (rc < 0)
+        return rc;
     /* InterCon calls peers on our own shell port unless >>host:port says otherwise. */
     app->intercon = calloc(1, sizeof *app->intercon);
     if (!app->intercon)
@@ -180,6 +211,7 @@ enum app_exit app_run(struct app *app)
 
 void app_deinit(struct app *app)
 {
+    http_stop(&app->http);
     shell_stop(&app->shell);
     if (app->intercon) {
         intercon_deinit(app->intercon);

@@ -4,8 +4,10 @@
 
 #include "../core/ev.h"
 #include "../net/admit.h"
+#include "../net/http.h"
 #include "../net/shell.h"
 #include "../svc/cfg.h"
+#include "../svc/endpoint.h"
 #include "../svc/node.h"
 #include "../svc/syslog.h"
 
@@ -35,6 +37,8 @@ struct app {
     bool is_reboot_requested;
     bool is_reboot_hard;
     struct ev_timer reboot_timer;
+    struct endpoints endpoints; /* module HTTP endpoints */
+    struct http_server http;    /* started when webui is True */
 };
 
 /* Loads the config from opt->data_dir and starts every service. Returns 0, or ERR_* after

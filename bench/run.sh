@@ -9,3 +9,7 @@ echo "## Shell ($(date -u +%F), $(nproc) cores, $(uname -m), load $(cut -d' ' -f
 echo
 echo "## Tasks: 100 periodic tasks (20 ms), with 0 / 1 / 2 shell clients hammering"
 for c in 0 1 2; do "$build/bench_task_lateness" 100 20 10 "$c"; done
+
+echo
+# HTTP: wrk against micros and nginx; also rewrites the HTTP section of docs/benchmarks.md
+"$(dirname "$0")/http_wrk.sh" "$build" 5

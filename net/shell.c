@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PENDING_POLL_MS 100
-
 /* `help` (COMPAT §1.4) without the webrepl line (Part A 4). */
 static const char s_help[] =
     "[MICROS]\n"
@@ -432,27 +430,20 @@ static void refuse_busy(struct shell *sh, int fd)
     sh->admit->refused++;
 }
 
-static int64_t on_pending(struct ev_loop *loop, struct ev_timer *t)
+/* The lobby asks again whether a waiting newcomer fits now. */
+static bool try_admit(void *owner, int fd, const char *peer)
 {
-    struct shell *sh = t->arg;
-    uint64_t now = ev_now(loop);
-    bool any = false;
-    for (size_t i = 0; i < SHELL_PENDING_MAX; i++) {
-        struct shell_pending *p = &sh->pending[i];
-        if (p->fd < 0)
-            continue;
-        int slot = admit_take(sh->admit, 'S', p->peer, now, on_evict, NULL);
-        if (slot >= 0) {
-            session_open(sh, p->fd, p->peer, slot);
-            p->fd = -1;
-        } else if (now >= p->deadline_ms) {
-            refuse_busy(sh, p->fd);
-            p->fd = -1;
-        } else {
-            any = true;
-        }
-    }
-    return any ? PENDING_POLL_MS : EV_DONE;
+    struct shell *sh = owner;
+    int slot = admit_take(sh->admit, 'S', peer, ev_now(sh->loop), on_evict, NULL);
+    if (slot < 0)
+        return false;
+    session_open(sh, fd, peer, slot);
+    return true;
+}
+
+static void refuse_busy_cb(void *owner, int fd)
+{
+    refuse_busy(owner, fd);
 }
 
 static void on_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
@@ -476,18 +467,8 @@ static void on_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
             continue;
         }
         /* Full of active clients: wait up to SHELL_BUSY_WAIT_MS for a slot (micrOS). */
-        size_t i = 0;
-        while (i < SHELL_PENDING_MAX && sh->pending[i].fd >= 0)
-            i++;
-        if (i == SHELL_PENDING_MAX) {
+        if (lobby_add(&sh->lobby, cfd, peer) < 0)
             refuse_busy(sh, cfd);
-            continue;
-        }
-        sh->pending[i].fd = cfd;
-        snprintf(sh->pending[i].peer, sizeof sh->pending[i].peer, "%s", peer);
-        sh->pending[i].deadline_ms = now + SHELL_BUSY_WAIT_MS;
-        if (!sh->pending_timer.is_active)
-            ev_timer_start(loop, &sh->pending_timer, PENDING_POLL_MS, on_pending);
     }
 }
 
@@ -499,9 +480,7 @@ int shell_start(struct shell *sh, struct node *node, struct admit *admit, const 
     sh->admit = admit;
     sh->loop = node->loop;
     sh->lfd = -1;
-    for (size_t i = 0; i < SHELL_PENDING_MAX; i++)
-        sh->pending[i].fd = -1;
-    sh->pending_timer.arg = sh;
+    lobby_init(&sh->lobby, sh->loop, SHELL_BUSY_WAIT_MS, try_admit, refuse_busy_cb, sh);
     sh->sweep_timer.arg = sh;
     sh->sweep_timer.cb = on_sweep;
     buf_init(&sh->out, SHELL_OUT_MAX);
@@ -541,17 +520,12 @@ void shell_stop(struct shell *sh)
         if (s->is_used)
             ev_timer_stop(sh->loop, &s->delay_timer);
     }
-    for (size_t i = 0; i < SHELL_PENDING_MAX; i++)
-        if (sh->pending[i].fd >= 0) {
-            hal_sock_close(sh->pending[i].fd);
-            sh->pending[i].fd = -1;
-        }
+    lobby_deinit(&sh->lobby);
     if (sh->lfd >= 0) {
         ev_io_stop(sh->loop, sh->lfd);
         hal_sock_close(sh->lfd);
         sh->lfd = -1;
     }
-    ev_timer_stop(sh->loop, &sh->pending_timer);
     ev_timer_stop(sh->loop, &sh->sweep_timer);
     free(sh->sessions);
     sh->sessions = NULL;

@@ -13,24 +13,16 @@
 #include "../core/ev.h"
 #include "../svc/node.h"
 #include "admit.h"
+#include "lobby.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#ifndef SHELL_PENDING_MAX
-#define SHELL_PENDING_MAX 32 /* newcomers waiting for a slot */
-#endif
 #ifndef SHELL_AUTHFAIL_TRACK
 #define SHELL_AUTHFAIL_TRACK 32 /* addresses whose failed logins are remembered */
 #endif
 
 struct shell_session;
-
-struct shell_pending {
-    int fd; /* -1 when unused */
-    char peer[64];
-    uint64_t deadline_ms;
-};
 
 struct shell_authfail {
     char ip[48];
@@ -50,8 +42,7 @@ struct shell {
     uint16_t port;
     struct shell_session *sessions; /* 2 * admit->limit entries */
     size_t nsessions;
-    struct shell_pending pending[SHELL_PENDING_MAX];
-    struct ev_timer pending_timer;
+    struct lobby lobby; /* newcomers waiting for a slot */
     struct ev_timer sweep_timer;
     struct arena arena;
     void *arena_mem;

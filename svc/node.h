@@ -13,6 +13,7 @@ struct cfg;
 struct syslog;
 struct tasks;
 struct node;
+struct endpoints;
 
 /* Sends one unsolicited "~~~ <text>" line to every shell client. */
 typedef void node_push_fn(struct node *node, const char *text);
@@ -47,6 +48,7 @@ struct node {
     bool *is_loaded;           /* per module: loaded since boot ("active") */
     uint32_t load_order[64];   /* indexes of loaded modules, in load order */
     uint32_t nloaded;
+    struct endpoints *endpoints; /* HTTP endpoints modules may register (svc/endpoint.h) */
 };
 
 #endif

@@ -1,0 +1,135 @@
+/* endpoint.c - the registry of module endpoints and the x-micros-auth flow. */
+#include "endpoint.h"
+
+#include "../core/err.h"
+#include "cfg.h"
+
+#include <string.h>
+
+/* Headers of every 401 (COMPAT §3.4): nothing cached, nothing sniffed, no referrer. */
+#define AUTH_HEADERS                                                                               \
+    "cache-control: no-store\r\nx-content-type-options: nosniff\r\nreferrer-policy: "              \
+    "no-referrer\r\n"
+
+static const char s_auth_html[] =
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"UTF-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\">\n"
+    "<title>Authentication required</title>\n</head>\n<body>\n"
+    "<script src=\"/auth.js\" data-micros-auth=\"1\"></script>\n</body>\n</html>\n";
+
+void endpoints_init(struct endpoints *eps)
+{
+    memset(eps, 0, sizeof *eps);
+}
+
+static struct str strip_slash(struct str p)
+{
+    while (p.len > 0 && p.p[0] == '/') {
+        p.p++;
+        p.len--;
+    }
+    return p;
+}
+
+static struct endpoint *find(struct endpoints *eps, struct str path)
+{
+    for (size_t i = 0; i < eps->n; i++)
+        if (str_eqc(path, eps->items[i].path))
+            return &eps->items[i];
+    return NULL;
+}
+
+int endpoint_add(struct endpoints *eps, const char *path, unsigned methods, unsigned flags,
+                 endpoint_fn *fn, void *arg)
+{
+    struct str p = strip_slash(str_c(path));
+    if (p.len == 0 || !fn || !(methods & (EP_GET | EP_POST | EP_DELETE)))
+        return ERR_INVAL;
+    if (p.len >= ENDPOINT_PATH_MAX)
+        return ERR_TOOBIG;
+    struct endpoint *ep = find(eps, p);
+    if (!ep) {
+        if (eps->n == ENDPOINT_MAX)
+            return ERR_FULL;
+        ep = &eps->items[eps->n++];
+        memset(ep, 0, sizeof *ep);
+        str_copy(ep->path, sizeof ep->path, p);
+    }
+    ep->methods |= methods;
+    ep->flags = flags;
+    ep->fn = fn;
+    ep->arg = arg;
+    return 0;
+}
+
+int endpoint_del(struct endpoints *eps, const char *path)
+{
+    struct endpoint *ep = find(eps, strip_slash(str_c(path)));
+    if (!ep)
+        return ERR_NOENT;
+    size_t i = (size_t)(ep - eps->items);
+    memmove(ep, ep + 1, (eps->n - i - 1) * sizeof *ep);
+    eps->n--;
+    return 0;
+}
+
+const struct endpoint *endpoint_find(const struct endpoints *eps, struct str path)
+{
+    return find((struct endpoints *)eps, strip_slash(path));
+}
+
+int endpoint_list_get(const struct endpoints *eps, struct buf *out)
+{
+    int rc = 0;
+    bool first = true;
+    for (size_t i = 0; rc == 0 && i < eps->n; i++) {
+        if (!(eps->items[i].methods & EP_GET))
+            continue;
+        rc = buf_printf(out, "%s\"%s\"", first ? "" : ", ", eps->items[i].path);
+        first = false;
+    }
+    return rc;
+}
+
+struct str endpoint_header(const struct endpoint_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (str_eqc(req->headers[i].name, name))
+            return req->headers[i].value;
+    return STR_NULL;
+}
+
+bool endpoint_password_ok(const char *want, struct str got)
+{
+    struct str w = str_c(want);
+    return w.len > 0 && str_eq_secret(got, w);
+}
+
+/* True when the client prefers a page: Accept names text/html or application/xhtml+xml. */
+static bool wants_html(const struct endpoint_req *req)
+{
+    struct str acc = endpoint_header(req, "accept");
+    return str_contains(acc, "text/html") || str_contains(acc, "application/xhtml+xml");
+}
+
+int endpoint_call(struct node *node, const struct endpoint *ep, const struct endpoint_req *req,
+                  struct endpoint_reply *rep)
+{
+    rep->status = 200;
+    rep->content_type = "application/json";
+    rep->headers = NULL;
+    if (ep->flags & EP_SUDO) {
+        struct str pwd = endpoint_header(req, "x-micros-auth");
+        if (!pwd.p || !endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd))) {
+            rep->status = 401;
+            if (req->method == EP_GET && wants_html(req)) {
+                rep->content_type = "text/html";
+                rep->headers = AUTH_HEADERS "content-security-policy: default-src 'self'\r\n";
+                return buf_puts(rep->body, s_auth_html);
+            }
+            rep->headers = AUTH_HEADERS;
+            return buf_puts(rep->body, "{\"state\": false, \"result\": \"Auth required\"}");
+        }
+    }
+    return ep->fn(node, req, rep, ep->arg);
+}
