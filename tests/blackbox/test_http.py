@@ -77,8 +77,8 @@ class Client:
         self.sock.close()
 
 
-def get(port, path, **kw):
-    c = Client(port)
+def get(port, path, timeout=5.0, **kw):
+    c = Client(port, timeout=timeout)
     try:
         return c.request("GET", path, **kw)
     finally:
@@ -412,7 +412,8 @@ class HttpFull(unittest.TestCase):
 
         def second():
             try:
-                result["r"] = get(self.port, "/rest")
+                # the server holds a newcomer up to 5 s before the 503: wait longer than that
+                result["r"] = get(self.port, "/rest", timeout=12)
                 result["t"] = time.time() - t0
             except Exception as e:  # reported below
                 result["e"] = e
