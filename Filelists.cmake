@@ -11,6 +11,8 @@ set(CORE_SOURCES
 set(SVC_SOURCES
   svc/cfg.c
   svc/cfg_schema.c
+  svc/clock.c
+  svc/sun.c
   svc/cmd.c
   svc/exec.c
   svc/lm.c
