@@ -12,6 +12,7 @@ set(SVC_SOURCES
   svc/cfg.c
   svc/cfg_schema.c
   svc/clock.c
+  svc/cron.c
   svc/sun.c
   svc/cmd.c
   svc/exec.c

@@ -8,3 +8,4 @@ micros_unit_test(test_lm_system modules/lm_robustness.c svc/lm.c svc/val.c svc/c
 micros_blackbox_test(test_shell)
 micros_unit_test(test_task svc/task.c svc/val.c svc/render.c core/arena.c core/buf.c core/err.c core/str.c core/ev.c port/posix/ev_poll.c)
 micros_unit_test(test_sun svc/sun.c svc/clock.c core/err.c port/posix/hal_time.c)
+micros_unit_test(test_cron svc/cron.c svc/clock.c svc/sun.c core/ev.c core/err.c core/log.c core/str.c port/posix/ev_poll.c port/posix/hal_time.c)
