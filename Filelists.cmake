@@ -13,6 +13,8 @@ set(SVC_SOURCES
   svc/cfg_schema.c
   svc/clock.c
   svc/cron.c
+  svc/irq.c
+  svc/sched.c
   svc/sun.c
   svc/cmd.c
   svc/exec.c
@@ -32,6 +34,7 @@ set(MODULE_SOURCES
   modules/modules.c
   modules/lm_system.c
   modules/lm_robustness.c
+  modules/lm_cron.c
 )
 set(APP_SOURCES
   app/app.c

@@ -78,14 +78,6 @@ static size_t clamp_aioqueue(struct app *app)
     return (size_t)eff;
 }
 
-static void on_boothook(void *arg, struct str cmd, const struct exec_result *res)
-{
-    struct app *app = arg;
-    if (!res->ok)
-        syslog_write(&app->log, "[ERR] boothook: %.*s: %s", STR_FMT(cmd),
-                     res->text ? res->text : "failed");
-}
-
 int app_init(struct app *app, const struct app_options *opt)
 {
     memset(app, 0, sizeof *app);
@@ -158,7 +150,12 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     LOG_I("shell listening on %s:%u", app->opt.bind_addr, (unsigned)app->shell.port);
 
-    exec_pipe(node, str_c(cfg_get_str(&app->cfg, "boothook")), EXEC_BOOT, on_boothook, app);
+    /* Time services; no GPIO backend in this port yet, so irq inputs stay off. */
+    rc = sched_init(&app->sched, node, NULL);
+    if (rc < 0)
+        return rc;
+    node->sched = &app->sched;
+    sched_boothook(&app->sched);
     return 0;
 }
 
@@ -176,6 +173,8 @@ void app_stop(struct app *app)
 void app_deinit(struct app *app)
 {
     shell_stop(&app->shell);
+    sched_deinit(&app->sched);
+    app->node.sched = NULL;
     if (app->tasks) {
         task_deinit(app->tasks);
         free(app->tasks);

@@ -7,6 +7,7 @@
 #include "../net/shell.h"
 #include "../svc/cfg.h"
 #include "../svc/node.h"
+#include "../svc/sched.h"
 #include "../svc/syslog.h"
 
 #include <stdbool.h>
@@ -30,6 +31,7 @@ struct app {
     struct admit admit;
     struct shell shell;
     struct tasks *tasks;
+    struct sched sched; /* clock, cron, timirq, irq inputs, boothook */
     bool is_loaded[64];
     bool is_reboot_requested;
     bool is_reboot_hard;
