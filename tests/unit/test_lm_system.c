@@ -26,6 +26,7 @@ static int64_t s_wall;        /* UTC seconds hal_wall_s returns */
 static int64_t s_set_to = -1; /* last hal_wall_set argument */
 static int s_set_rc;          /* what hal_wall_set returns */
 static int64_t s_utc_min;     /* the utc config key */
+
 static const char *s_geoloc = "n/a"; /* the geoloc config key */
 static uint64_t s_mono = 1000000;
 
@@ -225,8 +226,7 @@ static void clock_should_follow_the_tz_rule_of_the_node_clock(void **state)
     static struct sched sched;
     char err[64];
     clock_init(&sched.clock);
-    assert_int_equal(clock_set_tz(&sched.clock, "CET-1CEST,M3.5.0,M10.5.0/3", err, sizeof err),
-                     0);
+    assert_int_equal(clock_set_tz(&sched.clock, "CET-1CEST,M3.5.0,M10.5.0/3", err, sizeof err), 0);
     f->node.sched = &sched;
     s_wall = 1751364000; /* 2025-07-01 10:00:00 UTC: CEST */
     struct val *v = call(f, &lm_system, "clock", NULL);
@@ -423,9 +423,10 @@ static void alarms_clean_should_delete_the_logs_and_report_ok(void **state)
 static void system_should_declare_functions_in_micros_help_order(void **state)
 {
     (void)state;
-    static const char *const order[] = {
-        "info", "top",           "gclean", "heartbeat", "clock",        "setclock",   "ntp",
-        "rssi", "list_stations", "alarms", "sun", "ifconfig",  "memory_usage", "disk_usage", "hosts"};
+    static const char *const order[] = {"info",          "top",        "gclean", "heartbeat",
+                                        "clock",         "setclock",   "ntp",    "rssi",
+                                        "list_stations", "alarms",     "sun",    "ifconfig",
+                                        "memory_usage",  "disk_usage", "hosts"};
     size_t i = 0;
     for (const struct lm_func *fn = lm_system.funcs; fn->name; fn++, i++)
         assert_string_equal(fn->name, order[i]);
