@@ -207,8 +207,11 @@ int clock_tz_parse(const char *text, struct clock_tz *out, char *err, size_t cap
                          "CET-1CEST,M3.5.0,M10.5.0/3");
     int32_t west = 0;
     int rc = parse_name(&ps, tz.std_name, sizeof tz.std_name);
-    if (rc == 0)
-        rc = parse_hms(&ps, 24, &west);
+    if (rc < 0)
+        return rc;
+    if (!is_digit(*ps.p) && *ps.p != '+' && *ps.p != '-')
+        return fail(&ps, "UTC offset (hours west, e.g. -1 for CET) expected after the name");
+    rc = parse_hms(&ps, 24, &west);
     if (rc < 0)
         return rc;
     tz.std_off = -west;

@@ -87,7 +87,7 @@ static int validate_tz(const char *key, struct str value, char *msg, size_t cap,
     str_copy(text, sizeof text, value);
     struct clock_tz tz;
     if (clock_tz_parse(text, &tz, err, sizeof err) < 0) {
-        snprintf(msg, cap, "tz '%s': %s", text, err);
+        snprintf(msg, cap, "tz '%s': %s (e.g. CET-1CEST,M3.5.0,M10.5.0/3)", text, err);
         return ERR_SYNTAX;
     }
     return 0;
