@@ -11,3 +11,4 @@ micros_unit_test(test_sun svc/sun.c svc/clock.c core/err.c port/posix/hal_time.c
 micros_unit_test(test_cron svc/cron.c svc/clock.c svc/sun.c core/ev.c core/err.c core/log.c core/str.c port/posix/ev_poll.c port/posix/hal_time.c)
 micros_unit_test(test_clock svc/clock.c core/err.c port/posix/hal_time.c)
 micros_blackbox_test(test_time)
+micros_unit_test(test_irq svc/irq.c core/ev.c core/err.c core/log.c core/str.c port/posix/ev_poll.c port/posix/hal_time.c)
