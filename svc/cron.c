@@ -402,8 +402,11 @@ static bool wall_jumped(struct cron *cron)
 void cron_reschedule(struct cron *cron)
 {
     sun_cache_clear(cron);
-    /* Jobs due at this very second still run (after = now - 1). */
-    compute_all(cron, clock_now(cron->clock) - 1);
+    /* A second that has begun is over: a job fires at the start of its second or not at
+     * all, so the first candidate is the next second. */
+    int64_t now_ms = clock_now_ms(cron->clock);
+    int64_t now = floor_div(now_ms, 1000);
+    compute_all(cron, now_ms == now * 1000 ? now - 1 : now);
     take_reference(cron);
     arm(cron);
 }
