@@ -429,7 +429,9 @@ static int64_t on_timer(struct ev_loop *loop, struct ev_timer *t)
         struct cron_job *job = &cron->jobs[i];
         if (job->next > now)
             continue; /* not due (also: the timer never runs a job before its second) */
-        uint64_t late = (uint64_t)(now_ms - job->next * 1000);
+        /* Lateness of this run's start: jobs due together run one after another. */
+        int64_t start_ms = i == 0 ? now_ms : clock_now_ms(cron->clock);
+        uint64_t late = start_ms > job->next * 1000 ? (uint64_t)(start_ms - job->next * 1000) : 0;
         cron->stats.fired++;
         cron->stats.late_sum_ms += late;
         if (late > cron->stats.late_max_ms)
