@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* esp32 pin map defaults of irq1..irq4 (micrOS IO_esp32). Replaced by the pin-map service
- * (svc/pinmap, which knows every board and the `system pinmap` view) when it lands. */
+/* esp32 pin map defaults of irq1..irq4 (micrOS IO_esp32), used only when the node gives no
+ * pin map lookup (struct irq_gpio.pin: svc/pinmap, which knows every board). */
 static const int s_default_pins[IRQ_INPUTS] = {4, 18, 5, 13};
 
 int irq_pin_of(const char *cstmpmap, int n)
@@ -118,9 +118,14 @@ int irq_start(struct irq *irq, struct ev_loop *loop, const struct irq_gpio *gpio
         snprintf(in->cbf, sizeof in->cbf, "%s", cbf);
         snprintf(key, sizeof key, "irq%d_trig", n);
         in->edge = irq_trig_parse(cfg_get_str(cfg, key));
-        int pin = irq_pin_of(map, n);
         if (!gpio) {
             LOG_W("irq%d: this build has no GPIO backend, input off", n);
+            continue;
+        }
+        snprintf(key, sizeof key, "irq%d", n);
+        int pin = gpio->pin ? gpio->pin(key) : irq_pin_of(map, n);
+        if (pin < 0) {
+            LOG_W("irq%d: the pin map has no irq%d pin, input off", n, n);
             continue;
         }
         int rc = gpio->setup(pin, HAL_PIN_IN_PULLDOWN);

@@ -1,8 +1,9 @@
 /* irq.h - external event inputs irq1..irq4 (COMPAT §6).
  *
- * Input N is enabled when `irqN` is True and `irqN_cbf` is set. Its pin comes from the pin
- * map name `irqN`: a `cstmpmap` override ("irq1:4", also inside "esp32;irq1:22;irq2:23") or
- * the esp32 default (irq1=4, irq2=18, irq3=5, irq4=13). The pin is an input with pull-down;
+ * Input N is enabled when `irqN` is True and `irqN_cbf` is set. Its pin is the pin map name
+ * `irqN`, looked up through struct irq_gpio's pin function (svc/pinmap); without one, a
+ * `cstmpmap` override ("irq1:4", also inside "esp32;irq1:22;irq2:23") or the esp32 default
+ * (irq1=4, irq2=18, irq3=5, irq4=13). The pin is an input with pull-down;
  * `irqN_trig` (trimmed, any case) selects the edge: "down" falling, "both" both, anything
  * else rising. An edge fires only when more than `irq_prell_ms` passed since the input last
  * fired (micrOS's debounce; the last time starts at 0). Firing calls the fire callback with
@@ -23,11 +24,13 @@
 
 struct cfg;
 
-/* The pin functions the service uses (hal_gpio_setup/watch/unwatch in the node). */
+/* The pin functions the service uses (hal_gpio_setup/watch/unwatch in the node), and the pin
+ * map lookup (svc/pinmap's pinmap_get: "irq1" -> pin or < 0). pin NULL: irq_pin_of. */
 struct irq_gpio {
     int (*setup)(int pin, enum hal_pin_mode mode);
     int (*watch)(int pin, enum hal_edge edge, hal_gpio_edge_fn *cb, void *arg);
     void (*unwatch)(int pin);
+    int (*pin)(const char *name);
 };
 
 /* Runs input n's (1..4) command pipe. */
@@ -54,7 +57,8 @@ struct irq {
     struct irq_input in[IRQ_INPUTS];
 };
 
-/* Returns input n's (1..4) pin: the `irqN:<num>` entry of cstmpmap, else the esp32 default. */
+/* Returns input n's (1..4) pin without a pin map service: the `irqN:<num>` entry of cstmpmap,
+ * else the esp32 default. */
 int irq_pin_of(const char *cstmpmap, int n);
 /* Returns the edge for an irqN_trig value: "down" falling, "both" both, else rising. */
 enum hal_edge irq_trig_parse(const char *trig);

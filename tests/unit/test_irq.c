@@ -96,7 +96,14 @@ static void fake_unwatch(int pin)
     s_pin[pin].cb = NULL;
 }
 
-static const struct irq_gpio s_gpio = {fake_setup, fake_watch, fake_unwatch};
+static const struct irq_gpio s_gpio = {fake_setup, fake_watch, fake_unwatch, NULL};
+
+/* A pin map service: irq1 is on pin 40, irq2 is unknown. */
+static int fake_pinmap(const char *name)
+{
+    return strcmp(name, "irq1") == 0 ? 40 : ERR_NOENT;
+}
+static const struct irq_gpio s_gpio_map = {fake_setup, fake_watch, fake_unwatch, fake_pinmap};
 
 /* Drives an input to level; calls the watcher when the edge is one it asked for. */
 static void drive(int pin, int level)
@@ -290,6 +297,22 @@ static void pin_errors_and_missing_gpio_should_leave_the_input_off(void **state)
     assert_int_equal(irq_start(&s_irq, &s_loop, NULL, no_cfg(), on_fire, NULL), 0);
 }
 
+static void pins_should_come_from_the_pin_map_service_when_given(void **state)
+{
+    (void)state;
+    cfg_put("irq1", "True");
+    cfg_put("irq1_cbf", "x");
+    cfg_put("irq2", "True");
+    cfg_put("irq2_cbf", "y");
+    cfg_put("cstmpmap", "irq1:22"); /* the service has applied it already: not read here */
+    assert_int_equal(irq_start(&s_irq, &s_loop, &s_gpio_map, no_cfg(), on_fire, NULL), 1);
+    assert_true(s_pin[40].is_setup);
+    assert_false(s_pin[22].is_setup);
+    assert_false(s_irq.in[1].is_on);
+    drive(40, 1);
+    assert_int_equal(s_nfired, 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -300,6 +323,7 @@ int main(void)
         T(edges_should_follow_the_trigger_mode),
         T(debounce_should_drop_edges_within_prell_ms),
         T(pin_errors_and_missing_gpio_should_leave_the_input_off),
+        T(pins_should_come_from_the_pin_map_service_when_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
