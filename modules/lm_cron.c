@@ -82,7 +82,7 @@ static int fn_next(struct lm_ctx *ctx)
     if (n < 1 || n > NEXT_MAX)
         return lm_error(ctx, "n must be 1..%d", NEXT_MAX);
     char entry[512];
-    /* A bare time is checked as an entry with a placeholder command. */
+    /* A bare time is checked as an entry with the stand-in command "-". */
     snprintf(entry, sizeof entry, strchr(expr, '!') ? "%s" : "%s!-", expr);
     struct cron_job job;
     char why[CRON_ERR_MAX];

@@ -72,6 +72,29 @@ static void tz_should_parse_m_rules_and_offsets(void **state)
     assert_int_equal(clock_tz_offset(&tz, utc_of(2025, 3, 9, 7, 0, 0)), -4 * 3600);
 }
 
+static void tz_should_parse_every_example_of_the_docs(void **state)
+{
+    (void)state;
+    static const char *const rules[] = {
+        "CET-1CEST,M3.5.0,M10.5.0/3",   "GMT0BST,M3.5.0/1,M10.5.0",
+        "EST5EDT,M3.2.0,M11.1.0",       "<+0530>-5:30",
+        "AEST-10AEDT,M10.1.0,M4.1.0/3", "ACST-9:30ACDT,M10.1.0,M4.1.0/3",
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        struct clock_tz tz;
+        char err[96];
+        if (clock_tz_parse(rules[i], &tz, err, sizeof err) != 0)
+            fail_msg("%s: %s", rules[i], err);
+    }
+    struct clock_tz uk;
+    char err[96];
+    clock_tz_parse("GMT0BST,M3.5.0/1,M10.5.0", &uk, err, sizeof err);
+    assert_int_equal(clock_tz_offset(&uk, utc_of(2025, 3, 30, 0, 59, 59)), 0);
+    assert_int_equal(clock_tz_offset(&uk, utc_of(2025, 3, 30, 1, 0, 0)), 3600);
+    assert_int_equal(clock_tz_offset(&uk, utc_of(2025, 10, 26, 0, 59, 59)), 3600);
+    assert_int_equal(clock_tz_offset(&uk, utc_of(2025, 10, 26, 1, 0, 0)), 0);
+}
+
 static void tz_should_parse_j_and_n_day_forms(void **state)
 {
     (void)state;
@@ -173,6 +196,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calendar_should_round_trip_and_know_weekdays),
         cmocka_unit_test(tz_should_parse_m_rules_and_offsets),
+        cmocka_unit_test(tz_should_parse_every_example_of_the_docs),
         cmocka_unit_test(tz_should_parse_j_and_n_day_forms),
         cmocka_unit_test(tz_should_refuse_bad_rules_with_a_reason),
         cmocka_unit_test(local_to_utc_should_handle_gap_and_fold_explicitly),
