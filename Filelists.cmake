@@ -11,6 +11,11 @@ set(CORE_SOURCES
 set(SVC_SOURCES
   svc/cfg.c
   svc/cfg_schema.c
+  svc/clock.c
+  svc/cron.c
+  svc/irq.c
+  svc/sched.c
+  svc/sun.c
   svc/cmd.c
   svc/exec.c
   svc/lm.c
@@ -38,6 +43,7 @@ set(MODULE_SOURCES
   modules/modules.c
   modules/lm_system.c
   modules/lm_robustness.c
+  modules/lm_cron.c
 )
 set(APP_SOURCES
   app/app.c

@@ -80,14 +80,6 @@ static size_t clamp_aioqueue(struct app *app)
     return (size_t)eff;
 }
 
-static void on_boothook(void *arg, struct str cmd, const struct exec_result *res)
-{
-    struct app *app = arg;
-    if (!res->ok)
-        syslog_write(&app->log, "[ERR] boothook: %.*s: %s", STR_FMT(cmd),
-                     res->text ? res->text : "failed");
-}
-
 /* WebCli (when webui is True): the config endpoints, then the HTTP server on webport. */
 static int app_start_web(struct app *app)
 {
@@ -199,7 +191,12 @@ int app_init(struct app *app, const struct app_options *opt)
     node->intercon = intercon_run;
     node->hosts = intercon_hosts;
 
-    exec_pipe(node, str_c(cfg_get_str(&app->cfg, "boothook")), EXEC_BOOT, on_boothook, app);
+    /* Time services; no GPIO backend in this port yet, so irq inputs stay off. */
+    rc = sched_init(&app->sched, node, NULL);
+    if (rc < 0)
+        return rc;
+    node->sched = &app->sched;
+    sched_boothook(&app->sched);
     return 0;
 }
 
@@ -213,6 +210,8 @@ void app_deinit(struct app *app)
 {
     http_stop(&app->http);
     shell_stop(&app->shell);
+    sched_deinit(&app->sched);
+    app->node.sched = NULL;
     if (app->intercon) {
         intercon_deinit(app->intercon);
         free(app->intercon);

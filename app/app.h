@@ -9,6 +9,7 @@
 #include "../svc/cfg.h"
 #include "../svc/endpoint.h"
 #include "../svc/node.h"
+#include "../svc/sched.h"
 #include "../svc/syslog.h"
 
 #include <stdbool.h>
@@ -33,6 +34,7 @@ struct app {
     struct shell shell;
     struct tasks *tasks;
     struct intercon *intercon; /* InterCon client (>>host) */
+    struct sched sched; /* clock, cron, timirq, irq inputs, boothook */
     bool is_loaded[64];
     bool is_reboot_requested;
     bool is_reboot_hard;

@@ -1,15 +1,18 @@
 /* lm_system.c - the built-in Load Module `system` (COMPAT §8): the node's memory, disk, CPU,
  * clock, network and alarms, with the real values of the machine it runs on.
  *
- * Local time is UTC (hal_wall_s) plus the `utc` config key in minutes, as on micrOS. Skipped
- * here: pinmap and sun (they come with the pin map and the sun engine), notifications and
- * notify (no Telegram). */
+ * Local time comes from the node's clock (svc/clock: the `tz` rule, else UTC plus the `utc`
+ * key in minutes, as on micrOS); `sun` from the NOAA sun engine and `geoloc`. Skipped here:
+ * pinmap (it comes with the pin map), notifications and notify (no Telegram). */
 #include "../core/err.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_sys.h"
 #include "../hal/hal_time.h"
 #include "../svc/cfg.h"
+#include "../svc/clock.h"
 #include "../svc/lm.h"
+#include "../svc/sched.h"
+#include "../svc/sun.h"
 #include "../svc/val.h"
 
 #include <math.h>
@@ -20,80 +23,26 @@
 #define ALARMS_MAX_FILES 32          /* log files listed by alarms */
 #define ALARMS_FILE_MAX  (16 * 1024) /* largest log file alarms reads */
 
-/* A broken-down local time, as MicroPython's localtime() gives it. */
-struct civil {
-    int64_t year;
-    int month; /* 1..12 */
-    int mday;  /* 1..31 */
-    int hour, minute, sec;
-    int wday; /* 0 = Monday */
-    int yday; /* 1..366 */
-};
-
-/* --- calendar (proleptic Gregorian, days since 1970-01-01) --- */
-
-static int64_t floor_div(int64_t a, int64_t b)
+/* The node's clock (svc/sched: `tz` or `utc`), or a fixed `utc` offset when the node runs
+ * without the time services (unit tests). */
+static const struct clock *node_clock(struct node *node, struct clock *tmp)
 {
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+    if (node->sched)
+        return &node->sched->clock;
+    clock_init(tmp);
+    clock_set_utc_minutes(tmp, node->cfg ? cfg_get_int(node->cfg, "utc") : 0);
+    return tmp;
 }
 
-static bool is_leap(int64_t y)
+static void local_now(struct node *node, struct clock_tm *t)
 {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int64_t y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-/* Days from 1970-01-01 to y-m-d. Counts in 400-year eras that start on March 1st, so that the
- * leap day is the last day of an era year. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;                                   /* 0..399 */
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365, from March 1st */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
-    return era * 146097 + doe - 719468;
-}
-
-/* Fills t from seconds since 1970-01-01 (local). */
-static void civil_from_epoch(int64_t s, struct civil *t)
-{
-    int64_t days = floor_div(s, 86400);
-    int64_t secs = s - days * 86400;
-    int64_t z = days + 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    t->mday = (int)(doy - (153 * mp + 2) / 5 + 1);
-    t->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    t->year = yoe + era * 400 + (t->month <= 2);
-    t->hour = (int)(secs / 3600);
-    t->minute = (int)(secs / 60 % 60);
-    t->sec = (int)(secs % 60);
-    t->wday = (int)((days % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday (3) */
-    t->yday = (int)(days - days_from_civil(t->year, 1, 1) + 1);
-}
-
-static int64_t utc_offset_s(struct node *node)
-{
-    return node->cfg ? cfg_get_int(node->cfg, "utc") * 60 : 0;
-}
-
-static void local_now(struct node *node, struct civil *t)
-{
-    civil_from_epoch(hal_wall_s() + utc_offset_s(node), t);
+    struct clock tmp;
+    const struct clock *c = node_clock(node, &tmp);
+    clock_local(c, clock_now(c), t);
 }
 
 /* (Y, M, D, h, m, s, wd, yd): MicroPython's localtime() tuple. */
-static struct val *time_tuple(struct arena *a, const struct civil *t)
+static struct val *time_tuple(struct arena *a, const struct clock_tm *t)
 {
     struct val *tup = val_tuple(a);
     val_append(tup, val_int(a, t->year));
@@ -202,7 +151,7 @@ static int fn_heartbeat(struct lm_ctx *ctx)
 
 static int fn_clock(struct lm_ctx *ctx)
 {
-    struct civil t;
+    struct clock_tm t;
     local_now(ctx->node, &t);
     return lm_ret_strf(ctx, "%lld.%d.%d  %d:%d:%d\nWD: %d YD: %d", (long long)t.year, t.month,
                        t.mday, t.hour, t.minute, t.sec, t.wday, t.yday);
@@ -216,28 +165,31 @@ static int fn_setclock(struct lm_ctx *ctx)
         return lm_error(ctx, "year out of range (1970-9999): %lld", (long long)year);
     if (month < 1 || month > 12)
         return lm_error(ctx, "month out of range (1-12): %lld", (long long)month);
-    if (mday < 1 || mday > month_days(year, (int)month))
-        return lm_error(ctx, "mday out of range (1-%d): %lld", month_days(year, (int)month),
+    if (mday < 1 || mday > clock_month_days(year, (int)month))
+        return lm_error(ctx, "mday out of range (1-%d): %lld", clock_month_days(year, (int)month),
                         (long long)mday);
     if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59)
         return lm_error(ctx, "time out of range: %lld:%lld:%lld", (long long)hour,
                         (long long)minute, (long long)sec);
-    int64_t local =
-        days_from_civil(year, (int)month, (int)mday) * 86400 + hour * 3600 + minute * 60 + sec;
-    int rc = hal_wall_set(local - utc_offset_s(ctx->node));
+    int64_t local = clock_days_from_civil(year, (int)month, (int)mday) * 86400 + hour * 3600 +
+                    minute * 60 + sec;
+    struct clock tmp;
+    int64_t utc = 0;
+    clock_to_utc(node_clock(ctx->node, &tmp), local, &utc);
+    int rc = hal_wall_set(utc);
     if (rc == ERR_PERM)
         return lm_error(ctx, "not permitted: the node may not set the system clock "
                              "(run as root or grant CAP_SYS_TIME)");
     if (rc < 0)
         return lm_error(ctx, "cannot set the clock: %s", err_str(rc));
-    struct civil t;
+    struct clock_tm t;
     local_now(ctx->node, &t);
     return lm_ret(ctx, time_tuple(ctx->arena, &t));
 }
 
 static int fn_ntp(struct lm_ctx *ctx)
 {
-    struct civil t;
+    struct clock_tm t;
     local_now(ctx->node, &t);
     struct val *tup = val_tuple(ctx->arena);
     val_append(tup, val_bool(ctx->arena, hal_wall_synced()));
@@ -359,6 +311,45 @@ static int fn_alarms(struct lm_ctx *ctx)
     return 0;
 }
 
+/* One sun event of today (local) as micrOS's (h, m, s) tuple, or the polar state. */
+static struct val *sun_item(struct lm_ctx *ctx, const struct clock *c, double lat, double lon,
+                            enum sun_event ev, int64_t from)
+{
+    int64_t at = 0;
+    enum sun_state st = sun_next(lat, lon, ev, from, &at);
+    if (st != SUN_OK)
+        return val_str(ctx->arena, sun_state_str(st));
+    struct clock_tm t;
+    clock_local(c, at, &t);
+    struct val *tup = val_tuple(ctx->arena);
+    val_append(tup, val_int(ctx->arena, t.hour));
+    val_append(tup, val_int(ctx->arena, t.minute));
+    val_append(tup, val_int(ctx->arena, t.sec));
+    return tup;
+}
+
+/* Today's sunrise and sunset in local time, computed on the node (no network: refresh has
+ * nothing to fetch and is accepted for compatibility). */
+static int fn_sun(struct lm_ctx *ctx)
+{
+    const char *geo = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, "geoloc") : "n/a";
+    double lat = 0, lon = 0;
+    if (!sun_parse_geoloc(geo, &lat, &lon))
+        return lm_error(ctx, "geoloc is not set: conf, then geoloc \"<lat>,<lon>\" "
+                             "(e.g. 47.4979,19.0402)");
+    struct clock tmp;
+    const struct clock *c = node_clock(ctx->node, &tmp);
+    struct clock_tm t;
+    clock_local(c, clock_now(c), &t);
+    t.hour = t.minute = t.sec = 0;
+    int64_t midnight = 0;
+    clock_to_utc(c, clock_epoch_from_tm(&t), &midnight);
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, "sunrise", sun_item(ctx, c, lat, lon, SUN_RISE, midnight));
+    val_dict_set(ctx->arena, d, "sunset", sun_item(ctx, c, lat, lon, SUN_SET, midnight));
+    return 0;
+}
+
 static int fn_ifconfig(struct lm_ctx *ctx)
 {
     struct hal_ifinfo ifi;
@@ -435,6 +426,7 @@ static const struct lm_func s_funcs[] = {
     {"rssi", fn_rssi, NULL, NULL, 0},
     {"list_stations", fn_list_stations, NULL, NULL, 0},
     {"alarms", fn_alarms, LM_PARAMS({"clean", LM_BOOL, "False", NULL}), NULL, 0},
+    {"sun", fn_sun, LM_PARAMS({"refresh", LM_BOOL, "False", NULL}), NULL, 0},
     {"ifconfig", fn_ifconfig, NULL, NULL, 0},
     {"memory_usage", fn_memory_usage, NULL, NULL, 0},
     {"disk_usage", fn_disk_usage, NULL, NULL, 0},

@@ -501,6 +501,9 @@ static void notify(struct cfg *cfg, size_t i)
 {
     if (cfg->on_change)
         cfg->on_change(cfg, cfg_schema[i].name, cfg->on_change_arg);
+    for (size_t h = 0; h < cfg->nhooks; h++)
+        if (cfg->hooks[h].change)
+            cfg->hooks[h].change(cfg, cfg_schema[i].name, cfg->hooks[h].arg);
 }
 
 /* Stores a new value for key i (type already checked), rewrites the file and notifies the
@@ -573,6 +576,16 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
         }
         break;
     }
+    for (size_t h = 0; h < cfg->nhooks; h++) {
+        const struct cfg_hook *hk = &cfg->hooks[h];
+        char line[256] = "";
+        if (hk->validate && strcmp(hk->key, k->name) == 0 &&
+            hk->validate(k->name, value, line, sizeof line, hk->arg) < 0) {
+            if (msg && msgcap > 0)
+                snprintf(msg, msgcap, "%s", line);
+            return CFG_FAILED;
+        }
+    }
     return store(cfg, (size_t)i, b, n, value) == 0 ? CFG_SAVED : CFG_FAILED;
 }
 
@@ -620,4 +633,23 @@ void cfg_set_observer(struct cfg *cfg, cfg_change_fn *fn, void *arg)
 {
     cfg->on_change = fn;
     cfg->on_change_arg = arg;
+}
+
+int cfg_add_observer(struct cfg *cfg, cfg_change_fn *fn, void *arg)
+{
+    if (cfg->nhooks >= CFG_HOOKS_MAX)
+        return ERR_FULL;
+    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){NULL, NULL, fn, arg};
+    return 0;
+}
+
+int cfg_set_validator(struct cfg *cfg, const char *key, cfg_validate_fn *fn, void *arg)
+{
+    int i = key_index(str_c(key));
+    if (i < 0)
+        return ERR_NOENT;
+    if (cfg->nhooks >= CFG_HOOKS_MAX)
+        return ERR_FULL;
+    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){cfg_schema[i].name, fn, NULL, arg};
+    return 0;
 }

@@ -50,6 +50,21 @@ struct cfg;
 /* Called after a key changed (live keys such as crontasks watch this). */
 typedef void cfg_change_fn(struct cfg *cfg, const char *key, void *arg);
 
+/* Checks a value before cfg_set stores it: returns 0 to accept, or a negative ERR_* code with
+ * a one-line reason in msg (cap bytes), printed before "Failed to save". */
+typedef int cfg_validate_fn(const char *key, struct str value, char *msg, size_t cap, void *arg);
+
+#ifndef CFG_HOOKS_MAX
+#define CFG_HOOKS_MAX 8 /* validators, and extra observers, per store */
+#endif
+
+struct cfg_hook {
+    const char *key; /* validators: the key checked; observers: NULL */
+    cfg_validate_fn *validate;
+    cfg_change_fn *change;
+    void *arg;
+};
+
 struct cfg {
     char path[512];      /* .../config/node_config.json */
     char dir[512];       /* .../config */
@@ -57,6 +72,8 @@ struct cfg {
     cfg_change_fn *on_change;
     void *on_change_arg;
     uint32_t write_errors; /* failed file writes since start */
+    struct cfg_hook hooks[CFG_HOOKS_MAX]; /* validators and extra observers */
+    size_t nhooks;
 };
 
 /* Reply codes of cfg_set (besides negative ERR_* codes for internal failures). */
@@ -93,5 +110,12 @@ int cfg_put_str(struct cfg *cfg, const char *key, const char *v);
 int cfg_dump(const struct cfg *cfg, struct str filter, struct buf *out);
 /* Sets the change observer (one per store). */
 void cfg_set_observer(struct cfg *cfg, cfg_change_fn *fn, void *arg);
+/* Adds an observer called after any key changed, besides the one of cfg_set_observer.
+ * Returns 0 or ERR_FULL (CFG_HOOKS_MAX hooks). */
+int cfg_add_observer(struct cfg *cfg, cfg_change_fn *fn, void *arg);
+/* Adds a validator cfg_set (conf mode, web config) runs for key before saving; a refusal
+ * answers "Failed to save" with the validator's line. Programmatic cfg_put_* are not
+ * checked. Returns 0, ERR_NOENT (no such key) or ERR_FULL. */
+int cfg_set_validator(struct cfg *cfg, const char *key, cfg_validate_fn *fn, void *arg);
 
 #endif

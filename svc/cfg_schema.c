@@ -42,7 +42,7 @@ const struct cfg_key cfg_schema[] = {
     {"irq_prell_ms", I, "300", 0, "Event input debounce time, ms"},
     {"boothook", S, "n/a", 0, "Commands run at boot, ';'-separated ($pwd = appwd)"},
     {"aioqueue", I, "5", 0, "Most simultaneous tasks and shell clients"},
-    {"utc", I, "60", 0, "Local time offset from UTC, minutes"},
+    {"utc", I, "60", CFG_LIVE, "Local time offset from UTC, minutes"},
     {"boostmd", B, "True", 0, "High CPU clock"},
     {"guimeta", S, "...", CFG_LIVE | CFG_OFFLOAD | CFG_NOWEB,
      "App and widget metadata, kept in config/.guimeta.key"},
@@ -52,8 +52,8 @@ const struct cfg_key cfg_schema[] = {
     /* Our keys (COMPAT A12). */
     {"webport", I, "8000", 0,
      "HTTP port (micrOS used 80; 8000 so a node not running as root can bind it)"},
-    {"geoloc", S, "n/a", 0, "Location \"<lat>,<lon>\" for local sunrise/sunset"},
-    {"tz", S, "n/a", 0, "POSIX TZ rule, e.g. CET-1CEST,M3.5.0,M10.5.0/3; wins over utc"},
+    {"geoloc", S, "n/a", CFG_LIVE, "Location \"<lat>,<lon>\" for local sunrise/sunset"},
+    {"tz", S, "n/a", CFG_LIVE, "POSIX TZ rule, e.g. CET-1CEST,M3.5.0,M10.5.0/3; wins over utc"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];

@@ -12,6 +12,7 @@ struct ev_loop;
 struct cfg;
 struct syslog;
 struct tasks;
+struct sched;
 struct node;
 struct endpoints;
 
@@ -34,6 +35,7 @@ struct node {
     struct cfg *cfg;
     struct syslog *log;
     struct tasks *tasks;       /* NULL until the task manager is up */
+    struct sched *sched;       /* clock, cron, timirq, irq (svc/sched.h); NULL until up */
     const char *data_dir;      /* the node's data folder, no trailing '/' */
     const char *version;       /* micrOS-format release "X.Y.Z-N" */
     bool is_release;           /* hello's 4th field: rel or dev */

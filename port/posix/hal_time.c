@@ -31,6 +31,12 @@ int64_t hal_wall_s(void)
     return (int64_t)now_ts(CLOCK_REALTIME).tv_sec;
 }
 
+int64_t hal_wall_ms(void)
+{
+    struct timespec ts = now_ts(CLOCK_REALTIME);
+    return (int64_t)ts.tv_sec * 1000 + (int64_t)ts.tv_nsec / 1000000;
+}
+
 int hal_wall_set(int64_t epoch_s)
 {
     struct timespec ts = {.tv_sec = (time_t)epoch_s, .tv_nsec = 0};

@@ -416,6 +416,41 @@ static void cfg_set_should_call_the_observer_on_change(void **state)
     assert_string_equal(s_changed, "socport");
 }
 
+static int refuse_x(const char *key, struct str value, char *msg, size_t cap, void *arg)
+{
+    (void)arg;
+    if (value.len && value.p[0] == 'x') {
+        snprintf(msg, cap, "%s: no x please", key);
+        return ERR_INVAL;
+    }
+    return 0;
+}
+
+static void cfg_set_should_run_validators_and_extra_observers(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(cfg_init(&f->cfg, f->root), 0);
+    s_calls = 0;
+    int extra = 0;
+    cfg_set_observer(&f->cfg, observer, &s_calls);
+    assert_int_equal(cfg_add_observer(&f->cfg, observer, &extra), 0);
+    assert_int_equal(cfg_set_validator(&f->cfg, "crontasks", refuse_x, NULL), 0);
+    assert_int_equal(cfg_set_validator(&f->cfg, "nokey", refuse_x, NULL), ERR_NOENT);
+    char msg[128];
+    assert_int_equal(cfg_set(&f->cfg, str_c("crontasks"), str_c("x!a"), msg, sizeof msg),
+                     CFG_FAILED);
+    assert_string_equal(msg, "crontasks: no x please");
+    assert_string_equal(cfg_get_str(&f->cfg, "crontasks"), "n/a");
+    assert_int_equal(s_calls + extra, 0);
+    assert_int_equal(cfg_set(&f->cfg, str_c("crontasks"), str_c("*:1:0:0!a"), msg, sizeof msg),
+                     CFG_SAVED);
+    assert_string_equal(msg, "");
+    assert_int_equal(s_calls, 1);
+    assert_int_equal(extra, 1);
+    assert_int_equal(cfg_set(&f->cfg, str_c("timirqcbf"), str_c("x"), msg, sizeof msg),
+                     CFG_SAVED); /* other keys unchecked */
+}
+
 static void cfg_put_should_store_empty_strings_as_na_and_check_types(void **state)
 {
     struct fixture *f = *state;
@@ -504,6 +539,7 @@ int main(void)
         T(cfg_set_should_offload_guimeta),
         T(cfg_dump_should_match_micros_bytes),
         T(cfg_set_should_call_the_observer_on_change),
+        T(cfg_set_should_run_validators_and_extra_observers),
         T(cfg_put_should_store_empty_strings_as_na_and_check_types),
         T(cfg_set_should_keep_the_runtime_value_when_the_write_fails),
         T(cfg_set_should_keep_the_runtime_value_when_the_file_is_blocked),

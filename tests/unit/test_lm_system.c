@@ -26,11 +26,17 @@ static int64_t s_wall;        /* UTC seconds hal_wall_s returns */
 static int64_t s_set_to = -1; /* last hal_wall_set argument */
 static int s_set_rc;          /* what hal_wall_set returns */
 static int64_t s_utc_min;     /* the utc config key */
+
+static const char *s_geoloc = "n/a"; /* the geoloc config key */
 static uint64_t s_mono = 1000000;
 
 int64_t hal_wall_s(void)
 {
     return s_wall;
+}
+int64_t hal_wall_ms(void)
+{
+    return s_wall * 1000;
 }
 int hal_wall_set(int64_t epoch_s)
 {
@@ -66,6 +72,8 @@ bool cfg_get_bool(const struct cfg *cfg, const char *key)
 const char *cfg_get_str(const struct cfg *cfg, const char *key)
 {
     (void)cfg;
+    if (strcmp(key, "geoloc") == 0)
+        return s_geoloc;
     return strcmp(key, "appwd") == 0 ? "ADmin123" : "n/a";
 }
 
@@ -107,6 +115,7 @@ static int setup(void **state)
     s_set_to = -1;
     s_set_rc = 0;
     s_utc_min = 0;
+    s_geoloc = "n/a";
     s_npushed = 0;
     *state = f;
     return 0;
@@ -172,8 +181,8 @@ static void calendar_should_match_gmtime_over_centuries(void **state)
     for (int64_t s = -2177452800LL; s < 7258118400LL; s += 7919 * 60) {
         time_t tt = (time_t)s;
         struct tm *g = gmtime(&tt);
-        struct civil c;
-        civil_from_epoch(s, &c);
+        struct clock_tm c;
+        clock_tm_from_epoch(s, &c);
         assert_int_equal(c.year, g->tm_year + 1900);
         assert_int_equal(c.month, g->tm_mon + 1);
         assert_int_equal(c.mday, g->tm_mday);
@@ -182,7 +191,7 @@ static void calendar_should_match_gmtime_over_centuries(void **state)
         assert_int_equal(c.sec, g->tm_sec);
         assert_int_equal(c.wday, (g->tm_wday + 6) % 7);
         assert_int_equal(c.yday, g->tm_yday + 1);
-        assert_int_equal(days_from_civil(c.year, c.month, c.mday) * 86400 + c.hour * 3600 +
+        assert_int_equal(clock_days_from_civil(c.year, c.month, c.mday) * 86400 + c.hour * 3600 +
                              c.minute * 60 + c.sec,
                          s);
     }
@@ -209,6 +218,47 @@ static void clock_should_add_the_utc_offset_in_minutes(void **state)
     s_utc_min = -300;
     v = call(f, &lm_system, "clock", NULL);
     assert_string_equal(v->u.s.p, "2023.12.31  18:0:0\nWD: 6 YD: 365");
+}
+
+static void clock_should_follow_the_tz_rule_of_the_node_clock(void **state)
+{
+    struct fixture *f = *state;
+    static struct sched sched;
+    char err[64];
+    clock_init(&sched.clock);
+    assert_int_equal(clock_set_tz(&sched.clock, "CET-1CEST,M3.5.0,M10.5.0/3", err, sizeof err), 0);
+    f->node.sched = &sched;
+    s_wall = 1751364000; /* 2025-07-01 10:00:00 UTC: CEST */
+    struct val *v = call(f, &lm_system, "clock", NULL);
+    assert_string_equal(v->u.s.p, "2025.7.1  12:0:0\nWD: 1 YD: 182");
+    s_wall = 1735725600; /* 2025-01-01 10:00:00 UTC: CET */
+    v = call(f, &lm_system, "clock", NULL);
+    assert_string_equal(v->u.s.p, "2025.1.1  11:0:0\nWD: 2 YD: 1");
+    f->node.sched = NULL;
+}
+
+static void sun_should_answer_local_times_in_micros_format(void **state)
+{
+    struct fixture *f = *state;
+    call(f, &lm_system, "sun", NULL);
+    assert_true(f->ctx.is_error);
+    assert_non_null(strstr(f->ctx.err, "geoloc"));
+    s_geoloc = "47.4979,19.0402";
+    s_utc_min = 120;
+    s_wall = 1718935200; /* 2024-06-21 02:00:00 UTC; sunrise 02:46:36Z, sunset 18:44:52Z */
+    struct val *v = call(f, &lm_system, "sun", "refresh=False");
+    assert_false(f->ctx.is_error);
+    struct val *rise = val_dict_get(v, "sunrise"), *set = val_dict_get(v, "sunset");
+    assert_int_equal(rise->type, VAL_TUPLE);
+    assert_int_equal(rise->u.c.head->u.i, 4);
+    assert_int_equal(rise->u.c.head->next->u.i, 46);
+    assert_true(llabs(rise->u.c.head->next->next->u.i - 36) <= 2);
+    assert_int_equal(set->u.c.head->u.i, 20);
+    assert_int_equal(set->u.c.head->next->u.i, 44);
+    s_geoloc = "69.6492,18.9553"; /* Tromsø at midsummer */
+    v = call(f, &lm_system, "sun", NULL);
+    assert_string_equal(val_dict_get(v, "sunrise")->u.s.p, "always up");
+    assert_string_equal(val_dict_get(v, "sunset")->u.s.p, "always up");
 }
 
 static void setclock_should_set_utc_from_local_time_and_return_localtime(void **state)
@@ -373,9 +423,10 @@ static void alarms_clean_should_delete_the_logs_and_report_ok(void **state)
 static void system_should_declare_functions_in_micros_help_order(void **state)
 {
     (void)state;
-    static const char *const order[] = {
-        "info", "top",           "gclean", "heartbeat", "clock",        "setclock",   "ntp",
-        "rssi", "list_stations", "alarms", "ifconfig",  "memory_usage", "disk_usage", "hosts"};
+    static const char *const order[] = {"info",          "top",        "gclean", "heartbeat",
+                                        "clock",         "setclock",   "ntp",    "rssi",
+                                        "list_stations", "alarms",     "sun",    "ifconfig",
+                                        "memory_usage",  "disk_usage", "hosts"};
     size_t i = 0;
     for (const struct lm_func *fn = lm_system.funcs; fn->name; fn++, i++)
         assert_string_equal(fn->name, order[i]);
@@ -457,6 +508,8 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
         T(clock_should_print_local_time_unpadded_with_weekday_and_yearday),
         T(clock_should_add_the_utc_offset_in_minutes),
+        T(clock_should_follow_the_tz_rule_of_the_node_clock),
+        T(sun_should_answer_local_times_in_micros_format),
         T(setclock_should_set_utc_from_local_time_and_return_localtime),
         T(setclock_should_refuse_clearly_when_not_permitted),
         T(setclock_should_reject_a_day_the_month_does_not_have),
