@@ -24,6 +24,7 @@ set(NET_SOURCES
   net/admit.c
   net/conn.c
   net/shell.c
+  net/shell_frame.c
 )
 set(MODULE_SOURCES
   modules/modules.c
