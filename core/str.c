@@ -86,3 +86,11 @@ struct str str_next_word(struct str *rest)
     *rest = str_from(*rest, i);
     return w;
 }
+
+bool str_eq_secret(struct str a, struct str b)
+{
+    unsigned diff = (unsigned)(a.len ^ b.len);
+    for (size_t i = 0; i < a.len; i++)
+        diff |= (unsigned char)a.p[i] ^ (unsigned char)(b.len ? b.p[i % b.len] : 0);
+    return diff == 0;
+}

@@ -37,6 +37,8 @@ struct str str_from(struct str a, size_t off);
 /* Copies a into dst (size cap) with a terminating NUL, truncating if needed.
  * Returns the number of bytes copied, without the NUL. */
 size_t str_copy(char *dst, size_t cap, struct str a);
+/* Compares a and b in time that depends only on their lengths (for secrets). */
+bool str_eq_secret(struct str a, struct str b);
 /* Splits the next whitespace-separated word off *rest and returns it (empty at the end). */
 struct str str_next_word(struct str *rest);
 

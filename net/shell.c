@@ -181,15 +181,6 @@ static struct shell_authfail *authfail_entry(struct shell *sh, const char *peer,
     return oldest;
 }
 
-static bool password_ok(const char *want, struct str got)
-{
-    size_t wlen = strlen(want);
-    unsigned diff = (unsigned)(wlen ^ got.len);
-    for (size_t i = 0; i < got.len; i++)
-        diff |= (unsigned char)got.p[i] ^ (unsigned char)(wlen ? want[i % wlen] : 0);
-    return diff == 0 && wlen > 0;
-}
-
 static int64_t on_authfail_delay(struct ev_loop *loop, struct ev_timer *t)
 {
     (void)loop;
@@ -207,7 +198,8 @@ static void check_password(struct shell_session *s, struct str word)
     struct shell *sh = s->sh;
     uint64_t now = ev_now(sh->loop);
     struct shell_authfail *f = authfail_entry(sh, s->conn.peer, now);
-    if (password_ok(cfg_get_str(sh->node->cfg, "appwd"), word)) {
+    struct str appwd = str_c(cfg_get_str(sh->node->cfg, "appwd"));
+    if (appwd.len > 0 && str_eq_secret(word, appwd)) {
         f->fails = 0;
         s->is_authed = true;
         reply_c(s, "AuthOk");
@@ -511,7 +503,9 @@ int shell_start(struct shell *sh, struct node *node, struct admit *admit, const 
     sh->sweep_timer.arg = sh;
     sh->sweep_timer.cb = on_sweep;
     buf_init(&sh->out, SHELL_OUT_MAX);
-    sh->nsessions = admit->limit;
+    /* Room for every admitted client plus as many closed ones waiting for the sweep:
+     * an eviction frees an admission slot before its session memory. */
+    sh->nsessions = 2 * admit->limit;
     sh->sessions = calloc(sh->nsessions, sizeof *sh->sessions);
     sh->arena_mem = malloc(CMD_ARENA_SIZE);
     if (!sh->sessions || !sh->arena_mem) {

@@ -48,7 +48,7 @@ struct shell {
     struct ev_loop *loop;
     int lfd;
     uint16_t port;
-    struct shell_session *sessions; /* admit->limit entries */
+    struct shell_session *sessions; /* 2 * admit->limit entries */
     size_t nsessions;
     struct shell_pending pending[SHELL_PENDING_MAX];
     struct ev_timer pending_timer;

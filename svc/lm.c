@@ -185,15 +185,6 @@ void lm_push(struct lm_ctx *ctx, const char *fmt, ...)
 
 /* --- binding --- */
 
-/* Compares two strings in time that depends only on their lengths. */
-static bool equal_const_time(const char *a, size_t alen, const char *b, size_t blen)
-{
-    unsigned diff = (unsigned)(alen ^ blen);
-    for (size_t i = 0; i < alen; i++)
-        diff |= (unsigned char)a[i] ^ (unsigned char)(blen ? b[i % blen] : 0);
-    return diff == 0;
-}
-
 /* Type check and light conversion of one bound argument; false when it does not fit. */
 static bool fit_type(struct lm_ctx *ctx, const struct lm_param *p, struct val **slot)
 {
@@ -250,7 +241,7 @@ static int check_sudo(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nar
     }
     const char *appwd = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, "appwd") : "";
     if (pwd && pwd->type == VAL_STR &&
-        equal_const_time(pwd->u.s.p, pwd->u.s.len, appwd, strlen(appwd)))
+        str_eq_secret((struct str){pwd->u.s.p, pwd->u.s.len}, str_c(appwd)))
         return 0;
     return lm_error(ctx, "Access denied, wrong password (pwd)");
 }

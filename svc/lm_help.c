@@ -19,7 +19,7 @@ struct widget_kind {
 };
 
 static const struct widget_kind s_kinds[] = {
-    {"BUTTON", "button", {0, 0, 0}, true, "\"result\": false"},
+    {"BUTTON", "button", {0, 0, 0}, true, NULL}, /* result and options: see has_options */
     {"SLIDER", "slider", {0, 100, 2}, false, NULL},
     {"TEXTBOX", "textbox", {0, 0, 0}, false, "\"refresh\": 10000"},
     {"COLOR", "color", {0, 255, 2}, false, NULL},

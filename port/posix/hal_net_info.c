@@ -42,7 +42,7 @@ static int default_route(char *ifname, size_t cap, struct in_addr *gw)
         /* RTF_UP (1): a usable route; destination and mask 0: the default one. */
         if (dest != 0 || mask != 0 || !(flags & 1u) || (is_found && metric >= best_metric))
             continue;
-        snprintf(ifname, cap, "%s", name);
+        snprintf(ifname, cap, "%.*s", (int)(cap ? cap - 1 : 0), name);
         gw->s_addr = (in_addr_t)gateway; /* the kernel prints it in network byte order */
         best_metric = metric;
         is_found = true;
@@ -61,7 +61,7 @@ static void first_nameserver(char *dns, size_t cap)
     char line[512], addr[64];
     while (fgets(line, sizeof line, f)) {
         if (sscanf(line, " nameserver %63s", addr) == 1) {
-            snprintf(dns, cap, "%s", addr);
+            snprintf(dns, cap, "%.*s", (int)(cap ? cap - 1 : 0), addr);
             break;
         }
     }

@@ -126,8 +126,24 @@ class ShellBasics(unittest.TestCase):
 
     def test_modules_lists_loaded_modules_then_task(self):
         self.sh.cmd("system heartbeat")
-        self.assertEqual(self.sh.cmd("modules"), b"['system', 'task']\n" + P)
-        self.assertEqual(self.sh.cmd("modules >json"), b'["system", "task"]\n' + P)
+        text = self.sh.cmd("modules")
+        self.assertTrue(text.startswith(b"['") and text.endswith(b"', 'task']\n" + P), text)
+        self.assertIn(b"'system'", text)
+        import json
+        self.assertEqual(json.loads(self.sh.cmd("modules >json")[:-len(P)])[-1], "task")
+
+    def test_modules_on_a_fresh_node_in_load_order(self):
+        node = Node()
+        try:
+            sh = node.shell()
+            self.assertEqual(sh.cmd("modules"), b"['task']\n" + P)
+            sh.cmd("system heartbeat")
+            sh.cmd("robustness func_sudo")
+            self.assertEqual(sh.cmd("modules"), b"['system', 'robustness', 'task']\n" + P)
+            self.assertEqual(sh.cmd("modules >json"), b'["system", "robustness", "task"]\n' + P)
+            sh.close()
+        finally:
+            node.stop()
 
     def test_module_help_and_widgets(self):
         reply = self.sh.cmd("system help")
@@ -150,7 +166,8 @@ class ShellBasics(unittest.TestCase):
 
     def test_raise_error(self):
         reply = self.sh.cmd("robustness raise_error")
-        self.assertIn(b"Core error: LM_robustness->raise_error: Test exception\n", reply)
+        self.assertTrue(reply.startswith(b"Core error: LM_robustness->raise_error: Test exception"),
+                        reply)
 
     def test_bare_remote_bypasses_builtins(self):
         reply = self.sh.cmd("version >>")
@@ -376,3 +393,62 @@ class Admission(unittest.TestCase):
 
 if __name__ == "__main__":
     harness.main()
+
+
+class RebootAndPush(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Node()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+
+    def test_unsolicited_lines_reach_every_shell(self):
+        a = self.node.shell()
+        b = self.node.shell()
+        a.cmd("robustness raise_error")  # writes an [ERR]-free syslog line
+        reply = a.cmd("system alarms")
+        self.assertIn(b"~~~ ", reply)
+        self.assertTrue(reply.endswith(b"alarm': 0}\n" + P) or b"NOK alarm" in reply, reply)
+        pushed = b.read_until(lambda d: d.count(b"\n") >= 2, timeout=3)
+        self.assertTrue(pushed.startswith(b"~~~ "), pushed)
+        a.close()
+        b.close()
+
+    def test_reboot_reexecutes_and_keeps_the_config(self):
+        sh = self.node.shell()
+        sh.cmd("conf")
+        self.assertEqual(sh.cmd("devfid rebooted"), b"Saved\n[configure] " + P)
+        sh.sock.sendall(b"reboot")
+        self.assertEqual(sh.read_eof(), b"Reboot micrOS system.\nBye!\n")
+        sh.close()
+        pid = self.node.proc.pid
+        end = time.time() + 10
+        while True:
+            try:
+                sh = self.node.shell()
+                break
+            except OSError:
+                if time.time() > end:
+                    raise
+                time.sleep(0.05)
+        self.assertEqual(sh.greeting, b"rebooted $ ")
+        self.assertEqual(self.node.proc.pid, pid)  # exec keeps the process
+        sh.cmd("conf")
+        sh.cmd("devfid node01")
+        sh.sock.sendall(b"reboot -h")
+        self.assertEqual(sh.read_eof(), b"[HARD] Reboot micrOS system.\nBye!\n")
+        sh.close()
+        time.sleep(0.3)
+        end = time.time() + 10
+        while True:
+            try:
+                sh = self.node.shell()
+                break
+            except OSError:
+                if time.time() > end:
+                    raise
+                time.sleep(0.05)
+        self.assertEqual(sh.greeting, P)
+        sh.close()
