@@ -10,3 +10,4 @@ micros_unit_test(test_task svc/task.c svc/val.c svc/render.c core/arena.c core/b
 micros_unit_test(test_lm svc/lm.c svc/lm_help.c svc/cmd.c svc/val.c svc/render.c core/arena.c core/buf.c core/str.c core/err.c)
 micros_unit_test(test_shell_frame net/shell_frame.c core/str.c)
 micros_suite_test(load test_load)
+micros_suite_test(fault test_faults)
