@@ -11,3 +11,4 @@ micros_unit_test(test_lm svc/lm.c svc/lm_help.c svc/cmd.c svc/val.c svc/render.c
 micros_unit_test(test_shell_frame net/shell_frame.c core/str.c)
 micros_suite_test(load test_load)
 micros_suite_test(fault test_faults)
+micros_blackbox_test(test_security)

@@ -31,25 +31,22 @@ static void log_to_stderr(enum log_level level, const char *line, void *arg)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: micros [options]\n"
-            "Runs a micrOS-C node: the micrOS shell (TCP, default port 9008) and, when the\n"
-            "config says webui=True, the web UI and REST API.\n"
-            "\n"
-            "Options:\n"
-            "  --data DIR      the node's data folder (config/ modules/ web/ data/ logs/);\n"
-            "                  default: $MICROS_DATA, else $XDG_DATA_HOME/micros,\n"
-            "                  else ~/.local/share/micros\n"
-            "  --port N        shell port for this run (overrides socport)\n"
-            "  --webport N     HTTP port for this run (overrides webport)\n"
-            "  --bind ADDR     listen address (default 0.0.0.0; 127.0.0.1 for local only)\n"
-            "  --maxconn N     admit up to N clients at once (1-%d; default: aioqueue,\n"
-            "                  which micrOS clamps to 5-20)\n"
-            "  --verbose       log debug lines to stderr\n"
-            "  --quiet         log only errors to stderr\n"
-            "  --version       print the version and exit\n"
-            "  --help          print this help and exit\n",
-            CLIENT_MAX);
+    fprintf(f, "Usage: micros [options]\n"
+               "Runs a micrOS-C node: the micrOS shell (TCP, default port 9008) and, when the\n"
+               "config says webui=True, the web UI and REST API.\n"
+               "\n"
+               "Options:\n"
+               "  --data DIR      the node's data folder (config/ modules/ web/ data/ logs/);\n"
+               "                  default: $MICROS_DATA, else $XDG_DATA_HOME/micros,\n"
+               "                  else ~/.local/share/micros\n"
+               "  --port N        shell port for this run (overrides socport)\n"
+               "  --webport N     HTTP port for this run (overrides webport)\n"
+               "  --bind ADDR     listen address (default 0.0.0.0; 127.0.0.1 for local only)\n"
+               "  --maxconn N     admit up to N clients at once (default: aioqueue, 5-20)\n"
+               "  --verbose       log debug lines to stderr\n"
+               "  --quiet         log only errors to stderr\n"
+               "  --version       print the version and exit\n"
+               "  --help          print this help and exit\n");
 }
 
 /* Parses a port number; returns -1 when s is not one. */
