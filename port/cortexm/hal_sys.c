@@ -19,7 +19,7 @@
 #define CORTEXM_CPU_MHZ 64
 #endif
 
-#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
+#define SCB_AIRCR   (*(volatile uint32_t *)0xE000ED0Cu)
 #define AIRCR_RESET 0x05FA0004u /* VECTKEY | SYSRESETREQ */
 
 int hal_sys_machine_id(char *hex, size_t cap)

@@ -21,9 +21,10 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 command -v clang >/dev/null || { echo "fuzz: clang is missing (scripts/deps.sh test installs it)" >&2; exit 1; }
 
+mkdir -p "$build"
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-      -DMICROS_FUZZ=ON -DMICROS_TESTS=OFF >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log"; exit 1; }
-cmake --build "$build" -j 2 --target "${targets[@]}" >"$build.build.log" 2>&1 || { cat "$build.build.log"; exit 1; }
+      -DMICROS_FUZZ=ON -DMICROS_TESTS=OFF >"$build/cmake.log" 2>&1 || { cat "$build/cmake.log"; exit 1; }
+cmake --build "$build" -j 2 --target "${targets[@]}" >"$build/build.log" 2>&1 || { cat "$build/build.log"; exit 1; }
 
 fail=0
 for t in "${targets[@]}"; do
