@@ -38,6 +38,7 @@ set(NET_SOURCES
   net/http_static.c
   net/rest_path.c
   net/intercon.c
+  net/shell_frame.c
 )
 set(MODULE_SOURCES
   modules/modules.c

@@ -20,6 +20,7 @@ run: build
 
 build-test:
 	@scripts/deps.sh test
+	@scripts/deps.sh cross
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMICROS_SANITIZE=ON -DMICROS_WERROR=ON
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 

@@ -43,6 +43,13 @@
 #define CLIENT_IDLE_GRACE_MS 1000
 #endif
 
+/* The most clients (shell + HTTP) a node can be started with (micros --maxconn N); each needs
+ * one descriptor of the event loop beside the listeners and files. Default tables keep
+ * micrOS's aioqueue rule (5..20 clients). */
+#ifndef CLIENT_MAX
+#define CLIENT_MAX 1024
+#endif
+
 /* Per-command scratch memory (arguments and reply values). */
 #ifndef CMD_ARENA_SIZE
 #define CMD_ARENA_SIZE (64 * 1024)
@@ -76,5 +83,6 @@
 
 _Static_assert(SHELL_LINE_MAX >= 256, "SHELL_LINE_MAX too small");
 _Static_assert(CMD_ARENA_SIZE >= 4096, "CMD_ARENA_SIZE too small");
+_Static_assert(CLIENT_MAX + 64 <= EV_MAX_FDS, "EV_MAX_FDS must hold CLIENT_MAX clients");
 
 #endif

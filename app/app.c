@@ -150,7 +150,9 @@ int app_init(struct app *app, const struct app_options *opt)
                  opt->data_dir);
 
     size_t limit = clamp_aioqueue(app);
-    rc = admit_init(&app->admit, limit, CLIENT_IDLE_GRACE_MS);
+    /* --maxconn raises the client table for big deployments; the task queue keeps aioqueue. */
+    size_t clients = opt->maxconn > 0 && opt->maxconn <= CLIENT_MAX ? (size_t)opt->maxconn : limit;
+    rc = admit_init(&app->admit, clients, CLIENT_IDLE_GRACE_MS);
     if (rc < 0)
         return rc;
     app->tasks = calloc(1, sizeof *app->tasks);

@@ -20,6 +20,7 @@ struct app_options {
     const char *bind_addr; /* listen address, "0.0.0.0" by default */
     int port;              /* shell port override, -1 = socport from config */
     int webport;           /* HTTP port override, -1 = webport from config */
+    int maxconn;           /* client table size override (1..CLIENT_MAX), 0 = aioqueue's */
 };
 
 enum app_exit { APP_EXIT = 0, APP_REBOOT = 1, APP_FAILED = 2 };

@@ -10,6 +10,7 @@
 #include "../svc/lm.h"
 #include "../svc/syslog.h"
 #include "conn.h"
+#include "shell_frame.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,17 +376,13 @@ static void on_input(struct shell_session *s)
         bye(s);
         return;
     }
-    size_t off = 0;
-    while (off < in->len && !s->conn.is_closed && !s->conn.is_draining && !s->is_locked) {
-        const char *nl = memchr(in->p + off, '\n', in->len - off);
-        size_t end = nl ? (size_t)(nl - in->p) : in->len;
-        struct str line = {in->p + off, end - off};
-        off = nl ? end + 1 : end;
-        if (line.len > 0 && line.p[line.len - 1] == '\r')
-            line.len--;
-        if (str_trim(line).len == 0)
-            continue;
-        if (line.len > SHELL_LINE_MAX) {
+    struct str rest = {in->p, in->len};
+    while (!s->conn.is_closed && !s->conn.is_draining && !s->is_locked) {
+        struct str line;
+        enum shell_frame k = shell_frame_next(&rest, &line, SHELL_LINE_MAX);
+        if (k == SHELL_FRAME_END)
+            break;
+        if (k == SHELL_FRAME_TOO_LONG) {
             sh->stats.long_lines++;
             char msg[96];
             snprintf(msg, sizeof msg, "Shell: line too long (%zu bytes, limit %d), not executed",

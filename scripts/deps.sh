@@ -11,6 +11,15 @@ if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
     want+=(chromium nodejs npm)  # browser tests (tests/browser, Playwright on Debian's chromium)
 fi
+# cross: tests/cross/run.sh (Cortex-M build, micros for arm64/armhf run under qemu-user).
+# libhttp-parser-dev is not multi-arch: the host header serves, with the target's runtime library.
+arches=()
+if [ "${1:-run}" = "cross" ]; then
+    arches=(arm64 armhf)
+    want=(gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
+          qemu-user file libcjson-dev:arm64 libhttp-parser2.9:arm64 libcjson-dev:armhf
+          libhttp-parser2.9:armhf)
+fi
 
 missing=()
 for p in "${want[@]}"; do
@@ -22,7 +31,11 @@ for p in "${want[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+addarch=""
+for a in "${arches[@]}"; do
+    dpkg --print-foreign-architectures | grep -qx "$a" || addarch+="dpkg --add-architecture $a && "
+done
+cmd="${addarch}apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
     echo "micrOS-C needs these Debian packages: ${missing[*]}" >&2
     echo "Install them as root, then run this again:" >&2
@@ -31,5 +44,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+for a in "${arches[@]}"; do
+    dpkg --print-foreign-architectures | grep -qx "$a" || dpkg --add-architecture "$a"
+done
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -373,6 +373,23 @@ static int set_default(struct cfg_value *v, const struct cfg_key *k)
     return ERR_INVAL;
 }
 
+struct stale_ctx {
+    const struct cfg *cfg;
+    unsigned removed;
+};
+
+/* Removes a temporary file of an atomic write that a power cut interrupted (".tmp.XXXXXX"). */
+static void remove_stale(const char *name, bool is_dir, void *arg)
+{
+    struct stale_ctx *ctx = arg;
+    if (is_dir || !strstr(name, ".tmp."))
+        return;
+    char path[sizeof ctx->cfg->dir + 256];
+    snprintf(path, sizeof path, "%s/%s", ctx->cfg->dir, name);
+    if (hal_fs_remove(path) == 0)
+        ctx->removed++;
+}
+
 int cfg_init(struct cfg *cfg, const char *data_dir)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -391,6 +408,10 @@ int cfg_init(struct cfg *cfg, const char *data_dir)
             return rc;
         }
     }
+    struct stale_ctx stale = {cfg, 0};
+    hal_fs_list(cfg->dir, remove_stale, &stale);
+    if (stale.removed)
+        LOG_W("cfg: removed %u temporary file(s) of interrupted writes", stale.removed);
     cfg->values = calloc(cfg_schema_len, sizeof cfg->values[0]);
     if (!cfg->values)
         return ERR_NOMEM;
@@ -509,7 +530,9 @@ static void notify(struct cfg *cfg, size_t i)
 /* Stores a new value for key i (type already checked), rewrites the file and notifies the
  * observer when the value changed. A failed file write is counted and logged but the runtime
  * value stays changed (micrOS's cfgput behaviour). Returns 0 or ERR_NOMEM (nothing changed). */
-static int store(struct cfg *cfg, size_t i, bool b, int64_t n, struct str s)
+/* Sets the value and rewrites the file. Returns 0 when the value is in effect (*write_rc, when
+ * not NULL, then tells whether the file was written), or ERR_* when it is not. */
+static int store(struct cfg *cfg, size_t i, bool b, int64_t n, struct str s, int *write_rc)
 {
     const struct cfg_key *k = &cfg_schema[i];
     struct cfg_value *v = &cfg->values[i];
@@ -528,8 +551,9 @@ static int store(struct cfg *cfg, size_t i, bool b, int64_t n, struct str s)
     case CFG_STR:
         if (k->flags & CFG_OFFLOAD) {
             /* The value lives only in the .key file: without it nothing changed. */
-            if (offload_write(cfg, k->name, s) < 0)
-                return ERR_IO;
+            int rc = offload_write(cfg, k->name, s);
+            if (rc < 0)
+                return rc;
             notify(cfg, i);
             return 0;
         }
@@ -538,9 +562,11 @@ static int store(struct cfg *cfg, size_t i, bool b, int64_t n, struct str s)
             return ERR_NOMEM;
         break;
     }
-    save(cfg);
+    int rc = save(cfg); /* the value is in effect even when the write fails */
     if (changed)
         notify(cfg, i);
+    if (write_rc)
+        *write_rc = rc;
     return 0;
 }
 
@@ -586,7 +612,15 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
             return CFG_FAILED;
         }
     }
-    return store(cfg, (size_t)i, b, n, value) == 0 ? CFG_SAVED : CFG_FAILED;
+    int wrc = 0;
+    int rc = store(cfg, (size_t)i, b, n, value, &wrc);
+    if (rc == 0 && wrc < 0)
+        rc = wrc;
+    /* micrOS keeps a value it could not write and still replies Saved (COMPAT §4); the extra
+     * line says why the file was not written (full or read-only data folder). */
+    if (rc < 0 && msg && msgcap > 0)
+        snprintf(msg, msgcap, "node_config write error: %s", err_str(rc));
+    return wrc < 0 || rc == 0 ? CFG_SAVED : CFG_FAILED;
 }
 
 /* Index of key for a programmatic set of the given type, or ERR_NOENT/ERR_INVAL. */
@@ -603,7 +637,7 @@ static int put_index(const struct cfg *cfg, const char *key, enum cfg_type type)
 int cfg_put_bool(struct cfg *cfg, const char *key, bool v)
 {
     int i = put_index(cfg, key, CFG_BOOL);
-    return i < 0 ? i : store(cfg, (size_t)i, v, 0, STR_NULL);
+    return i < 0 ? i : store(cfg, (size_t)i, v, 0, STR_NULL, NULL);
 }
 
 int cfg_put_int(struct cfg *cfg, const char *key, int64_t v)
@@ -613,7 +647,7 @@ int cfg_put_int(struct cfg *cfg, const char *key, int64_t v)
         return i;
     if (v > CFG_INT_LIMIT || v < -CFG_INT_LIMIT)
         return ERR_RANGE;
-    return store(cfg, (size_t)i, false, v, STR_NULL);
+    return store(cfg, (size_t)i, false, v, STR_NULL, NULL);
 }
 
 int cfg_put_str(struct cfg *cfg, const char *key, const char *v)
@@ -626,7 +660,7 @@ int cfg_put_str(struct cfg *cfg, const char *key, const char *v)
         return ERR_TOOBIG;
     if (str_eqc(s, CFG_MARKER))
         return ERR_INVAL;
-    return store(cfg, (size_t)i, false, 0, s);
+    return store(cfg, (size_t)i, false, 0, s, NULL);
 }
 
 void cfg_set_observer(struct cfg *cfg, cfg_change_fn *fn, void *arg)

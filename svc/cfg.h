@@ -5,7 +5,8 @@
  * order. Values live in struct cfg; every successful set rewrites the file
  * atomically. A corrupt file is kept as node_config.json.bad and defaults are
  * used; keys missing from the file are added. Values set at run time take
- * effect in memory even when the write fails (the failure is logged). */
+ * effect in memory even when the write fails (the failure is logged, and cfg_set still
+ * replies CFG_SAVED, as micrOS does, with "node_config write error: <reason>" in msg). */
 #ifndef CFG_H
 #define CFG_H
 

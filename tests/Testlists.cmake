@@ -20,3 +20,7 @@ micros_unit_test(test_cron svc/cron.c svc/clock.c svc/sun.c core/ev.c core/err.c
 micros_unit_test(test_clock svc/clock.c core/err.c port/posix/hal_time.c)
 micros_blackbox_test(test_time)
 micros_unit_test(test_irq svc/irq.c core/ev.c core/err.c core/log.c core/str.c port/posix/ev_poll.c port/posix/hal_time.c)
+micros_unit_test(test_shell_frame net/shell_frame.c core/str.c)
+micros_suite_test(load test_load)
+micros_suite_test(fault test_faults)
+micros_blackbox_test(test_security)

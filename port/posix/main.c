@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ static void usage(FILE *f)
                "  --port N        shell port for this run (overrides socport)\n"
                "  --webport N     HTTP port for this run (overrides webport)\n"
                "  --bind ADDR     listen address (default 0.0.0.0; 127.0.0.1 for local only)\n"
+               "  --maxconn N     admit up to N clients at once (default: aioqueue, 5-20)\n"
                "  --verbose       log debug lines to stderr\n"
                "  --quiet         log only errors to stderr\n"
                "  --version       print the version and exit\n"
@@ -56,6 +58,18 @@ static int parse_port(const char *s)
     if (errno || *end || end == s || v < 0 || v > 65535)
         return -1;
     return (int)v;
+}
+
+/* Raises the soft descriptor limit to want (at most the hard limit) for a big client table. */
+static void raise_fd_limit(rlim_t want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+        LOG_W("descriptor limit %llu is below the %llu that --maxconn needs",
+              (unsigned long long)rl.rlim_cur, (unsigned long long)want);
 }
 
 /* Picks the documented default data folder. */
@@ -94,6 +108,14 @@ int main(int argc, char **argv)
             level = LOG_DEBUG;
         } else if (!strcmp(a, "--quiet")) {
             level = LOG_ERR;
+        } else if (!strcmp(a, "--maxconn") && v) {
+            int n = parse_port(v);
+            if (n < 1 || n > CLIENT_MAX) {
+                fprintf(stderr, "micros: --maxconn needs a number 1-%d, not '%s'\n", CLIENT_MAX, v);
+                return 2;
+            }
+            opt.maxconn = n;
+            i++;
         } else if ((!strcmp(a, "--data") || !strcmp(a, "--bind")) && v) {
             if (!strcmp(a, "--data"))
                 snprintf(data_dir, sizeof data_dir, "%s", v);
@@ -125,6 +147,9 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR and we notice */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+
+    if (opt.maxconn > 0)
+        raise_fd_limit((rlim_t)opt.maxconn + 64);
 
     static struct app app;
     if (app_init(&app, &opt) < 0) {

@@ -391,9 +391,6 @@ class Admission(unittest.TestCase):
         s.close()
 
 
-if __name__ == "__main__":
-    harness.main()
-
 
 class RebootAndPush(unittest.TestCase):
     @classmethod
@@ -452,3 +449,7 @@ class RebootAndPush(unittest.TestCase):
                 time.sleep(0.05)
         self.assertEqual(sh.greeting, P)
         sh.close()
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# run.sh - the portable-core and cross builds (issue 8, docs/reliability.md):
+#  1. Cortex-M4 (arm-none-eabi-gcc + newlib-nano, -Os): the portable layers (core, svc, net,
+#     modules, app) as a static library, linked with port/cortexm into an image; sizes from
+#     arm-none-eabi-size. cJSON has no Cortex-M build in Debian (libcjson-dev ships host
+#     headers and .so only) and is not vendored: the image is linked with its functions left
+#     unresolved, and the script lists them.
+#  2. micros for arm64 and armhf with Debian's cross compilers and multiarch libraries; the
+#     black-box shell tests run against each under qemu-user.
+#   tests/cross/run.sh [--build DIR] [--only cortexm|arm64|armhf]...
+# scripts/deps.sh cross installs what it needs (root); without the tools it fails and says so.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$root/build-cross
+only=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) build=$2; shift 2 ;;
+    --only) only+=("$2"); shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--only cortexm|arm64|armhf]" >&2; exit 2 ;;
+    esac
+done
+[ ${#only[@]} -eq 0 ] && only=(cortexm arm64 armhf)
+mkdir -p "$build"
+want() { local x; for x in "${only[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
+
+# Headers only, from the host packages (they are the same on every target).
+inc=$build/inc
+mkdir -p "$inc/cjson"
+ln -sf /usr/include/cjson/cJSON.h "$inc/cjson/cJSON.h"
+ln -sf /usr/include/http_parser.h "$inc/http_parser.h"
+
+sources() { # the source files of the named CMake lists in Filelists.cmake
+    local l
+    for l in "$@"; do
+        sed -n "/^set($l\$/,/^)/p" "$root/Filelists.cmake" | grep '\.c$' | sed 's/^ *//'
+    done
+}
+
+fail=0
+if want cortexm; then
+    out=$build/cortexm
+    rm -rf "$out" && mkdir -p "$out/obj"
+    # newlib's headers first: Debian's arm-none-eabi gcc would otherwise take its freestanding
+    # <stdint.h>, without which newlib's <inttypes.h> has no PRId64.
+    cflags=(-mcpu=cortex-m4 -mthumb -Os -std=c11 -ffunction-sections -fdata-sections
+            -Wall -Wextra -Wshadow -Wundef -Wmissing-prototypes -Werror
+            -isystem /usr/include/newlib -isystem "$inc" -I "$root")
+    objs=()
+    for s in $(sources CORE_SOURCES SVC_SOURCES NET_SOURCES MODULE_SOURCES APP_SOURCES); do
+        o=$out/obj/$(echo "$s" | tr / _).o
+        arm-none-eabi-gcc "${cflags[@]}" -c "$root/$s" -o "$o"
+        objs+=("$o")
+    done
+    arm-none-eabi-ar rcs "$out/libmicros_portable.a" "${objs[@]}"
+    port=()
+    for s in "$root"/port/cortexm/*.c; do
+        o=$out/obj/port_$(basename "$s" .c).o
+        arm-none-eabi-gcc "${cflags[@]}" -c "$s" -o "$o"
+        port+=("$o")
+    done
+    lflags=(-mcpu=cortex-m4 -mthumb --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections)
+    arm-none-eabi-gcc "${lflags[@]}" "${port[@]}" "$out/libmicros_portable.a" -lm \
+        -o "$out/undef.elf" >"$out/link.log" 2>&1 || true
+    missing=$(grep -o "undefined reference to \`[A-Za-z_0-9]*'" "$out/link.log" |
+              sed "s/.*\`\(.*\)'/\1/" | sort -u)
+    other=$(echo "$missing" | grep -v '^cJSON_' || true)
+    if [ -n "$other" ]; then
+        echo "cross: cortexm: unresolved symbols besides cJSON: $other" >&2
+        fail=1
+    fi
+    arm-none-eabi-gcc "${lflags[@]}" -Wl,--unresolved-symbols=ignore-in-object-files \
+        "${port[@]}" "$out/libmicros_portable.a" -lm -o "$out/micros-cortexm.elf" \
+        >"$out/link2.log" 2>&1
+    lib=$(arm-none-eabi-size -t "$out/libmicros_portable.a" | tail -1)
+    img=$(arm-none-eabi-size "$out/micros-cortexm.elf" | tail -1)
+    read -r lt ld lb _ <<<"$lib"
+    read -r it id ib _ <<<"$img"
+    echo "cross: cortexm: portable layers (${#objs[@]} objects, -Os Thumb-2): text $lt, data $ld, bss $lb bytes"
+    fs=$((16#$(arm-none-eabi-nm -S "$out/micros-cortexm.elf" | awk '$4=="s_files"{print $2}')))
+    echo "cross: cortexm: image with port/cortexm + newlib-nano: flash $((it + id)) bytes (text $it + data $id), static RAM $((id + ib)) bytes (data $id + bss $ib, of which the RAM file system $fs)"
+    echo "cross: cortexm: left unresolved (cJSON, no Cortex-M build in Debian): $(echo "$missing" | grep -c '^cJSON_') functions"
+fi
+
+cross_node() { # arch triplet qemu
+    local arch=$1 triplet=$2 qemu=$3 out=$build/$1
+    if ! command -v "$triplet-gcc" >/dev/null || ! command -v "$qemu" >/dev/null; then
+        echo "cross: $arch: $triplet-gcc or $qemu missing (scripts/deps.sh cross)" >&2
+        return 1
+    fi
+    local hp
+    hp=$(ls /usr/lib/"$triplet"/libhttp_parser.so* 2>/dev/null | head -1)
+    [ -n "$hp" ] || { echo "cross: $arch: libhttp-parser2.9:$arch missing" >&2; return 1; }
+    rm -rf "$out"
+    PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig \
+    cmake -S "$root" -B "$out" -DCMAKE_BUILD_TYPE=Release -DMICROS_TESTS=OFF -DMICROS_WERROR=ON \
+        -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="$arch" \
+        -DCMAKE_C_COMPILER="$triplet-gcc" \
+        -DCMAKE_FIND_ROOT_PATH="/usr/$triplet;/usr/lib/$triplet" \
+        -DHTTP_PARSER_INCLUDE="$inc" -DHTTP_PARSER_LIB="$hp" \
+        >"$out.cmake.log" 2>&1 || { cat "$out.cmake.log"; return 1; }
+    cmake --build "$out" -j 2 --target micros >"$out.build.log" 2>&1 || { cat "$out.build.log"; return 1; }
+    file "$out/micros" 2>/dev/null | sed "s|^|cross: $arch: |" || true
+    # the black-box tests start this wrapper as if it were micros
+    cat >"$out/micros-qemu" <<EOS
+#!/bin/sh
+exec $qemu -L /usr/$triplet "$out/micros" "\$@"
+EOS
+    chmod +x "$out/micros-qemu"
+    local t0=$SECONDS
+    if python3 "$root/tests/blackbox/test_shell.py" --micros "$out/micros-qemu" >"$out.test.log" 2>&1; then
+        echo "cross: $arch: test_shell under $qemu: $(grep -E '^Ran ' "$out.test.log"), OK in $((SECONDS - t0)) s"
+    else
+        echo "cross: $arch: test_shell under $qemu FAILED:" >&2
+        tail -30 "$out.test.log" >&2
+        return 1
+    fi
+}
+if want arm64; then cross_node arm64 aarch64-linux-gnu qemu-aarch64 || fail=1; fi
+if want armhf; then cross_node armhf arm-linux-gnueabihf qemu-arm || fail=1; fi
+exit $fail
