@@ -58,15 +58,16 @@ static int fn_list(struct lm_ctx *ctx)
             v = val_strf(a, "never (%s), runs %u",
                          j->kind == CRON_SUN && !s->cron.has_geo ? "geoloc not set"
                                                                  : "no such time ahead",
-                         j->runs);
+                         (unsigned)j->runs);
         else
             v = val_strf(a, "next %s, runs %u", local_text(&s->clock, next, when, sizeof when),
-                         j->runs);
+                         (unsigned)j->runs);
         val_dict_set(a, d, key, v);
     }
     if (s->cron.stats.bad)
-        val_dict_set(a, d, "skipped",
-                     val_strf(a, "%u bad entries (see logs/warn.sys.log)", s->cron.stats.bad));
+        val_dict_set(
+            a, d, "skipped",
+            val_strf(a, "%u bad entries (see logs/warn.sys.log)", (unsigned)s->cron.stats.bad));
     return 0;
 }
 

@@ -185,7 +185,7 @@ static int hosts_file_find(const char *const *names, size_t nnames, char *ip, si
                 if (!eq_nocase(w.p, w.len, names[i]))
                     continue;
                 if (is_ipv4(a)) {
-                    snprintf(ip, cap, "%s", a);
+                    str_copy(ip, cap, str_c(a));
                     found = true;
                 } else if (is_ipv6(a) && !found_v6) {
                     snprintf(v6, sizeof v6, "%s", a);
@@ -197,7 +197,7 @@ static int hosts_file_find(const char *const *names, size_t nnames, char *ip, si
     }
     free(text);
     if (!found && found_v6) {
-        snprintf(ip, cap, "%s", v6);
+        str_copy(ip, cap, str_c(v6));
         found = true;
     }
     return found ? 0 : ERR_NOHOST;
@@ -208,14 +208,14 @@ static int resolve(struct intercon *ic, const char *host, char *ip, size_t cap, 
 {
     *is_ip = is_ipv4(host) || is_ipv6(host);
     if (*is_ip) {
-        snprintf(ip, cap, "%s", host);
+        str_copy(ip, cap, str_c(host));
         return 0;
     }
     struct intercon_host *h = cache_find(ic, host);
     if (h) {
         ic->stats.cache_hits++;
         h->used_ms = ev_now(ic->node->loop);
-        snprintf(ip, cap, "%s", h->ip);
+        str_copy(ip, cap, str_c(h->ip));
         return 0;
     }
     /* <name>.local is also tried as <name>, and a plain name as <name>.local. */

@@ -531,7 +531,7 @@ int cron_set_tasks(struct cron *cron, const char *text)
     cron->text = copy;
     cron->njobs = lc.n;
     if (cron->stats.refused)
-        LOG_W("cron: %u entries beyond the limit of %d refused", cron->stats.refused,
+        LOG_W("cron: %u entries beyond the limit of %d refused", (unsigned)cron->stats.refused,
               CRON_MAX_JOBS);
     if (cron->is_running)
         cron_reschedule(cron);

@@ -38,6 +38,11 @@ int64_t hal_wall_s(void)
     return s_wall_base_s + (int64_t)(hal_mono_ms() / 1000u);
 }
 
+int64_t hal_wall_ms(void)
+{
+    return s_wall_base_s * 1000 + (int64_t)hal_mono_ms();
+}
+
 int hal_wall_set(int64_t epoch_s)
 {
     s_wall_base_s = epoch_s - (int64_t)(hal_mono_ms() / 1000u);

@@ -407,12 +407,14 @@ class RebootAndPush(unittest.TestCase):
         a.cmd("robustness raise_error")  # writes an [ERR]-free syslog line
         reply = a.cmd("system alarms")
         self.assertIn(b"~~~ ", reply)
-        self.assertTrue(reply.endswith(b"alarm': 0}\n" + P) or b"NOK alarm" in reply, reply)
+        self.assertTrue(reply.endswith(b" OK alarm: 0\n" + P) or b" NOK alarm: " in reply, reply)
         pushed = b.read_until(lambda d: d.count(b"\n") >= 2, timeout=3)
         self.assertTrue(pushed.startswith(b"~~~ "), pushed)
         a.close()
         b.close()
 
+    @unittest.skipIf(os.environ.get("MICROS_QEMU"), "reboot re-executes the program, which "
+                     "under qemu-user without binfmt is the emulator, not micros")
     def test_reboot_reexecutes_and_keeps_the_config(self):
         sh = self.node.shell()
         sh.cmd("conf")
