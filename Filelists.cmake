@@ -19,6 +19,7 @@ set(SVC_SOURCES
   svc/syslog.c
   svc/task.c
   svc/val.c
+  svc/pinmap.c
 )
 set(NET_SOURCES
   net/admit.c
@@ -29,6 +30,20 @@ set(MODULE_SOURCES
   modules/modules.c
   modules/lm_system.c
   modules/lm_robustness.c
+  modules/light.c
+  modules/lm_rgb.c
+  modules/lm_sim.c
+  modules/lm_switch.c
+  modules/lm_neopixel.c
+  modules/lm_cct.c
+  modules/lm_dimmer.c
+  modules/lm_genIO.c
+  modules/lm_servo.c
+  modules/lm_buzzer.c
+  modules/lm_dht22.c
+  modules/lm_ds18.c
+  modules/lm_light_sensor.c
+  modules/lm_gameOfLife.c
 )
 set(APP_SOURCES
   app/app.c
@@ -40,4 +55,7 @@ set(PORT_POSIX_SOURCES
   port/posix/hal_net_info.c
   port/posix/hal_sys.c
   port/posix/hal_time.c
+  port/posix/hal_gpio.c
+  port/posix/sim_gpio.c
+  port/posix/gpio_gpiod.c
 )

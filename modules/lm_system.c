@@ -2,7 +2,7 @@
  * clock, network and alarms, with the real values of the machine it runs on.
  *
  * Local time is UTC (hal_wall_s) plus the `utc` config key in minutes, as on micrOS. Skipped
- * here: pinmap and sun (they come with the pin map and the sun engine), notifications and
+ * here: sun (it comes with the sun engine), notifications and
  * notify (no Telegram). */
 #include "../core/err.h"
 #include "../hal/hal_fs.h"
@@ -10,6 +10,7 @@
 #include "../hal/hal_time.h"
 #include "../svc/cfg.h"
 #include "../svc/lm.h"
+#include "../svc/pinmap.h"
 #include "../svc/val.h"
 
 #include <math.h>
@@ -417,6 +418,13 @@ static int system_load(struct node *node)
     return 0;
 }
 
+/* pinmap keys=None: the map, booked and custom pins; with keys ("builtin irq1"), those pins. */
+static int fn_pinmap(struct lm_ctx *ctx)
+{
+    const char *keys = lm_str(ctx, "keys");
+    return lm_ret(ctx, keys ? pinmap_search(ctx->arena, keys) : pinmap_info(ctx->arena));
+}
+
 static const struct lm_func s_funcs[] = {
     {"info", fn_info, NULL, NULL, 0},
     {"top", fn_top, NULL, "GRAPH{\"refresh\": 5000}", 0},
@@ -431,6 +439,7 @@ static const struct lm_func s_funcs[] = {
     {"ntp", fn_ntp, NULL, NULL, 0},
     {"rssi", fn_rssi, NULL, NULL, 0},
     {"list_stations", fn_list_stations, NULL, NULL, 0},
+    {"pinmap", fn_pinmap, LM_PARAMS({"keys", LM_STR, "None", NULL}), NULL, 0},
     {"alarms", fn_alarms, LM_PARAMS({"clean", LM_BOOL, "False", NULL}), NULL, 0},
     {"ifconfig", fn_ifconfig, NULL, NULL, 0},
     {"memory_usage", fn_memory_usage, NULL, NULL, 0},
