@@ -244,7 +244,7 @@ static int64_t play_tick(struct ev_loop *loop, struct ev_timer *t)
     double freq, ms;
     if (!rtttl_next(&s_bz.song, &freq, &ms)) {
         if (s_bz.node->tasks && s_bz.task_id >= 0) {
-            task_native_set_output(s_bz.node->tasks, s_bz.task_id, "Song played successfully", 23);
+            task_native_set_output(s_bz.node->tasks, s_bz.task_id, "Song played successfully", 24);
             task_native_finish(s_bz.node->tasks, s_bz.task_id);
         }
         s_bz.is_playing = false;

@@ -466,6 +466,6 @@ static int gd_init(struct ev_loop *loop, const char *chip)
     return ERR_NOTSUP;
 }
 
-const struct gpio_backend gpio_gpiod_backend = {"gpiod", gd_init};
+const struct gpio_backend gpio_gpiod_backend = {.name = "gpiod", .init = gd_init};
 
 #endif
