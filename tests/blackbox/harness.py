@@ -66,7 +66,8 @@ class Node:
         raise RuntimeError("micros did not start listening:\n" + self.output())
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 

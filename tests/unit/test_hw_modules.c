@@ -1,4 +1,4 @@
-/* test_modules.c - the hardware Load Modules against the simulated pin bank, through the real
+/* test_hw_modules.c - the hardware Load Modules against the simulated pin bank, through the real
  * command path (exec_run, task manager, event loop on a fake clock) and pin maps. Nothing is
  * faked: the simulator is the hardware. Tests run in order and share the modules' state, as
  * one node would. */
@@ -95,7 +95,7 @@ static int level(int pin)
 static int group_setup(void **state)
 {
     (void)state;
-    snprintf(F.root, sizeof F.root, "/tmp/test_modules.XXXXXX");
+    snprintf(F.root, sizeof F.root, "/tmp/test_hw_modules.XXXXXX");
     if (!mkdtemp(F.root))
         return -1;
     F.now = 1000;
