@@ -24,18 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define M(name) extern const struct lm_module lm_##name;
-M(rgb)
-M(sim)
-M(switch) M(neopixel) M(cct) M(dimmer) M(genIO) M(servo) M(buzzer) M(dht22) M(ds18) M(light_sensor)
-    M(gameOfLife)
-#undef M
+extern const struct lm_module lm_rgb, lm_sim, lm_switch, lm_neopixel, lm_cct, lm_dimmer, lm_genIO,
+    lm_servo, lm_buzzer, lm_dht22, lm_ds18, lm_light_sensor, lm_gameOfLife;
 
-        static const
-    struct lm_module *const s_mods[] = {&lm_rgb,        &lm_sim,    &lm_switch, &lm_neopixel,
-                                        &lm_cct,        &lm_dimmer, &lm_genIO,  &lm_servo,
-                                        &lm_buzzer,     &lm_dht22,  &lm_ds18,   &lm_light_sensor,
-                                        &lm_gameOfLife, NULL};
+static const struct lm_module *const s_mods[] = {
+    &lm_rgb,   &lm_sim,    &lm_switch, &lm_neopixel, &lm_cct,          &lm_dimmer,     &lm_genIO,
+    &lm_servo, &lm_buzzer, &lm_dht22,  &lm_ds18,     &lm_light_sensor, &lm_gameOfLife, NULL};
 
 static struct {
     char root[64];
