@@ -26,6 +26,7 @@ set(SVC_SOURCES
   svc/val.c
   svc/endpoint.c
   svc/cfg_web.c
+  svc/pinmap.c
 )
 set(NET_SOURCES
   net/admit.c
@@ -45,6 +46,20 @@ set(MODULE_SOURCES
   modules/lm_system.c
   modules/lm_robustness.c
   modules/lm_cron.c
+  modules/light.c
+  modules/lm_rgb.c
+  modules/lm_sim.c
+  modules/lm_switch.c
+  modules/lm_neopixel.c
+  modules/lm_cct.c
+  modules/lm_dimmer.c
+  modules/lm_genIO.c
+  modules/lm_servo.c
+  modules/lm_buzzer.c
+  modules/lm_dht22.c
+  modules/lm_ds18.c
+  modules/lm_light_sensor.c
+  modules/lm_gameOfLife.c
 )
 set(APP_SOURCES
   app/app.c
@@ -56,6 +71,9 @@ set(PORT_POSIX_SOURCES
   port/posix/hal_net_info.c
   port/posix/hal_sys.c
   port/posix/hal_time.c
+  port/posix/hal_gpio.c
+  port/posix/sim_gpio.c
+  port/posix/gpio_gpiod.c
 )
 # microsctl, the host toolkit (may use OS headers and libedit; not part of the node).
 set(CLI_SOURCES

@@ -4,12 +4,15 @@
 #include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../hal/hal_gpio.h"
+#include "../hal/hal_sim.h"
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
+#include "../svc/pinmap.h"
 #include "../svc/task.h"
 
 #include <stdio.h>
@@ -107,6 +110,26 @@ static int app_start_web(struct app *app)
     return 0;
 }
 
+/* Pins: the backend from `gpiochip` (a missing chip keeps the simulated bank running), the
+ * pin map from `boardmap`/`cstmpmap`, and the built-in LED booked as on micrOS. */
+static void start_gpio(struct app *app)
+{
+    const char *chip = cfg_get_str(&app->cfg, "gpiochip");
+    int rc = hal_gpio_init(&app->loop, chip);
+    if (rc < 0)
+        syslog_write(&app->log, "[ERR] gpio: backend %s: %s, using simulated pins", chip,
+                     err_str(rc));
+    rc = pinmap_init(cfg_get_str(&app->cfg, "boardmap"), cfg_get_str(&app->cfg, "cstmpmap"),
+                     hal_sim_is_active() ? "esp32" : "rpi");
+    if (rc < 0)
+        syslog_write(&app->log, "[WARN] pinmap: %s in boardmap/cstmpmap, map %s", err_str(rc),
+                     pinmap_name());
+    char err[128];
+    if (pinmap_get("builtin") >= 0 && pinmap_bind("builtin", -1, err, sizeof err) >= 0)
+        hal_gpio_setup(pinmap_get("builtin"), HAL_PIN_OUT);
+    LOG_I("gpio: %s, pin map %s", hal_gpio_backend(), pinmap_name());
+}
+
 int app_init(struct app *app, const struct app_options *opt)
 {
     memset(app, 0, sizeof *app);
@@ -148,6 +171,8 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     syslog_write(&app->log, "[BOOT] info: micrOS-C %s started, data %s", MICROS_VERSION,
                  opt->data_dir);
+
+    start_gpio(app);
 
     size_t limit = clamp_aioqueue(app);
     /* --maxconn raises the client table for big deployments; the task queue keeps aioqueue. */
@@ -193,8 +218,10 @@ int app_init(struct app *app, const struct app_options *opt)
     node->intercon = intercon_run;
     node->hosts = intercon_hosts;
 
-    /* Time services; no GPIO backend in this port yet, so irq inputs stay off. */
-    rc = sched_init(&app->sched, node, NULL);
+    /* Time services and the irq1-4 inputs on the node's pins (started above). */
+    static const struct irq_gpio gpio = {hal_gpio_setup, hal_gpio_watch, hal_gpio_unwatch,
+                                         pinmap_get};
+    rc = sched_init(&app->sched, node, &gpio);
     if (rc < 0)
         return rc;
     node->sched = &app->sched;
@@ -227,6 +254,7 @@ void app_deinit(struct app *app)
         app->node.tasks = NULL;
     }
     admit_deinit(&app->admit);
+    hal_gpio_deinit();
     cfg_deinit(&app->cfg);
     ev_deinit(&app->loop);
 }

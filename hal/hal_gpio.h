@@ -64,4 +64,11 @@ int hal_i2c_scan(int bus, uint8_t *addrs, size_t cap);
 /* I2C: write then read (either length may be 0). Returns 0 or ERR_*. */
 int hal_i2c_xfer(int bus, uint8_t addr, const uint8_t *wr, size_t wn, uint8_t *rd, size_t rn);
 
+/* Sensors that Linux drives through kernel drivers (1-Wire, IIO) and the simulator fakes. */
+enum hal_sensor { HAL_SENSOR_DHT22, HAL_SENSOR_DS18 };
+/* Reads the sensor on pin: temperature in degrees C into *temp_c and, for a DHT22, relative
+ * humidity in percent into *hum_pct (may be NULL). Returns 0, ERR_NOENT (no sensor found),
+ * ERR_NOTSUP or ERR_IO. May take a few ms on real hardware. */
+int hal_sensor_read(enum hal_sensor kind, int pin, double *temp_c, double *hum_pct);
+
 #endif

@@ -2,8 +2,8 @@
  * clock, network and alarms, with the real values of the machine it runs on.
  *
  * Local time comes from the node's clock (svc/clock: the `tz` rule, else UTC plus the `utc`
- * key in minutes, as on micrOS); `sun` from the NOAA sun engine and `geoloc`. Skipped here:
- * pinmap (it comes with the pin map), notifications and notify (no Telegram). */
+ * key in minutes, as on micrOS); `sun` from the NOAA sun engine and `geoloc`. Skipped
+ * here: notifications and notify (no Telegram). */
 #include "../core/err.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_sys.h"
@@ -13,6 +13,7 @@
 #include "../svc/lm.h"
 #include "../svc/sched.h"
 #include "../svc/sun.h"
+#include "../svc/pinmap.h"
 #include "../svc/val.h"
 
 #include <math.h>
@@ -411,6 +412,13 @@ static int system_load(struct node *node)
     return 0;
 }
 
+/* pinmap keys=None: the map, booked and custom pins; with keys ("builtin irq1"), those pins. */
+static int fn_pinmap(struct lm_ctx *ctx)
+{
+    const char *keys = lm_str(ctx, "keys");
+    return lm_ret(ctx, keys ? pinmap_search(ctx->arena, keys) : pinmap_info(ctx->arena));
+}
+
 static const struct lm_func s_funcs[] = {
     {"info", fn_info, NULL, NULL, 0},
     {"top", fn_top, NULL, "GRAPH{\"refresh\": 5000}", 0},
@@ -425,6 +433,7 @@ static const struct lm_func s_funcs[] = {
     {"ntp", fn_ntp, NULL, NULL, 0},
     {"rssi", fn_rssi, NULL, NULL, 0},
     {"list_stations", fn_list_stations, NULL, NULL, 0},
+    {"pinmap", fn_pinmap, LM_PARAMS({"keys", LM_STR, "None", NULL}), NULL, 0},
     {"alarms", fn_alarms, LM_PARAMS({"clean", LM_BOOL, "False", NULL}), NULL, 0},
     {"sun", fn_sun, LM_PARAMS({"refresh", LM_BOOL, "False", NULL}), NULL, 0},
     {"ifconfig", fn_ifconfig, NULL, NULL, 0},

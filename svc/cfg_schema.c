@@ -54,6 +54,9 @@ const struct cfg_key cfg_schema[] = {
      "HTTP port (micrOS used 80; 8000 so a node not running as root can bind it)"},
     {"geoloc", S, "n/a", CFG_LIVE, "Location \"<lat>,<lon>\" for local sunrise/sunset"},
     {"tz", S, "n/a", CFG_LIVE, "POSIX TZ rule, e.g. CET-1CEST,M3.5.0,M10.5.0/3; wins over utc"},
+    {"gpiochip", S, "sim", 0, "GPIO backend: sim (simulated pins) or a gpiochip (gpiochip0)"},
+    {"boardmap", S, "auto", 0,
+     "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];

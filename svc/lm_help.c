@@ -182,7 +182,7 @@ int lm_widget_json(const struct lm_func *fn, struct buf *out)
         snprintf(tmp, sizeof tmp, "{%s}", k->extras);
         cJSON *ex = cJSON_Parse(tmp);
         for (cJSON *m = ex ? ex->child : NULL; m; m = m->next)
-            cJSON_AddItemToObject(w, m->string, cJSON_Duplicate(m, true));
+            set_member(w, m->string, cJSON_Duplicate(m, true)); /* BUTTON has "result" already */
         cJSON_Delete(ex);
     }
     if (k->range[2])

@@ -1,0 +1,196 @@
+/* lm_sim.c - Load Module `sim`: look at and drive the simulated hardware (hal/hal_sim.h):
+ * what the node writes (levels, PWM duties, neopixel strips) and what it reads (inputs, ADC,
+ * sensors). Works only while the simulated backend is active. */
+#include "../core/err.h"
+#include "../hal/hal_gpio.h"
+#include "../hal/hal_sim.h"
+#include "../svc/lm.h"
+#include "../svc/pinmap.h"
+
+#define SIM_STRIP_SHOWN 64 /* pixels `sim strip` returns at most */
+
+static const char *use_name(enum hal_sim_use u)
+{
+    switch (u) {
+    case HAL_SIM_INPUT: return "in";
+    case HAL_SIM_OUTPUT: return "out";
+    case HAL_SIM_PWM: return "pwm";
+    case HAL_SIM_ADC: return "adc";
+    case HAL_SIM_NEOPIXEL: return "neopixel";
+    case HAL_SIM_UNUSED: break;
+    }
+    return "unused";
+}
+
+static int need_sim(struct lm_ctx *ctx)
+{
+    if (hal_sim_is_active())
+        return 0;
+    return lm_error(ctx, "simulated pins are not active (gpio backend: %s)", hal_gpio_backend());
+}
+
+static struct val *pin_dict(struct lm_ctx *ctx, int pin, const struct hal_sim_pin *p)
+{
+    struct arena *a = ctx->arena;
+    struct val *d = val_dict(a);
+    val_dict_set(a, d, "use", val_str(a, use_name(p->use)));
+    const char *tag = pinmap_owner(pin);
+    val_dict_set(a, d, "tag", tag ? val_str(a, tag) : val_none(a));
+    switch (p->use) {
+    case HAL_SIM_PWM:
+        val_dict_set(a, d, "duty", val_int(a, p->duty));
+        val_dict_set(a, d, "freq", val_int(a, p->freq_hz));
+        break;
+    case HAL_SIM_ADC: val_dict_set(a, d, "raw", val_int(a, p->adc_raw)); break;
+    case HAL_SIM_NEOPIXEL: val_dict_set(a, d, "pixels", val_int(a, (int64_t)p->npixels)); break;
+    case HAL_SIM_INPUT:
+        val_dict_set(a, d, "level", val_int(a, p->level));
+        val_dict_set(a, d, "watched", val_bool(a, p->is_watched));
+        break;
+    case HAL_SIM_OUTPUT:
+    case HAL_SIM_UNUSED: val_dict_set(a, d, "level", val_int(a, p->level)); break;
+    }
+    return d;
+}
+
+static int fn_pins(struct lm_ctx *ctx)
+{
+    if (need_sim(ctx) < 0)
+        return ERR_INVAL;
+    struct val *d = lm_ret_dict(ctx);
+    for (int pin = 0; pin < HAL_SIM_PINS; pin++) {
+        struct hal_sim_pin p;
+        if (hal_sim_pin_get(pin, &p) < 0)
+            continue;
+        if (p.use == HAL_SIM_UNUSED && !pinmap_owner(pin))
+            continue;
+        val_dict_set_ikey(ctx->arena, d, pin, pin_dict(ctx, pin, &p));
+    }
+    return 0;
+}
+
+static int get_pin(struct lm_ctx *ctx, const char *name, struct hal_sim_pin *p)
+{
+    int64_t pin = lm_int(ctx, name);
+    if (hal_sim_pin_get((int)pin, p) < 0 || pin < 0 || pin >= HAL_SIM_PINS)
+        return lm_error(ctx, "pin %lld out of range 0-%d", (long long)pin, HAL_SIM_PINS - 1);
+    return (int)pin;
+}
+
+static int fn_pin(struct lm_ctx *ctx)
+{
+    struct hal_sim_pin p;
+    if (need_sim(ctx) < 0)
+        return ERR_INVAL;
+    int pin = get_pin(ctx, "pin", &p);
+    if (pin < 0)
+        return pin;
+    return lm_ret(ctx, pin_dict(ctx, pin, &p));
+}
+
+static int fn_drive(struct lm_ctx *ctx)
+{
+    struct hal_sim_pin p;
+    if (need_sim(ctx) < 0)
+        return ERR_INVAL;
+    int pin = get_pin(ctx, "pin", &p);
+    if (pin < 0)
+        return pin;
+    int rc = hal_sim_drive(pin, (int)lm_int(ctx, "level"));
+    if (rc == ERR_BUSY)
+        return lm_error(ctx, "pin %d is an output (%s): it cannot be driven", pin, use_name(p.use));
+    hal_sim_pin_get(pin, &p);
+    return lm_ret(ctx, pin_dict(ctx, pin, &p));
+}
+
+static int fn_adc(struct lm_ctx *ctx)
+{
+    struct hal_sim_pin p;
+    if (need_sim(ctx) < 0)
+        return ERR_INVAL;
+    int pin = get_pin(ctx, "pin", &p);
+    if (pin < 0)
+        return pin;
+    int64_t raw = lm_int(ctx, "raw");
+    if (raw < 0 || raw > HAL_ADC_MAX || hal_sim_adc_set(pin, (uint32_t)raw) < 0)
+        return lm_error(ctx, "raw %lld out of range 0-%u", (long long)raw, HAL_ADC_MAX);
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, "pin", val_int(ctx->arena, pin));
+    val_dict_set(ctx->arena, d, "raw", val_int(ctx->arena, raw));
+    return 0;
+}
+
+static int fn_sensor(struct lm_ctx *ctx)
+{
+    if (need_sim(ctx) < 0)
+        return ERR_INVAL;
+    double t, h;
+    hal_sim_sensor_get(&t, &h);
+    if (!lm_is_none(ctx, "temp"))
+        t = lm_float(ctx, "temp");
+    if (!lm_is_none(ctx, "hum"))
+        h = lm_float(ctx, "hum");
+    if (t < -55 || t > 125 || h < 0 || h > 100)
+        return lm_error(ctx, "temp must be -55..125 C and hum 0..100 %%");
+    hal_sim_sensor_set(t, h);
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, "temp[C]", val_float(ctx->arena, t));
+    val_dict_set(ctx->arena, d, "hum[%]", val_float(ctx->arena, h));
+    return 0;
+}
+
+static int fn_strip(struct lm_ctx *ctx)
+{
+    struct hal_sim_pin p;
+    if (need_sim(ctx) < 0)
+        return ERR_INVAL;
+    int pin = get_pin(ctx, "pin", &p);
+    if (pin < 0)
+        return pin;
+    uint8_t rgb[SIM_STRIP_SHOWN * 3];
+    size_t n = 0;
+    if (hal_sim_strip_get(pin, rgb, SIM_STRIP_SHOWN, &n) < 0)
+        return lm_error(ctx, "no neopixel strip written on pin %d", pin);
+    struct val *l = val_list(ctx->arena);
+    for (size_t i = 0; i < n && i < SIM_STRIP_SHOWN; i++) {
+        struct val *t = val_tuple(ctx->arena);
+        for (int c = 0; c < 3; c++)
+            val_append(t, val_int(ctx->arena, rgb[i * 3 + (size_t)c]));
+        val_append(l, t);
+    }
+    return lm_ret(ctx, l);
+}
+
+static int fn_i2c(struct lm_ctx *ctx)
+{
+    uint8_t addrs[128];
+    int n = hal_i2c_scan((int)lm_int(ctx, "bus"), addrs, sizeof addrs);
+    if (n < 0)
+        return lm_error(ctx, "i2c scan: %s", err_str(n));
+    struct val *l = val_list(ctx->arena);
+    for (int i = 0; i < n; i++)
+        val_append(l, val_int(ctx->arena, addrs[i]));
+    return lm_ret(ctx, l);
+}
+
+static int fn_backend(struct lm_ctx *ctx)
+{
+    return lm_ret_str(ctx, hal_gpio_backend());
+}
+
+static const struct lm_func s_funcs[] = {
+    {"pins", fn_pins, NULL, NULL, 0},
+    {"pin", fn_pin, LM_PARAMS({"pin", LM_INT, NULL, NULL}), NULL, 0},
+    {"drive", fn_drive, LM_PARAMS({"pin", LM_INT, NULL, NULL}, {"level", LM_INT, NULL, "0,1"}),
+     NULL, 0},
+    {"adc", fn_adc, LM_PARAMS({"pin", LM_INT, NULL, NULL}, {"raw", LM_INT, NULL, "0-4095"}), NULL,
+     0},
+    {"sensor", fn_sensor,
+     LM_PARAMS({"temp", LM_FLOAT, "None", NULL}, {"hum", LM_FLOAT, "None", NULL}), NULL, 0},
+    {"strip", fn_strip, LM_PARAMS({"pin", LM_INT, NULL, NULL}), NULL, 0},
+    {"i2c", fn_i2c, LM_PARAMS({"bus", LM_INT, "0", NULL}), NULL, 0},
+    {"backend", fn_backend, NULL, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
+const struct lm_module lm_sim = {"sim", s_funcs, NULL};
