@@ -226,7 +226,7 @@ const char *pinmap_owner(int pin)
 int pinmap_bind(const char *tag, int number, char *err, size_t errcap)
 {
     if (strlen(tag) >= PINMAP_TAG_MAX) {
-        snprintf(err, errcap, "[io] pin tag too long: %s", tag);
+        snprintf(err, errcap, "[io] pin tag too long: %.*s", PINMAP_TAG_MAX, tag);
         return ERR_INVAL;
     }
     int pin = number >= 0 ? number : pinmap_get(tag);
