@@ -394,7 +394,7 @@ static const struct lm_func s_funcs[] = {
      LM_PARAMS({"r", LM_FLOAT, "None", NULL}, {"g", LM_FLOAT, "None", NULL},
                {"b", LM_FLOAT, "None", NULL}, {"speed_ms", LM_INT, "60", NULL}),
      NULL, 0},
-    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), NULL, 0},
+    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), "STATUS", 0},
     {"pinmap", fn_pinmap, NULL, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -228,7 +228,7 @@ static const struct lm_func s_funcs[] = {
      NULL, 0},
     {"random", fn_random,
      LM_PARAMS({"smooth", LM_BOOL, "True", NULL}, {"max_val", LM_INT, "1000", NULL}), "BUTTON", 0},
-    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), NULL, 0},
+    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), "STATUS", 0},
     {"pinmap", fn_pinmap, NULL, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -117,7 +117,7 @@ static const struct lm_func s_funcs[] = {
     {"sdemo", fn_sdemo, NULL, NULL, 0},
     {"s2duty", fn_s2duty, LM_PARAMS({"duty", LM_INT, "75", "40-115"}), NULL, 0},
     {"deinit", fn_deinit, NULL, NULL, 0},
-    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), NULL, 0},
+    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), "STATUS", 0},
     {"pinmap", fn_pinmap, NULL, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -158,7 +158,7 @@ static const struct lm_func s_funcs[] = {
     {"toggle4", fn_toggle, NULL, "BUTTON", 0},
     {"load", fn_load,
      LM_PARAMS({"cache", LM_BOOL, "None", NULL}, {"ch_init", LM_LIST, "[1,2,3,4]", NULL}), NULL, 0},
-    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), NULL, 0},
+    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), "STATUS", 0},
     {"pinmap", fn_pinmap, NULL, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

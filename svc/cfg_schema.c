@@ -19,7 +19,7 @@ const struct cfg_key cfg_schema[] = {
     {"hwuid", S, "n/a", CFG_SYSTEM | CFG_NOWEB, "Hardware unique id, set at network start"},
     {"soctout", I, "30", CFG_NOWEB, "Idle seconds before a shell client may be evicted (min 5)"},
     {"socport", I, "9008", CFG_NOWEB, "Shell TCP port"},
-    {"webui", B, "False", 0, "Start the HTTP server (REST API and web UI)"},
+    {"webui", B, "True", 0, "Start the HTTP server (REST API and web UI; micrOS: False)"},
     {"webui_max_con", I, "3", 0, "Most simultaneous HTTP connections"},
     {"devip", S, "n/a", CFG_SYSTEM, "Last station IP address, reused as static IP"},
     {"cron", B, "False", 0, "Run the cron scheduler"},

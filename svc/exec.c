@@ -20,10 +20,19 @@ void exec_core_error(struct exec_result *res, struct arena *a, struct str mod, s
         res->text = "Core error: memory allocation failed";
 }
 
-/* `modules`: the modules loaded since boot, in load order, then "task". */
-static void run_modules(struct node *node, struct arena *a, struct exec_result *res)
+/* `modules`: the modules loaded since boot, in load order, then "task" (micrOS).
+ * `modules all` (our extension): every built-in module, loaded or not. */
+static void run_modules(struct node *node, const struct cmd *c, struct arena *a,
+                        struct exec_result *res)
 {
     struct val *l = val_list(a);
+    if (c->ntok >= 2 && str_eqc(c->tok[1], "all")) {
+        for (uint32_t i = 0; node->modules[i]; i++)
+            val_append(l, val_str(a, node->modules[i]->name));
+        res->ok = true;
+        res->value = l;
+        return;
+    }
     for (uint32_t i = 0; i < node->nloaded; i++)
         val_append(l, val_str(a, node->modules[node->load_order[i]]->name));
     val_append(l, val_str(a, "task"));
@@ -161,7 +170,7 @@ void exec_run(struct node *node, struct str line, enum exec_src src, struct aren
         return;
     }
     if (c->ntok >= 1 && str_eqc(c->tok[0], "modules")) {
-        run_modules(node, a, res);
+        run_modules(node, c, a, res);
         res->is_json = c->is_json;
         return;
     }

@@ -311,7 +311,35 @@
       el('span', {class: 'muted'}, ' Modules load on first use (or from boothook).'),
       quiet.length ? el('span', {class: 'muted'}, ' Without widgets: ' + quiet.join(', ') + '.') : null,
       ...bad.map((c) => el('div', {class: 'err'}, c.m + ': ' + c.error))].filter(Boolean));
+    note.append(await loader(mods));
     note.dataset.ready = '1';
+  }
+
+  /* Modules load on first use: offer the built-in ones not loaded yet (`modules all`). */
+  async function loader(loaded) {
+    let all = [];
+    try {
+      const r = await rest(['modules', 'all']);
+      all = Array.isArray(r.result) ? r.result : [];
+    } catch (e) {
+      return el('div', {class: 'err'}, 'Cannot list the built-in modules: ' + e.message);
+    }
+    const rest_ = all.filter((m) => !loaded.includes(m));
+    if (!rest_.length) return el('span');
+    const pick = el('select', {id: 'add-module', 'aria-label': 'module to load'},
+      ...rest_.map((m) => el('option', {value: m}, m)));
+    const msg = el('span', {class: 'muted'});
+    const go = el('button', {id: 'add-module-go', onclick: async () => {
+      go.disabled = true;
+      try {
+        await rest([pick.value, 'help', 'True']);
+        location.reload();
+      } catch (e) {
+        msg.textContent = ' ' + e.message;
+        go.disabled = false;
+      }
+    }}, 'Load');
+    return el('div', {class: 'row'}, el('span', {}, 'Add a module: '), pick, go, msg);
   }
   start();
 })();

@@ -128,7 +128,7 @@ class Fleet(unittest.TestCase):
         for r in rows:
             self.assertEqual(r["status"], "ONLINE")
             self.assertRegex(r["version"], r"^\d+\.\d+\.\d+-\d+$")
-            self.assertIs(r["webui"], False)
+            self.assertIs(r["webui"], True)  # our default (docs/compat.md)
             self.assertIs(r["cron"], False)
             self.assertGreater(r["comm_sec"], 0)
 
