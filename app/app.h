@@ -35,7 +35,7 @@ struct app {
     struct shell shell;
     struct tasks *tasks;
     struct intercon *intercon; /* InterCon client (>>host) */
-    struct sched sched; /* clock, cron, timirq, irq inputs, boothook */
+    struct sched sched;        /* clock, cron, timirq, irq inputs, boothook */
     bool is_loaded[64];
     bool is_reboot_requested;
     bool is_reboot_hard;

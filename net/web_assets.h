@@ -9,13 +9,13 @@
 #include <stddef.h>
 
 struct web_asset {
-    const char *path;                 /* URL path without the leading '/': "index.html" */
-    const unsigned char *data;        /* the file's bytes */
+    const char *path;          /* URL path without the leading '/': "index.html" */
+    const unsigned char *data; /* the file's bytes */
     size_t size;
-    const unsigned char *gz;          /* gzip of data, or NULL when it would not be smaller */
+    const unsigned char *gz; /* gzip of data, or NULL when it would not be smaller */
     size_t gz_size;
-    const char *content_type;         /* "text/html", "application/javascript", ... */
-    const char *etag;                 /* quoted strong ETag of data: "\"5d41402abc4b\"" */
+    const char *content_type; /* "text/html", "application/javascript", ... */
+    const char *etag;         /* quoted strong ETag of data: "\"5d41402abc4b\"" */
 };
 
 /* The packed files, NULL-path terminated. */

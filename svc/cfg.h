@@ -19,10 +19,10 @@
 
 enum cfg_type { CFG_BOOL, CFG_INT, CFG_STR };
 
-#define CFG_LIVE    1u /* takes effect at once (else: after reboot or on a new connection) */
-#define CFG_SECRET  2u /* never logged */
-#define CFG_SYSTEM  4u /* maintained by the node (version, hwuid, devip) */
-#define CFG_OFFLOAD 8u /* value kept in config/.<key>.key, shown as "..." (guimeta) */
+#define CFG_LIVE    1u  /* takes effect at once (else: after reboot or on a new connection) */
+#define CFG_SECRET  2u  /* never logged */
+#define CFG_SYSTEM  4u  /* maintained by the node (version, hwuid, devip) */
+#define CFG_OFFLOAD 8u  /* value kept in config/.<key>.key, shown as "..." (guimeta) */
 #define CFG_NOWEB   16u /* hidden from the web /config page (COMPAT §3.4) */
 
 #ifndef CFG_STR_MAX
@@ -67,12 +67,12 @@ struct cfg_hook {
 };
 
 struct cfg {
-    char path[512];      /* .../config/node_config.json */
-    char dir[512];       /* .../config */
+    char path[512];           /* .../config/node_config.json */
+    char dir[512];            /* .../config */
     struct cfg_value *values; /* cfg_schema_len entries */
     cfg_change_fn *on_change;
     void *on_change_arg;
-    uint32_t write_errors; /* failed file writes since start */
+    uint32_t write_errors;                /* failed file writes since start */
     struct cfg_hook hooks[CFG_HOOKS_MAX]; /* validators and extra observers */
     size_t nhooks;
 };

@@ -27,11 +27,11 @@
 enum exec_src { EXEC_SHELL, EXEC_REST, EXEC_CRON, EXEC_TIMIRQ, EXEC_IRQ, EXEC_BOOT, EXEC_TASK };
 
 struct exec_result {
-    bool ok;             /* micrOS's "state" */
-    bool is_json;        /* >json was asked (REST always renders JSON) */
-    bool is_help;        /* value is a module's help (" item," layout in text) */
-    struct val *value;   /* the reply value, when text is NULL */
-    const char *text;    /* a plain-text reply (errors, hints), or NULL */
+    bool ok;           /* micrOS's "state" */
+    bool is_json;      /* >json was asked (REST always renders JSON) */
+    bool is_help;      /* value is a module's help (" item," layout in text) */
+    struct val *value; /* the reply value, when text is NULL */
+    const char *text;  /* a plain-text reply (errors, hints), or NULL */
 };
 
 /* The two-line hint micrOS sends for a command with fewer than two tokens. */
@@ -48,8 +48,7 @@ void exec_run(struct node *node, struct str line, enum exec_src src, struct aren
  * Tasks use it for each iteration; ctx_state/state_size/step carry their continuation
  * (pass NULL/0/0 outside tasks). want_again/again_ms report lm_again. */
 void exec_call(struct node *node, const struct cmd *c, struct arena *a, struct exec_result *res,
-               void *state, size_t state_size, uint32_t step, bool *want_again,
-               uint32_t *again_ms);
+               void *state, size_t state_size, uint32_t step, bool *want_again, uint32_t *again_ms);
 
 /* Runs a micrOS command pipe ("cmd1; cmd2; #comment", a leading "n/a" ignored) as used by
  * timirq, irq callbacks, cron and boothook; each result is passed to done (may be NULL). */

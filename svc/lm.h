@@ -76,7 +76,7 @@ struct lm_func {
 
 struct lm_module {
     const char *name;
-    const struct lm_func *funcs; /* terminated by {NULL} */
+    const struct lm_func *funcs;    /* terminated by {NULL} */
     int (*load)(struct node *node); /* optional; called once before the first call */
 };
 
@@ -88,19 +88,19 @@ struct lm_ctx {
     struct node *node;
     const struct lm_module *mod;
     const struct lm_func *fn;
-    struct arena *arena;                 /* for the reply and any scratch data */
-    struct val *args[LM_MAX_PARAMS];     /* bound arguments, in declaration order */
+    struct arena *arena;             /* for the reply and any scratch data */
+    struct val *args[LM_MAX_PARAMS]; /* bound arguments, in declaration order */
     size_t nargs;
-    struct val *result;                  /* set by lm_ret*; NULL = None */
-    bool is_error;                       /* set by lm_error */
-    char err[LM_ERR_MAX];                /* the error text, without "Core error: ..." */
+    struct val *result;   /* set by lm_ret*; NULL = None */
+    bool is_error;        /* set by lm_error */
+    char err[LM_ERR_MAX]; /* the error text, without "Core error: ..." */
     /* Work over time (tasks): a handler that is called from a task may ask to be
      * called again after again_ms with the same state (see lm_again). */
-    bool is_task;        /* running inside a background task */
-    void *state;         /* per-task scratch state, state_size bytes, zeroed at task start */
+    bool is_task; /* running inside a background task */
+    void *state;  /* per-task scratch state, state_size bytes, zeroed at task start */
     size_t state_size;
-    uint32_t step;       /* 0 on the first call of a task iteration, then 1, 2, ... */
-    bool want_again;     /* set by lm_again */
+    uint32_t step;   /* 0 on the first call of a task iteration, then 1, 2, ... */
+    bool want_again; /* set by lm_again */
     uint32_t again_ms;
 };
 
