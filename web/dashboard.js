@@ -107,13 +107,16 @@
       while (c.length < 3) c.push(0);
       swatch.style.background = 'rgb(' + c.join(',') + ')';
     };
-    const send = throttle(() => call(spec, inputs.map((i) => i.value), res), 250);
+    /* dirty: the person moved a slider since the last call took the values; a status sync
+     * (which answers for an older call) must not put older values back until that is sent. */
+    let dirty = false;
+    const send = throttle(() => { dirty = false; return call(spec, inputs.map((i) => i.value), res); }, 250);
     const rows = ss.map((s, i) => {
       const out = el('output', {}, inputs[i].value);
       inputs[i].setAttribute('aria-label', spec.fn + ' ' + s.key);
-      inputs[i].addEventListener('input', () => { out.textContent = inputs[i].value; paint(); send(); });
+      inputs[i].addEventListener('input', () => { dirty = true; out.textContent = inputs[i].value; paint(); send(); });
       spec.sync.push({keys: keyCandidates(spec, s.key, false),
-        set: (v) => { if (Number.isFinite(+v)) { inputs[i].value = v; out.textContent = inputs[i].value; paint(); } }});
+        set: (v) => { if (!dirty && Number.isFinite(+v)) { inputs[i].value = v; out.textContent = inputs[i].value; paint(); } }});
       return el('div', {class: 'slider'}, el('span', {class: 'muted'}, s.key), inputs[i], out);
     });
     paint();
@@ -242,12 +245,13 @@
 
   const truthy = (v) => v === true || v === 1 || /^(true|1|on)$/i.test(String(v));
 
-  /* Status keys that may hold a control's value: rgb's status uses {"R","G","B","S","BR"}. */
+  /* Status keys that may hold a control's value, best first: the light modules' status is
+   * {"R","G","B","S"} / {"CW","WW","S"} / {"X","S","BR"}, where S is the on/off state. A toggle
+   * looks for S/state first, whatever its parameter is called. */
   function keyCandidates(spec, key, isToggle) {
     const c = [key, key.toUpperCase(), key.charAt(0).toUpperCase(), spec.fn,
       spec.fn.toUpperCase(), spec.fn.slice(0, 2).toUpperCase()];
-    if (isToggle) c.push('S', 'state');
-    return c;
+    return isToggle ? ['S', 'state', 'STATE'].concat(c) : c;
   }
 
   async function syncModule(spec) {
