@@ -34,6 +34,7 @@ set(NET_SOURCES
   net/shell.c
   net/lobby.c
   net/http.c
+  net/http_parse.c
   net/http_reply.c
   net/http_rest.c
   net/http_static.c

@@ -46,6 +46,15 @@ int http_reply_error(struct buf *out, int status, const char *text, const char *
 /* Returns the content type for a file name by its extension (COMPAT §3.1). */
 const char *http_content_type(struct str name);
 
+/* Parses the next request at the start of in (header names are lower-cased in place; a
+ * chunked body is joined in chunk). Returns 1 (complete, *used bytes long), 0 (needs more
+ * input) or -1 (*status and *text, NULL = the reason phrase, describe the error to answer). */
+int http_parse(struct buf *in, struct buf *chunk, struct http_req *req, size_t *used, int *status,
+               const char **text);
+/* Splits req->url into req->path and req->query (absolute-form URLs lose their authority).
+ * Returns false when the target is neither origin- nor absolute-form. */
+bool http_split_url(struct http_req *req);
+
 /* True when a decoded path may be served: no ".." segment, no NUL, no backslash. */
 bool http_path_is_safe(struct str p);
 

@@ -81,23 +81,6 @@ static void serve_asset(struct http_server *srv, const struct http_req *req,
                gz ? a->gz_size : a->size, keep_alive, req->is_head);
 }
 
-/* A path is served only when no segment is "..", and it holds no NUL or backslash. */
-bool http_path_is_safe(struct str p)
-{
-    if (memchr(p.p, '\0', p.len) || memchr(p.p, '\\', p.len))
-        return false;
-    size_t i = 0;
-    while (i <= p.len) {
-        size_t j = i;
-        while (j < p.len && p.p[j] != '/')
-            j++;
-        if (j - i == 2 && p.p[i] == '.' && p.p[i + 1] == '.')
-            return false;
-        i = j + 1;
-    }
-    return true;
-}
-
 static void serve_file(struct http_server *srv, const struct http_req *req, struct str path,
                        bool keep_alive)
 {

@@ -9,6 +9,7 @@ import unittest
 
 import harness
 from harness import Node
+from test_http import get
 
 PWD = "Secr3tPassXyz"
 WIFI = "Wifi5ecretQq77"
@@ -173,6 +174,60 @@ class Oversized(unittest.TestCase):
         self.assertIn(b"Invalid key", sh.cmd("../config/node_config.json 1"))
         sh.close()
         self.alive()
+
+
+class HttpBeforeAuth(unittest.TestCase):
+    """auth=True: over REST nothing runs but task, modules and modules loaded already
+    (COMPAT 3.3, Auth:Protected), however the module name is spelled or smuggled, and no
+    password (header, query, argument) unlocks it."""
+
+    PROTECTED = {"result": "Auth:Protected", "state": True}
+
+    def test_nothing_runs_over_rest_before_auth(self):
+        node = Node(config={"auth": True, "appwd": PWD, "webui": True})
+        try:
+            port = node.webport
+            mods = get(port, "/rest/modules").json()["result"]
+            self.assertNotIn("robustness", mods)
+            for path, headers in (
+                    ("/rest/robustness/recursion_limit/2", None),
+                    ("/rest/%72obustness/recursion_limit/2", None),
+                    ("/rest/ROBUSTNESS/recursion_limit/2", None),
+                    ("/rest/robustness/recursion_limit/2/&", None),
+                    ("/rest/robustness/recursion_limit/2/&&500", None),
+                    ("/rest/robustness/recursion_limit/2", {"x-micros-auth": PWD}),
+                    ("/rest/robustness/recursion_limit/2?pwd=" + PWD, None),
+                    ("/rest/robustness/func_sudo/pwd=" + PWD, None),
+                    ("/rest/reboot", None),
+                    ("/rest/conf", None),
+                    ("/rest/conf/devfid/evil", None),
+                    ("/rest/devfid/evil", None),
+                    ("/rest/%20robustness/recursion_limit/2", None),
+                    ("/rest/'robustness'/recursion_limit/2", None)):
+                r = get(port, path, headers=headers)
+                self.assertEqual(r.status, 200, path)
+                self.assertEqual(r.json(), self.PROTECTED, path)
+            # smuggling a second command behind an allowed one runs only the allowed one
+            for path in ("/rest/modules/%3Brobustness/recursion_limit/2",
+                         "/rest/modules?x=%3Brobustness%20recursion_limit%202",
+                         "/rest/task/list%3Brobustness%20recursion_limit%202",
+                         "/rest/task/list/%3B%3Brobustness/recursion_limit/2",
+                         "/rest/task/list/%7Crobustness"):
+                r = get(port, path)
+                self.assertEqual(r.status, 200, path)
+                self.assertNotIn(b"Recursion limit", r.body, path)
+                self.assertNotIn(b"Auth:Protected", r.body, path)
+            # nothing was loaded, started, changed or rebooted
+            self.assertNotIn("robustness", get(port, "/rest/modules").json()["result"])
+            self.assertNotIn(b"robustness", get(port, "/rest/task/list").body)
+            sh = node.shell()
+            self.assertEqual(sh.cmd(PWD), b"AuthOk\nnode01 $ ")
+            self.assertIn(b"node01", sh.cmd("hello"))
+            self.assertNotIn(b"robustness", sh.cmd("task list"))
+            sh.close()
+            self.assertIsNone(node.proc.poll())
+        finally:
+            node.stop()
 
 
 if __name__ == "__main__":

@@ -3,11 +3,11 @@
 # each for a short time from its seed corpus. Exit 1 if any target finds a crash, a leak or a
 # hang (the input is kept in <build>/artifacts/<target>/ and printed).
 #   tests/fuzz/run.sh [--build DIR] [--seconds N] [target ...]
-# Defaults: DIR = build-fuzz, N = $FUZZ_SECONDS or 20, every target of Fuzzlists.cmake.
+# Defaults: DIR = build-fuzz, N = $FUZZ_SECONDS or 12, every target of Fuzzlists.cmake.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build-fuzz
-secs=${FUZZ_SECONDS:-20}
+secs=${FUZZ_SECONDS:-12}
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in

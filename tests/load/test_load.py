@@ -5,6 +5,10 @@ default table of aioqueue clients. The node must keep answering (p99 `hello` mea
 fresh connection under that load), close what it must, and leak nothing (RSS before and
 after a second round; LeakSanitizer at exit in the ASan build).
 
+The same for the web server: 10,000 pipelined HTTP requests on keep-alive connections,
+answered in order; slow HTTP clients that trickle bytes or never read and clients that
+vanish mid-reply, while a new client's `GET /rest` is timed (p99), and RSS before and after.
+
 Figures are printed as "load: ..." lines; docs/reliability.md quotes them.
 Run: python3 tests/load/test_load.py --micros build-test/micros
 """
@@ -19,6 +23,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "blackbox"))
 import harness  # noqa: E402
 from harness import Node  # noqa: E402
+from test_http import Client  # noqa: E402
 
 P = b"node01 $ "
 # A small ASan quarantine, so that RSS reflects live memory rather than freed blocks held back.
@@ -240,6 +245,122 @@ class Load(unittest.TestCase):
             for s in flood:
                 s.close()
             self.assertLess(max(waits), 2.0)
+        finally:
+            node.stop()
+
+
+HTTP_LEAK = b"GET /rest/robustness/memory_leak/-%d HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def http_rest_latency(port):
+    """A new client: connect, GET /rest, read the reply; returns the seconds it took."""
+    t0 = time.perf_counter()
+    c = Client(port, timeout=10)
+    r = c.request("GET", "/rest")
+    c.sock.close()
+    assert r.status == 200 and r.json()["state"] is True, r.body
+    return time.perf_counter() - t0
+
+
+class HttpHostile(Hostile):
+    """Slow HTTP clients: tricklers of a request's bytes, never-readers of pipelined pages,
+    vanishers that reset while their replies are being written."""
+
+    def _run(self):
+        end = time.time() + self.seconds
+        req = b"GET /rest/system/info HTTP/1.1\r\nHost: x\r\n\r\n"
+        tricklers = [socket.create_connection(("127.0.0.1", self.port)) for _ in range(4)]
+        readers = []
+        for _ in range(3):
+            s = socket.create_connection(("127.0.0.1", self.port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.setblocking(False)
+            readers.append(s)
+        self.never_read = len(readers)
+        i = 0
+        while time.time() < end:
+            for s in tricklers:  # one byte per tick, requests back to back
+                s.sendall(req[i % len(req):i % len(req) + 1])
+                self.trickled += 1
+            for s in list(readers):
+                try:
+                    s.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 32)
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    readers.remove(s)
+                    s.close()
+                    self.never_read_closed += 1
+            for _ in range(2):
+                v = socket.create_connection(("127.0.0.1", self.port))
+                v.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 16)
+                v.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                v.close()
+                self.vanished += 1
+            i += 1
+            time.sleep(0.02)
+        for s in tricklers + readers:
+            s.close()
+
+
+class HttpLoad(unittest.TestCase):
+    def test_ten_thousand_pipelined_http_requests_in_order(self):
+        node = Node(config={"webui": True, "webui_max_con": 4})
+        try:
+            conns = [Client(node.webport, timeout=10) for _ in range(2)]
+            t0 = time.time()
+            total = 0
+            for rnd in range(50):  # 2 connections x 50 writes x 100 requests
+                for k, c in enumerate(conns):
+                    base = (rnd * 2 + k) * 100
+                    c.send(b"".join(HTTP_LEAK % ((base + j) % 10000 + 1) for j in range(100)))
+                for k, c in enumerate(conns):
+                    base = (rnd * 2 + k) * 100
+                    for j in range(100):
+                        r = c.read_reply(timeout=10)
+                        self.assertEqual(r.status, 200)
+                        self.assertIn(b"): -%d\"" % ((base + j) % 10000 + 1), r.body)
+                        self.assertNotEqual(r.headers.get("connection"), "close")
+                        total += 1
+            dt = time.time() - t0
+            for c in conns:
+                c.sock.close()
+            self.assertEqual(total, 10000)
+            print("load: %d pipelined HTTP requests on 2 keep-alive connections, all in order, "
+                  "in %.2f s (%.0f/s)" % (total, dt, total / dt), flush=True)
+        finally:
+            node.stop()
+
+    def test_slow_and_vanishing_http_clients_and_no_leak(self):
+        node = Node(config={"webui": True, "webui_max_con": 16}, extra_args=("--maxconn", "32"))
+        try:
+            idle = sorted(http_rest_latency(node.webport) for _ in range(100))
+            rss = [rss_kb(node.proc.pid)]
+            for rnd in range(2):
+                hostile = HttpHostile(node.webport, 4.0)
+                hostile.thread.start()
+                time.sleep(0.3)
+                lat = []
+                while hostile.thread.is_alive() and len(lat) < 400:
+                    lat.append(http_rest_latency(node.webport))
+                    time.sleep(0.005)
+                hostile.thread.join()
+                self.assertIsNone(hostile.error)
+                lat.sort()
+                p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+                time.sleep(0.5)  # closed sessions are swept
+                rss.append(rss_kb(node.proc.pid))
+                print("load: HTTP round %d: %d tricklers (%d bytes), %d never-readers, %d vanished; "
+                      "new client GET /rest: %d samples, p50 %.1f ms, p99 %.1f ms (idle p50 %.1f ms, "
+                      "p99 %.1f ms); RSS %d kB (before: %d kB)" % (rnd + 1, 4, hostile.trickled, hostile.never_read,
+                                                   hostile.vanished, len(lat), p50 * 1e3, p99 * 1e3,
+                                                   idle[50] * 1e3, idle[99] * 1e3, rss[-1], rss[0]),
+                      flush=True)
+                self.assertGreater(len(lat), 50)
+                self.assertLess(p99, 1.0)
+            self.assertLess(rss[2] - rss[1], 3 * 1024, "RSS grew between identical rounds: %r" % rss)
+            self.assertEqual(http_rest_latency(node.webport) < 2.0, True)
+            self.assertIsNone(node.proc.poll())
         finally:
             node.stop()
 
