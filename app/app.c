@@ -164,7 +164,6 @@ int app_init(struct app *app, const struct app_options *opt)
     node->app = app;
     node->modules = modules_builtin;
     node->is_loaded = app->is_loaded;
-    _Static_assert(sizeof app->is_loaded / sizeof app->is_loaded[0] >= 2, "module table");
     if (modules_builtin_count > sizeof app->is_loaded / sizeof app->is_loaded[0]) {
         LOG_E("too many built-in modules");
         return ERR_FULL;
@@ -206,9 +205,9 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     LOG_I("shell listening on %s:%u", app->opt.bind_addr, (unsigned)app->shell.port);
 
-    rc = app_start_web(app);
-    if (rc < 0)
-        return rc;
+    /* A web port in use must not take the shell down with it: the node runs without HTTP. */
+    if (app_start_web(app) < 0)
+        LOG_E("web UI and REST API are off for this run; the shell keeps serving");
     /* InterCon calls peers on our own shell port unless >>host:port says otherwise. */
     app->intercon = calloc(1, sizeof *app->intercon);
     if (!app->intercon)

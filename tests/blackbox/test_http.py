@@ -527,5 +527,23 @@ class HttpMisc(unittest.TestCase):
             node.stop()
 
 
+class WebPortBusy(unittest.TestCase):
+    def test_busy_web_port_leaves_the_shell_running(self):
+        blocker = socket.socket()
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen(1)
+        port = blocker.getsockname()[1]
+        node = Node(config={"webui": True}, extra_args=("--webport", str(port)))
+        try:
+            sh = node.shell()
+            self.assertEqual(sh.cmd("system heartbeat"), b"<3 heartbeat <3\nnode01 $ ")
+            sh.close()
+            self.assertIn("http: cannot listen on 127.0.0.1:%d: address already in use" % port,
+                          node.output())
+        finally:
+            node.stop()
+            blocker.close()
+
+
 if __name__ == "__main__":
     harness.main()
