@@ -271,3 +271,156 @@ int light_write_pwm(struct light *l, const double *v)
     }
     return 0;
 }
+
+int light_init_pwm(struct lm_ctx *ctx, struct light *l, const int *numbers)
+{
+    if (l->is_ready && !numbers)
+        return 0;
+    int pin[LIGHT_CH_MAX];
+    for (int i = 0; i < l->nch; i++) {
+        pin[i] = light_bind_pwm(ctx, l->tags[i], numbers ? numbers[i] : -1, l->pwm_hz);
+        if (pin[i] < 0)
+            return pin[i];
+    }
+    memcpy(l->pin, pin, sizeof(int) * (size_t)l->nch);
+    l->is_ready = true;
+    return 0;
+}
+
+void light_boot_pwm(struct light *l)
+{
+    if (l->state != 1)
+        return;
+    char err[128];
+    int pin[LIGHT_CH_MAX];
+    for (int i = 0; i < l->nch; i++) {
+        pin[i] = pinmap_bind(l->tags[i], -1, err, sizeof err);
+        if (pin[i] < 0 || hal_pwm_setup(pin[i], l->pwm_hz) != 0)
+            return;
+    }
+    memcpy(l->pin, pin, sizeof(int) * (size_t)l->nch);
+    l->is_ready = true;
+    light_set_now(l, l->val);
+}
+
+void light_channel_args(struct lm_ctx *ctx, const struct light *l, double *to)
+{
+    for (int i = 0; i < l->nch; i++)
+        to[i] = lm_is_none(ctx, l->args[i]) ? l->val[i] : lm_float(ctx, l->args[i]);
+}
+
+int light_reply(struct lm_ctx *ctx, const struct light *l)
+{
+    return lm_ret(ctx, l->status ? l->status(ctx) : light_status(ctx, l));
+}
+
+int light_apply(struct lm_ctx *ctx, struct light *l, const double *to, bool smooth, bool force)
+{
+    if (force) {
+        light_cancel(l);
+        if (l->preempt)
+            l->preempt();
+    }
+    if (l->state == 0)
+        light_set_now(l, (const double[LIGHT_CH_MAX]){0});
+    int rc = light_fade(ctx, l, to, smooth ? LIGHT_SMOOTH_MS : 0);
+    if (rc < 0 && rc != ERR_AGAIN)
+        return lm_error(ctx, "%s output: %s", l->module, err_str(rc));
+    light_commit(l, to);
+    for (int i = 0; i < l->nch && l->state == 1; i++)
+        l->val[i] = l->val[i] < l->min_on ? l->min_on : l->val[i];
+    return 0;
+}
+
+int light_set(struct lm_ctx *ctx, struct light *l, const double *to, bool smooth, bool force)
+{
+    int rc = l->init(ctx);
+    if (rc < 0)
+        return rc;
+    rc = light_apply(ctx, l, to, smooth, force);
+    if (rc < 0)
+        return rc;
+    return light_reply(ctx, l);
+}
+
+int light_resume(struct lm_ctx *ctx, struct light *l)
+{
+    int rc = light_fade_continue(ctx, l);
+    if (rc < 0 && rc != ERR_AGAIN)
+        return lm_error(ctx, "%s output: %s", l->module, err_str(rc));
+    return light_reply(ctx, l);
+}
+
+int light_toggle(struct lm_ctx *ctx, struct light *l)
+{
+    if (ctx->step > 0)
+        return light_resume(ctx, l);
+    if (!lm_is_none(ctx, "state") && lm_bool(ctx, "state") == (l->state == 1))
+        return light_reply(ctx, l);
+    double to[LIGHT_CH_MAX] = {0};
+    if (l->state != 1)
+        memcpy(to, l->val, sizeof(double) * (size_t)l->nch);
+    return light_set(ctx, l, to, lm_bool(ctx, "smooth"), false);
+}
+
+int light_brightness(struct lm_ctx *ctx, struct light *l, unsigned flags)
+{
+    if (ctx->step > 0)
+        return light_resume(ctx, l);
+    double ch_max = l->val[0];
+    for (int i = 1; i < l->nch; i++)
+        ch_max = fmax(ch_max, l->val[i]);
+    double actual = ch_max / l->ch_max * 100;
+    if (lm_is_none(ctx, "percent"))
+        return l->state == 0 ? lm_ret_str(ctx, "0 %") : lm_ret_strf(ctx, "%g %%", actual);
+    double pct = lm_float(ctx, "percent");
+    if (pct < 0 || pct > 100)
+        return lm_ret_str(ctx, "Percent is out of range: 0-100");
+    if (pct == actual && l->state == 1)
+        return light_reply(ctx, l);
+    double target = l->ch_max * pct / 100, to[LIGHT_CH_MAX];
+    for (int i = 0; i < l->nch; i++) {
+        if (ch_max <= 0)
+            to[i] = target;
+        else if (flags & LIGHT_BR_FLOOR)
+            to[i] = floor(target * l->val[i] / ch_max);
+        else
+            to[i] = round(target * l->val[i] / ch_max * 1000) / 1000;
+    }
+    if (l->state == 1 || lm_bool(ctx, "wake"))
+        return light_set(ctx, l, to, lm_bool(ctx, "smooth"), true);
+    for (int i = 0; i < l->nch; i++)
+        l->val[i] = flags & LIGHT_BR_WHOLE_OFF ? (int)to[i] : to[i];
+    light_save(l);
+    return light_reply(ctx, l);
+}
+
+static uint32_t next_rand(struct light *l)
+{
+    l->seed ^= l->seed << 13;
+    l->seed ^= l->seed >> 17;
+    l->seed ^= l->seed << 5;
+    return l->seed;
+}
+
+int light_random(struct lm_ctx *ctx, struct light *l)
+{
+    if (ctx->step > 0)
+        return light_resume(ctx, l);
+    int64_t max = lm_int(ctx, "max_val");
+    if (max < 0 || max > (int64_t)l->ch_max)
+        return lm_error(ctx, "max_val=%lld out of range 0-%d", (long long)max, (int)l->ch_max);
+    double to[LIGHT_CH_MAX];
+    for (int i = 0; i < l->nch; i++)
+        to[i] = (double)(next_rand(l) % (uint32_t)(max + 1));
+    return light_set(ctx, l, to, lm_bool(ctx, "smooth"), true);
+}
+
+int light_transition_sec(struct lm_ctx *ctx, struct light *l, const double *to, double sec)
+{
+    if (sec < 0 || sec > 3600)
+        return lm_error(ctx, "sec=%g out of range 0-3600", sec);
+    if (l->preempt)
+        l->preempt();
+    return light_transition(ctx, l, to, (uint32_t)(sec * 1000), lm_bool(ctx, "wake"));
+}

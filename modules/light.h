@@ -31,6 +31,17 @@ struct light {
     int nch;
     double ch_max; /* channel maximum (1000, or 255 for neopixel) */
     light_write_fn *write;
+    const char *args[LIGHT_CH_MAX]; /* parameter names of the channels ("r", "g", "b") */
+    const char *tags[LIGHT_CH_MAX]; /* pin map tags of the PWM channels */
+    uint32_t pwm_hz;                /* PWM frequency (light_init_pwm) */
+    uint32_t seed;                  /* xorshift state of `random`, so runs repeat */
+    double min_on;                  /* while on, light_apply keeps the cache at least this */
+    /* Binds the outputs unless bound; fails the call with micrOS's text. Returns 0 or ERR_*. */
+    int (*init)(struct lm_ctx *ctx);
+    /* Optional: stops the module's own effects when a forced colour or transition takes over. */
+    void (*preempt)(void);
+    /* Optional: the status reply, instead of light_status. */
+    struct val *(*status)(struct lm_ctx *ctx);
     int pin[LIGHT_CH_MAX]; /* PWM pins (light_write_pwm), -1 until bound */
     struct node *node;
     double val[LIGHT_CH_MAX]; /* cached colour (the last "on" target) */
@@ -83,5 +94,71 @@ int light_write_pwm(struct light *l, const double *v);
 /* Binds tag (number < 0: from the pin map) and starts PWM on it at freq; on failure fails the
  * call with micrOS's text. Returns the pin or ERR_*. */
 int light_bind_pwm(struct lm_ctx *ctx, const char *tag, int number, uint32_t freq);
+
+/* Binds tags[] (custom pin numbers when numbers is set) and starts PWM at pwm_hz, unless bound
+ * already and numbers is NULL. Fails the call with micrOS's text. Returns 0 or ERR_*. */
+int light_init_pwm(struct lm_ctx *ctx, struct light *l, const int *numbers);
+/* Load hook part: when the restored state is on, binds tags[] at pwm_hz and shows the cached
+ * colour at once (micrOS forces the light on at boot); failures leave it unbound. */
+void light_boot_pwm(struct light *l);
+/* Fills to[] from the channel arguments args[]; None keeps the cached value. */
+void light_channel_args(struct lm_ctx *ctx, const struct light *l, double *to);
+/* Replies with the status (l->status, else light_status). Returns 0. */
+int light_reply(struct lm_ctx *ctx, const struct light *l);
+/* Changes the colour: force stops fades (and preempts effects), an off light fades from black,
+ * then commits to (min_on kept). Fails the call with "<module> output: ..." on a write error.
+ * Returns 0 or ERR_*. */
+int light_apply(struct lm_ctx *ctx, struct light *l, const double *to, bool smooth, bool force);
+/* init, light_apply, then the status reply. Returns 0 or ERR_*. */
+int light_set(struct lm_ctx *ctx, struct light *l, const double *to, bool smooth, bool force);
+/* Handler part for ctx->step > 0: the next fade step, then the status reply. */
+int light_resume(struct lm_ctx *ctx, struct light *l);
+/* `toggle(state=None, smooth=True)`: on to the cached colour, off to black. */
+int light_toggle(struct lm_ctx *ctx, struct light *l);
+#define LIGHT_BR_FLOOR     1u /* brightness: scale channels with floor (cct), not to 1/1000 */
+#define LIGHT_BR_WHOLE_OFF 2u /* brightness: while off, cache whole numbers (neopixel) */
+/* `brightness(percent=None, smooth=True, wake=True)` with LIGHT_BR_* flags. */
+int light_brightness(struct lm_ctx *ctx, struct light *l, unsigned flags);
+/* `random(smooth=True, max_val)`: a pseudo-random colour, channels 0..max_val. */
+int light_random(struct lm_ctx *ctx, struct light *l);
+/* Checks sec (0-3600), preempts effects, then light_transition with the `wake` argument. */
+int light_transition_sec(struct lm_ctx *ctx, struct light *l, const double *to, double sec);
+
+/* The lm_func declarations of the functions served by the helpers above (same in every module):
+ * toggle (light_toggle), brightness (light_brightness), random (light_random; max_def is the
+ * default of max_val) and status (light_reply). */
+#define LIGHT_FUNC_TOGGLE(fn)                                                                      \
+    {                                                                                              \
+        "toggle", fn,                                                                              \
+            LM_PARAMS({"state", LM_BOOL, "None", "True,False"},                                    \
+                      {"smooth", LM_BOOL, "True", NULL}),                                          \
+            "BUTTON", 0                                                                            \
+    }
+#define LIGHT_FUNC_BRIGHTNESS(fn)                                                                  \
+    {                                                                                              \
+        "brightness", fn,                                                                          \
+            LM_PARAMS({"percent", LM_FLOAT, "None", "0-100"}, {"smooth", LM_BOOL, "True", NULL},   \
+                      {"wake", LM_BOOL, "True", NULL}),                                            \
+            "SLIDER", 0                                                                            \
+    }
+#define LIGHT_FUNC_RANDOM(fn, max_def)                                                             \
+    {                                                                                              \
+        "random", fn,                                                                              \
+            LM_PARAMS({"smooth", LM_BOOL, "True", NULL}, {"max_val", LM_INT, max_def, NULL}),      \
+            "BUTTON", 0                                                                            \
+    }
+/* `color(r, g, b, smooth=True, force=True)` of the RGB modules; ch is the channel range. */
+#define LIGHT_FUNC_COLOR(fn, ch)                                                                   \
+    {                                                                                              \
+        "color", fn,                                                                               \
+            LM_PARAMS({"r", LM_FLOAT, "None", ch}, {"g", LM_FLOAT, "None", ch},                    \
+                      {"b", LM_FLOAT, "None", ch}, {"smooth", LM_BOOL, "True", NULL},              \
+                      {"force", LM_BOOL, "True", NULL}),                                           \
+            "COLOR", 0                                                                             \
+    }
+#define LIGHT_FUNC_STATUS(fn)                                                                      \
+    {                                                                                              \
+        "status", fn, LM_PARAMS({"lmf", LM_STR, "None", NULL}), "STATUS", 0                        \
+    }
 
 #endif

@@ -1,13 +1,13 @@
 /* lm_dimmer.c - Load Module `dimmer`: one PWM channel (micrOS LM_dimmer: value 0-1000, pin
  * dim_1, state in data/dimmer.cache, status {'X': value, 'S': state, 'BR': percent}). */
 #include "../core/err.h"
-#include "../hal/hal_gpio.h"
 #include "../svc/pinmap.h"
 #include "light.h"
 
 #include <math.h>
 
-#define DIM_FREQ 20480
+static int dim_init(struct lm_ctx *ctx);
+static struct val *status(struct lm_ctx *ctx);
 
 static struct light s_dim = {
     .module = "dimmer",
@@ -16,20 +16,18 @@ static struct light s_dim = {
     .nch = 1,
     .ch_max = 1000,
     .write = light_write_pwm,
+    .tags = {"dim_1"},
+    .pwm_hz = 20480,
+    .min_on = 5, /* micrOS: toggle always turns something on */
+    .init = dim_init,
+    .status = status,
     .pin = {-1, -1, -1},
     .val = {500},
 };
 
 static int dim_init(struct lm_ctx *ctx)
 {
-    if (s_dim.is_ready)
-        return 0;
-    int pin = light_bind_pwm(ctx, "dim_1", -1, DIM_FREQ);
-    if (pin < 0)
-        return pin;
-    s_dim.pin[0] = pin;
-    s_dim.is_ready = true;
-    return 0;
+    return light_init_pwm(ctx, &s_dim, NULL);
 }
 
 static struct val *status(struct lm_ctx *ctx)
@@ -42,71 +40,32 @@ static struct val *status(struct lm_ctx *ctx)
     return d;
 }
 
-static int resume(struct lm_ctx *ctx)
-{
-    int rc = light_fade_continue(ctx, &s_dim);
-    if (rc < 0 && rc != ERR_AGAIN)
-        return lm_error(ctx, "dimmer output: %s", err_str(rc));
-    return lm_ret(ctx, status(ctx));
-}
-
-/* micrOS keeps a cached value of at least 5, so toggle always turns something on. */
-static void commit(double v)
-{
-    light_commit(&s_dim, &v);
-    if (s_dim.state == 1 && s_dim.val[0] < 5)
-        s_dim.val[0] = 5;
-}
-
 static int load_hook(struct node *node)
 {
     light_restore(&s_dim, node);
-    if (s_dim.state == 1) {
-        char err[128];
-        int pin = pinmap_bind("dim_1", -1, err, sizeof err);
-        if (pin >= 0 && hal_pwm_setup(pin, DIM_FREQ) == 0) {
-            s_dim.pin[0] = pin;
-            s_dim.is_ready = true;
-            light_set_now(&s_dim, s_dim.val);
-        }
-    }
+    light_boot_pwm(&s_dim);
     return 0;
-}
-
-static int set_value(struct lm_ctx *ctx, double value, bool smooth, bool force)
-{
-    int rc = dim_init(ctx);
-    if (rc < 0)
-        return rc;
-    if (value < 0 || value > 1000)
-        return lm_ret_strf(ctx, "DIMMER ERROR, VALUE 0-1000 ONLY, GIVEN: %g", value);
-    if (force)
-        light_cancel(&s_dim);
-    if (s_dim.state == 0)
-        light_set_now(&s_dim, (const double[1]){0});
-    rc = light_fade(ctx, &s_dim, &value, smooth ? LIGHT_SMOOTH_MS : 0);
-    if (rc < 0 && rc != ERR_AGAIN)
-        return lm_error(ctx, "dimmer output: %s", err_str(rc));
-    commit(value);
-    return lm_ret(ctx, status(ctx));
 }
 
 static int fn_set_value(struct lm_ctx *ctx)
 {
     if (ctx->step > 0)
-        return resume(ctx);
+        return light_resume(ctx, &s_dim);
     double v = lm_is_none(ctx, "value") ? s_dim.val[0] : floor(lm_float(ctx, "value"));
-    return set_value(ctx, v, lm_bool(ctx, "smooth"), lm_bool(ctx, "force"));
+    int rc = dim_init(ctx);
+    if (rc < 0)
+        return rc;
+    if (v < 0 || v > 1000)
+        return lm_ret_strf(ctx, "DIMMER ERROR, VALUE 0-1000 ONLY, GIVEN: %g", v);
+    rc = light_apply(ctx, &s_dim, &v, lm_bool(ctx, "smooth"), lm_bool(ctx, "force"));
+    if (rc < 0)
+        return rc;
+    return light_reply(ctx, &s_dim);
 }
 
 static int fn_toggle(struct lm_ctx *ctx)
 {
-    if (ctx->step > 0)
-        return resume(ctx);
-    if (!lm_is_none(ctx, "state") && lm_bool(ctx, "state") == (s_dim.state == 1))
-        return lm_ret(ctx, status(ctx));
-    bool smooth = lm_bool(ctx, "smooth");
-    return set_value(ctx, s_dim.state == 1 ? 0 : s_dim.val[0], smooth, false);
+    return light_toggle(ctx, &s_dim);
 }
 
 static int fn_transition(struct lm_ctx *ctx)
@@ -144,9 +103,7 @@ static const struct lm_func s_funcs[] = {
      LM_PARAMS({"value", LM_FLOAT, "None", "0-1000"}, {"smooth", LM_BOOL, "True", NULL},
                {"force", LM_BOOL, "True", NULL}),
      "SLIDER", 0},
-    {"toggle", fn_toggle,
-     LM_PARAMS({"state", LM_BOOL, "None", "True,False"}, {"smooth", LM_BOOL, "True", NULL}),
-     "BUTTON", 0},
+    LIGHT_FUNC_TOGGLE(fn_toggle),
     {"transition", fn_transition,
      LM_PARAMS({"value", LM_FLOAT, NULL, "0-1000"}, {"sec", LM_FLOAT, "1.0", NULL},
                {"wake", LM_BOOL, "False", NULL}),

@@ -62,6 +62,17 @@ static int sample(double *raw)
     return 0;
 }
 
+/* Binds the sensor and takes one averaged sample into raw. Returns 0 or ERR_* (call failed). */
+static int read_raw(struct lm_ctx *ctx, double *raw)
+{
+    if (bind(ctx) < 0)
+        return ERR_INVAL;
+    int rc = sample(raw);
+    if (rc < 0)
+        return lm_error(ctx, "ADC read failed: %s", err_str(rc));
+    return 0;
+}
+
 static int fn_load(struct lm_ctx *ctx)
 {
     if (bind(ctx) < 0)
@@ -71,12 +82,10 @@ static int fn_load(struct lm_ctx *ctx)
 
 static int fn_intensity(struct lm_ctx *ctx)
 {
-    double raw;
-    if (bind(ctx) < 0)
-        return ERR_INVAL;
-    int rc = sample(&raw);
+    double raw = 0;
+    int rc = read_raw(ctx, &raw);
     if (rc < 0)
-        return lm_error(ctx, "ADC read failed: %s", err_str(rc));
+        return rc;
     struct val *d = lm_ret_dict(ctx);
     val_dict_set(ctx->arena, d, "light intensity [%]",
                  val_float(ctx->arena, round(raw * 1000 / HAL_ADC_MAX) / 10));
@@ -85,12 +94,10 @@ static int fn_intensity(struct lm_ctx *ctx)
 
 static int fn_illuminance(struct lm_ctx *ctx)
 {
-    double raw;
-    if (bind(ctx) < 0)
-        return ERR_INVAL;
-    int rc = sample(&raw);
+    double raw = 0;
+    int rc = read_raw(ctx, &raw);
     if (rc < 0)
-        return lm_error(ctx, "ADC read failed: %s", err_str(rc));
+        return rc;
     /* volts across the 10 kOhm divider -> microamps -> 2 lux per microamp (TEMT6000) */
     double volts = round(raw * 3.3 / HAL_ADC_MAX * 10) / 10;
     struct val *d = lm_ret_dict(ctx);

@@ -16,6 +16,8 @@
 #define NEO_EFFECT_TAG "neopixel._effect"
 
 static int neo_write(struct light *l, const double *v);
+static int neo_ready(struct lm_ctx *ctx);
+static void effect_stop(void);
 
 static struct light s_neo = {
     .module = "neopixel",
@@ -24,6 +26,10 @@ static struct light s_neo = {
     .nch = 3,
     .ch_max = 255,
     .write = neo_write,
+    .args = {"r", "g", "b"},
+    .seed = 88172645u,
+    .init = neo_ready,
+    .preempt = effect_stop,
     .pin = {-1, -1, -1},
     .val = {100, 100, 100},
 };
@@ -87,30 +93,9 @@ static int neo_init(struct lm_ctx *ctx, int number, int64_t ledcnt)
     return 0;
 }
 
-static int resume(struct lm_ctx *ctx)
+static int neo_ready(struct lm_ctx *ctx)
 {
-    int rc = light_fade_continue(ctx, &s_neo);
-    if (rc < 0 && rc != ERR_AGAIN)
-        return lm_error(ctx, "neopixel output: %s", err_str(rc));
-    return lm_ret(ctx, light_status(ctx, &s_neo));
-}
-
-static int neo_color(struct lm_ctx *ctx, const double *to, bool smooth, bool force)
-{
-    int rc = neo_init(ctx, -1, (int64_t)s_strip.n);
-    if (rc < 0)
-        return rc;
-    if (force) {
-        light_cancel(&s_neo);
-        effect_stop();
-    }
-    if (s_neo.state == 0)
-        light_set_now(&s_neo, (const double[3]){0, 0, 0});
-    rc = light_fade(ctx, &s_neo, to, smooth ? LIGHT_SMOOTH_MS : 0);
-    if (rc < 0 && rc != ERR_AGAIN)
-        return lm_error(ctx, "neopixel output: %s", err_str(rc));
-    light_commit(&s_neo, to);
-    return lm_ret(ctx, light_status(ctx, &s_neo));
+    return neo_init(ctx, -1, (int64_t)s_strip.n);
 }
 
 static int load_hook(struct node *node)
@@ -128,36 +113,21 @@ static int load_hook(struct node *node)
     return 0;
 }
 
-static void channel_args(struct lm_ctx *ctx, double *to)
-{
-    static const char *const names[3] = {"r", "g", "b"};
-    for (int i = 0; i < 3; i++)
-        to[i] = lm_is_none(ctx, names[i]) ? s_neo.val[i] : lm_float(ctx, names[i]);
-}
-
 static int fn_color(struct lm_ctx *ctx)
 {
     if (ctx->step > 0)
-        return resume(ctx);
+        return light_resume(ctx, &s_neo);
     double to[3];
-    channel_args(ctx, to);
+    light_channel_args(ctx, &s_neo, to);
     for (int i = 0; i < 3; i++)
         if (to[i] < 0 || to[i] > 255)
             return lm_error(ctx, "colour values must be 0-255");
-    return neo_color(ctx, to, lm_bool(ctx, "smooth"), lm_bool(ctx, "force"));
+    return light_set(ctx, &s_neo, to, lm_bool(ctx, "smooth"), lm_bool(ctx, "force"));
 }
 
 static int fn_toggle(struct lm_ctx *ctx)
 {
-    if (ctx->step > 0)
-        return resume(ctx);
-    if (!lm_is_none(ctx, "state") && lm_bool(ctx, "state") == (s_neo.state == 1))
-        return lm_ret(ctx, light_status(ctx, &s_neo));
-    bool smooth = lm_bool(ctx, "smooth");
-    if (s_neo.state == 1)
-        return neo_color(ctx, (const double[3]){0, 0, 0}, smooth, false);
-    double to[3] = {s_neo.val[0], s_neo.val[1], s_neo.val[2]};
-    return neo_color(ctx, to, smooth, false);
+    return light_toggle(ctx, &s_neo);
 }
 
 static int fn_load(struct lm_ctx *ctx)
@@ -175,26 +145,7 @@ static int fn_load(struct lm_ctx *ctx)
 
 static int fn_brightness(struct lm_ctx *ctx)
 {
-    if (ctx->step > 0)
-        return resume(ctx);
-    double ch_max = fmax(s_neo.val[0], fmax(s_neo.val[1], s_neo.val[2]));
-    double actual = ch_max / 255 * 100;
-    if (lm_is_none(ctx, "percent"))
-        return s_neo.state == 0 ? lm_ret_str(ctx, "0 %") : lm_ret_strf(ctx, "%g %%", actual);
-    double pct = lm_float(ctx, "percent");
-    if (pct < 0 || pct > 100)
-        return lm_ret_str(ctx, "Percent is out of range: 0-100");
-    if (pct == actual && s_neo.state == 1)
-        return lm_ret(ctx, light_status(ctx, &s_neo));
-    double target = 255 * pct / 100, to[3];
-    for (int i = 0; i < 3; i++)
-        to[i] = ch_max > 0 ? round(target * s_neo.val[i] / ch_max * 1000) / 1000 : target;
-    if (s_neo.state == 1 || lm_bool(ctx, "wake"))
-        return neo_color(ctx, to, lm_bool(ctx, "smooth"), true);
-    for (int i = 0; i < 3; i++)
-        s_neo.val[i] = (int)to[i];
-    light_save(&s_neo);
-    return lm_ret(ctx, light_status(ctx, &s_neo));
+    return light_brightness(ctx, &s_neo, LIGHT_BR_WHOLE_OFF);
 }
 
 static int fn_segment(struct lm_ctx *ctx)
@@ -203,7 +154,7 @@ static int fn_segment(struct lm_ctx *ctx)
     if (rc < 0)
         return rc;
     double v[3];
-    channel_args(ctx, v);
+    light_channel_args(ctx, &s_neo, v);
     int64_t s = lm_int(ctx, "s");
     if (s < 0 || (size_t)s >= s_strip.n)
         return lm_ret_strf(ctx, "NEOPIXEL index error: %lld > %zu", (long long)s, s_strip.n);
@@ -219,37 +170,17 @@ static int fn_segment(struct lm_ctx *ctx)
 
 static int fn_transition(struct lm_ctx *ctx)
 {
-    int rc = neo_init(ctx, -1, (int64_t)s_strip.n);
+    int rc = neo_ready(ctx);
     if (rc < 0)
         return rc;
-    double to[3], sec = lm_float(ctx, "sec");
-    channel_args(ctx, to);
-    if (sec < 0 || sec > 3600)
-        return lm_error(ctx, "sec=%g out of range 0-3600", sec);
-    effect_stop();
-    return light_transition(ctx, &s_neo, to, (uint32_t)(sec * 1000), lm_bool(ctx, "wake"));
-}
-
-static uint32_t s_seed = 88172645u;
-static uint32_t next_rand(void)
-{
-    s_seed ^= s_seed << 13;
-    s_seed ^= s_seed >> 17;
-    s_seed ^= s_seed << 5;
-    return s_seed;
+    double to[3];
+    light_channel_args(ctx, &s_neo, to);
+    return light_transition_sec(ctx, &s_neo, to, lm_float(ctx, "sec"));
 }
 
 static int fn_random(struct lm_ctx *ctx)
 {
-    if (ctx->step > 0)
-        return resume(ctx);
-    int64_t max = lm_int(ctx, "max_val");
-    if (max < 0 || max > 255)
-        return lm_error(ctx, "max_val=%lld out of range 0-255", (long long)max);
-    double to[3];
-    for (int i = 0; i < 3; i++)
-        to[i] = (double)(next_rand() % (uint32_t)(max + 1));
-    return neo_color(ctx, to, lm_bool(ctx, "smooth"), true);
+    return light_random(ctx, &s_neo);
 }
 
 /* --- effects: one frame per speed_ms on a loop timer, listed as a native task --- */
@@ -343,7 +274,7 @@ static int fn_rainbow(struct lm_ctx *ctx)
 static int fn_cycle(struct lm_ctx *ctx)
 {
     double v[3];
-    channel_args(ctx, v);
+    light_channel_args(ctx, &s_neo, v);
     for (int c = 0; c < 3; c++)
         s_strip.color[c] = clamp8(v[c]);
     return effect_start(ctx, 1);
@@ -359,24 +290,14 @@ static int fn_pinmap(struct lm_ctx *ctx)
     return lm_ret(ctx, pinmap_search(ctx->arena, "neop"));
 }
 
-#define CH "0-255-5"
 static const struct lm_func s_funcs[] = {
-    {"color", fn_color,
-     LM_PARAMS({"r", LM_FLOAT, "None", CH}, {"g", LM_FLOAT, "None", CH},
-               {"b", LM_FLOAT, "None", CH}, {"smooth", LM_BOOL, "True", NULL},
-               {"force", LM_BOOL, "True", NULL}),
-     "COLOR", 0},
-    {"toggle", fn_toggle,
-     LM_PARAMS({"state", LM_BOOL, "None", "True,False"}, {"smooth", LM_BOOL, "True", NULL}),
-     "BUTTON", 0},
+    LIGHT_FUNC_COLOR(fn_color, "0-255-5"),
+    LIGHT_FUNC_TOGGLE(fn_toggle),
     {"load", fn_load,
      LM_PARAMS({"ledcnt", LM_INT, "24", NULL}, {"pin", LM_INT, "None", NULL},
                {"cache", LM_BOOL, "True", NULL}),
      NULL, 0},
-    {"brightness", fn_brightness,
-     LM_PARAMS({"percent", LM_FLOAT, "None", "0-100"}, {"smooth", LM_BOOL, "True", NULL},
-               {"wake", LM_BOOL, "True", NULL}),
-     "SLIDER", 0},
+    LIGHT_FUNC_BRIGHTNESS(fn_brightness),
     {"segment", fn_segment,
      LM_PARAMS({"r", LM_FLOAT, "None", NULL}, {"g", LM_FLOAT, "None", NULL},
                {"b", LM_FLOAT, "None", NULL}, {"s", LM_INT, "0", NULL},
@@ -387,14 +308,13 @@ static const struct lm_func s_funcs[] = {
                {"b", LM_FLOAT, "None", NULL}, {"sec", LM_FLOAT, "1.0", NULL},
                {"wake", LM_BOOL, "False", NULL}),
      NULL, 0},
-    {"random", fn_random,
-     LM_PARAMS({"smooth", LM_BOOL, "True", NULL}, {"max_val", LM_INT, "254", NULL}), "BUTTON", 0},
+    LIGHT_FUNC_RANDOM(fn_random, "254"),
     {"rainbow", fn_rainbow, LM_PARAMS({"speed_ms", LM_INT, "50", NULL}), "BUTTON", 0},
     {"cycle", fn_cycle,
      LM_PARAMS({"r", LM_FLOAT, "None", NULL}, {"g", LM_FLOAT, "None", NULL},
                {"b", LM_FLOAT, "None", NULL}, {"speed_ms", LM_INT, "60", NULL}),
      NULL, 0},
-    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), "STATUS", 0},
+    LIGHT_FUNC_STATUS(fn_status),
     {"pinmap", fn_pinmap, NULL, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -69,9 +69,13 @@ static int fn_pins(struct lm_ctx *ctx)
     return 0;
 }
 
-static int get_pin(struct lm_ctx *ctx, const char *name, struct hal_sim_pin *p)
+/* Checks the simulator is active and reads the `pin` argument's state into p. Returns the pin
+ * or ERR_INVAL (call failed). */
+static int get_pin(struct lm_ctx *ctx, struct hal_sim_pin *p)
 {
-    int64_t pin = lm_int(ctx, name);
+    if (need_sim(ctx) < 0)
+        return ERR_INVAL;
+    int64_t pin = lm_int(ctx, "pin");
     if (hal_sim_pin_get((int)pin, p) < 0 || pin < 0 || pin >= HAL_SIM_PINS)
         return lm_error(ctx, "pin %lld out of range 0-%d", (long long)pin, HAL_SIM_PINS - 1);
     return (int)pin;
@@ -80,9 +84,7 @@ static int get_pin(struct lm_ctx *ctx, const char *name, struct hal_sim_pin *p)
 static int fn_pin(struct lm_ctx *ctx)
 {
     struct hal_sim_pin p;
-    if (need_sim(ctx) < 0)
-        return ERR_INVAL;
-    int pin = get_pin(ctx, "pin", &p);
+    int pin = get_pin(ctx, &p);
     if (pin < 0)
         return pin;
     return lm_ret(ctx, pin_dict(ctx, pin, &p));
@@ -91,9 +93,7 @@ static int fn_pin(struct lm_ctx *ctx)
 static int fn_drive(struct lm_ctx *ctx)
 {
     struct hal_sim_pin p;
-    if (need_sim(ctx) < 0)
-        return ERR_INVAL;
-    int pin = get_pin(ctx, "pin", &p);
+    int pin = get_pin(ctx, &p);
     if (pin < 0)
         return pin;
     int rc = hal_sim_drive(pin, (int)lm_int(ctx, "level"));
@@ -106,9 +106,7 @@ static int fn_drive(struct lm_ctx *ctx)
 static int fn_adc(struct lm_ctx *ctx)
 {
     struct hal_sim_pin p;
-    if (need_sim(ctx) < 0)
-        return ERR_INVAL;
-    int pin = get_pin(ctx, "pin", &p);
+    int pin = get_pin(ctx, &p);
     if (pin < 0)
         return pin;
     int64_t raw = lm_int(ctx, "raw");
@@ -142,9 +140,7 @@ static int fn_sensor(struct lm_ctx *ctx)
 static int fn_strip(struct lm_ctx *ctx)
 {
     struct hal_sim_pin p;
-    if (need_sim(ctx) < 0)
-        return ERR_INVAL;
-    int pin = get_pin(ctx, "pin", &p);
+    int pin = get_pin(ctx, &p);
     if (pin < 0)
         return pin;
     uint8_t rgb[SIM_STRIP_SHOWN * 3];
