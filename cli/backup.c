@@ -222,7 +222,7 @@ int ctl_restore(struct ctl_opts *o, int argc, char **argv)
         return CTL_EXIT_CONN;
     }
     /* Pass 1: check every key; nothing is changed when one is wrong. */
-    int bad = 0, system = 0, same = 0, todo = 0;
+    int bad = 0, system = 0, same = 0, to_change = 0;
     for (const cJSON *e = want->child; e; e = e->next) {
         const cJSON *cur = cJSON_GetObjectItemCaseSensitive(have, e->string);
         char val[CFG_STR_MAX], why[160];
@@ -246,7 +246,7 @@ int ctl_restore(struct ctl_opts *o, int argc, char **argv)
         if (cJSON_Compare(e, cur, true))
             same++;
         else
-            todo++;
+            to_change++;
     }
     if (bad) {
         fprintf(stderr, "microsctl restore: %d key(s) refused, nothing changed\n", bad);
@@ -257,9 +257,9 @@ int ctl_restore(struct ctl_opts *o, int argc, char **argv)
     }
     /* Pass 2: set what differs. */
     int failed = 0, changed = 0;
-    if (todo && conn_cmd(&c, "conf"))
+    if (to_change && conn_cmd(&c, "conf"))
         failed = -1;
-    for (const cJSON *e = want->child; e && todo && failed >= 0; e = e->next) {
+    for (const cJSON *e = want->child; e && to_change && failed >= 0; e = e->next) {
         const cJSON *cur = cJSON_GetObjectItemCaseSensitive(have, e->string);
         const struct cfg_key *k = schema_find(e->string);
         if ((k && (k->flags & CFG_SYSTEM)) || cJSON_Compare(e, cur, true))
@@ -293,7 +293,7 @@ int ctl_restore(struct ctl_opts *o, int argc, char **argv)
         free(old);
         free(neu);
     }
-    if (failed >= 0 && todo)
+    if (failed >= 0 && to_change)
         conn_cmd(&c, "noconf");
     if (failed < 0)
         fprintf(stderr, "microsctl restore: %s\n", c.msg);

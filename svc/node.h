@@ -34,21 +34,21 @@ struct node {
     struct ev_loop *loop;
     struct cfg *cfg;
     struct syslog *log;
-    struct tasks *tasks;       /* NULL until the task manager is up */
-    struct sched *sched;       /* clock, cron, timirq, irq (svc/sched.h); NULL until up */
-    const char *data_dir;      /* the node's data folder, no trailing '/' */
-    const char *version;       /* micrOS-format release "X.Y.Z-N" */
-    bool is_release;           /* hello's 4th field: rel or dev */
-    uint64_t boot_ms;          /* monotonic time at start */
+    struct tasks *tasks;  /* NULL until the task manager is up */
+    struct sched *sched;  /* clock, cron, timirq, irq (svc/sched.h); NULL until up */
+    const char *data_dir; /* the node's data folder, no trailing '/' */
+    const char *version;  /* micrOS-format release "X.Y.Z-N" */
+    bool is_release;      /* hello's 4th field: rel or dev */
+    uint64_t boot_ms;     /* monotonic time at start */
     node_push_fn *push;
     node_reboot_fn *reboot;
-    node_intercon_fn *intercon; /* NULL until InterCon is up */
-    void *intercon_arg;         /* InterCon's state, for intercon and hosts */
-    node_hosts_fn *hosts;       /* NULL until InterCon is up */
-    void *app;                 /* back pointer for app/ */
+    node_intercon_fn *intercon;             /* NULL until InterCon is up */
+    void *intercon_arg;                     /* InterCon's state, for intercon and hosts */
+    node_hosts_fn *hosts;                   /* NULL until InterCon is up */
+    void *app;                              /* back pointer for app/ */
     const struct lm_module *const *modules; /* built-in modules, NULL-terminated */
-    bool *is_loaded;           /* per module: loaded since boot ("active") */
-    uint32_t load_order[64];   /* indexes of loaded modules, in load order */
+    bool *is_loaded;                        /* per module: loaded since boot ("active") */
+    uint32_t load_order[64];                /* indexes of loaded modules, in load order */
     uint32_t nloaded;
     struct endpoints *endpoints; /* HTTP endpoints modules may register (svc/endpoint.h) */
 };
