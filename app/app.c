@@ -83,6 +83,31 @@ static size_t clamp_aioqueue(struct app *app)
     return (size_t)eff;
 }
 
+/* The port a server listens on: the command-line override, else the config key. Returns the
+ * port, or ERR_RANGE (logged) when the value is not a TCP port. */
+static int listen_port(int override, const struct cfg *cfg, const char *key)
+{
+    int64_t port = override >= 0 ? override : cfg_get_int(cfg, key);
+    if (port < 0 || port > 65535) {
+        LOG_E("%s %lld is not a TCP port", key, (long long)port);
+        return ERR_RANGE;
+    }
+    return (int)port;
+}
+
+/* Logs how starting the server called name on port went (rc from its start function, bound =
+ * the port it got) to the console, and a failure to the syslog too. Returns rc. */
+static int report_listen(struct app *app, const char *name, int port, int rc, uint16_t bound)
+{
+    if (rc < 0) {
+        LOG_E("%s: cannot listen on %s:%d: %s", name, app->opt.bind_addr, port, err_str(rc));
+        syslog_write(&app->log, "[ERR] %s: cannot listen on port %d: %s", name, port, err_str(rc));
+        return rc;
+    }
+    LOG_I("%s listening on %s:%u", name, app->opt.bind_addr, (unsigned)bound);
+    return 0;
+}
+
 /* WebCli (when webui is True): the config endpoints, then the HTTP server on webport. */
 static int app_start_web(struct app *app)
 {
@@ -91,23 +116,13 @@ static int app_start_web(struct app *app)
     if (!cfg_get_bool(&app->cfg, "webui"))
         return 0;
     cfg_web_register(&app->endpoints, &app->node);
-    int64_t port = app->opt.webport >= 0 ? app->opt.webport : cfg_get_int(&app->cfg, "webport");
+    int port = listen_port(app->opt.webport, &app->cfg, "webport");
+    if (port < 0)
+        return port;
     int64_t max_con = cfg_get_int(&app->cfg, "webui_max_con");
-    if (port < 0 || port > 65535) {
-        LOG_E("web port %lld is not a TCP port", (long long)port);
-        return ERR_RANGE;
-    }
     int rc = http_start(&app->http, &app->node, &app->admit, &app->endpoints, app->opt.bind_addr,
                         (uint16_t)port, max_con > 0 ? (size_t)max_con : 1);
-    if (rc < 0) {
-        LOG_E("http: cannot listen on %s:%lld: %s", app->opt.bind_addr, (long long)port,
-              err_str(rc));
-        syslog_write(&app->log, "[ERR] http: cannot listen on port %lld: %s", (long long)port,
-                     err_str(rc));
-        return rc;
-    }
-    LOG_I("http listening on %s:%u", app->opt.bind_addr, (unsigned)app->http.port);
-    return 0;
+    return report_listen(app, "http", port, rc, app->http.port);
 }
 
 /* Pins: the backend from `gpiochip` (a missing chip keeps the simulated bank running), the
@@ -190,20 +205,12 @@ int app_init(struct app *app, const struct app_options *opt)
     node->tasks = app->tasks;
     task_server_set(app->tasks, show_clients, app);
 
-    int64_t port = opt->port >= 0 ? opt->port : cfg_get_int(&app->cfg, "socport");
-    if (port < 0 || port > 65535) {
-        LOG_E("shell port %lld is not a TCP port", (long long)port);
-        return ERR_RANGE;
-    }
+    int port = listen_port(opt->port, &app->cfg, "socport");
+    if (port < 0)
+        return port;
     rc = shell_start(&app->shell, node, &app->admit, app->opt.bind_addr, (uint16_t)port);
-    if (rc < 0) {
-        LOG_E("shell: cannot listen on %s:%lld: %s", app->opt.bind_addr, (long long)port,
-              err_str(rc));
-        syslog_write(&app->log, "[ERR] shell: cannot listen on port %lld: %s", (long long)port,
-                     err_str(rc));
+    if (report_listen(app, "shell", port, rc, app->shell.port) < 0)
         return rc;
-    }
-    LOG_I("shell listening on %s:%u", app->opt.bind_addr, (unsigned)app->shell.port);
 
     /* A web port in use must not take the shell down with it: the node runs without HTTP. */
     if (app_start_web(app) < 0)

@@ -411,16 +411,23 @@ void cron_reschedule(struct cron *cron)
     arm(cron);
 }
 
+/* Recomputes every job when the wall clock jumped since the last reference; returns true then. */
+static bool reschedule_if_jumped(struct cron *cron)
+{
+    if (!wall_jumped(cron))
+        return false;
+    cron->stats.jumps++;
+    LOG_I("cron: wall clock jumped, rescheduling");
+    cron_reschedule(cron);
+    return true;
+}
+
 static int64_t on_timer(struct ev_loop *loop, struct ev_timer *t)
 {
     (void)loop;
     struct cron *cron = t->arg;
-    if (wall_jumped(cron)) {
-        cron->stats.jumps++;
-        LOG_I("cron: wall clock jumped, rescheduling");
-        cron_reschedule(cron);
+    if (reschedule_if_jumped(cron))
         return EV_DONE;
-    }
     int64_t now_ms = clock_now_ms(cron->clock);
     int64_t now = floor_div(now_ms, 1000);
     uint32_t gen = cron->gen;
@@ -458,13 +465,8 @@ static int64_t on_timer(struct ev_loop *loop, struct ev_timer *t)
 static int64_t on_watch(struct ev_loop *loop, struct ev_timer *t)
 {
     (void)loop;
-    struct cron *cron = t->arg;
-    if (wall_jumped(cron)) {
-        cron->stats.jumps++;
-        LOG_I("cron: wall clock jumped, rescheduling");
-        cron_reschedule(cron);
-    }
-    return cron->watch_ms;
+    reschedule_if_jumped(t->arg);
+    return ((struct cron *)t->arg)->watch_ms;
 }
 
 struct load_ctx {

@@ -661,11 +661,8 @@ static void cmd_show(struct tasks *t, struct str tag, struct arena *a, struct ex
         if (!prefix)
             break;
     }
-    if (!hits) {
+    if (!hits)
         buf_printf(b, "No task found: %.*s", STR_FMT(tag));
-        reply_text(res, a, b, true);
-        return;
-    }
     reply_text(res, a, b, true);
 }
 
