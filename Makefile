@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 ARGS       ?=
 
-.PHONY: all run test build build-test bench clean format
+.PHONY: all run test build build-test bench clean format lint
 
 all: build
 
@@ -34,6 +34,10 @@ bench: build
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# CI's lint gate (.ci/run): clang-format --dry-run --Werror on every C file, cppcheck clean.
+lint:
+	scripts/lint.sh
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)

@@ -27,7 +27,7 @@ void light_restore(struct light *l, struct node *node)
     cache_path(l, path, sizeof path);
     if (hal_fs_read(path, buf, sizeof buf) <= 0)
         return;
-    double v[LIGHT_CH_MAX + 1];
+    double v[LIGHT_CH_MAX + 1] = {0};
     char *p = buf;
     for (int i = 0; i <= l->nch; i++) {
         char *end;
@@ -276,7 +276,7 @@ int light_init_pwm(struct lm_ctx *ctx, struct light *l, const int *numbers)
 {
     if (l->is_ready && !numbers)
         return 0;
-    int pin[LIGHT_CH_MAX];
+    int pin[LIGHT_CH_MAX] = {0};
     for (int i = 0; i < l->nch; i++) {
         pin[i] = light_bind_pwm(ctx, l->tags[i], numbers ? numbers[i] : -1, l->pwm_hz);
         if (pin[i] < 0)
@@ -292,7 +292,7 @@ void light_boot_pwm(struct light *l)
     if (l->state != 1)
         return;
     char err[128];
-    int pin[LIGHT_CH_MAX];
+    int pin[LIGHT_CH_MAX] = {0};
     for (int i = 0; i < l->nch; i++) {
         pin[i] = pinmap_bind(l->tags[i], -1, err, sizeof err);
         if (pin[i] < 0 || hal_pwm_setup(pin[i], l->pwm_hz) != 0)

@@ -279,10 +279,10 @@ static const char *find_tone(const char *name)
     for (size_t i = 0; i < NTONES; i++) {
         char lower_t[32], lower_n[32];
         size_t j;
-        for (j = 0; s_tones[i].title[j] && j < 31; j++)
+        for (j = 0; j < 31 && s_tones[i].title[j]; j++)
             lower_t[j] = (char)tolower((unsigned char)s_tones[i].title[j]);
         lower_t[j] = '\0';
-        for (j = 0; name[j] && j < 31; j++)
+        for (j = 0; j < 31 && name[j]; j++)
             lower_n[j] = (char)tolower((unsigned char)name[j]);
         lower_n[j] = '\0';
         if (*lower_n && strstr(lower_t, lower_n))
@@ -300,7 +300,7 @@ static int fn_play(struct lm_ctx *ctx)
         return ERR_INVAL;
     if (!ctx->node->tasks)
         return lm_error(ctx, "task manager not running");
-    struct rtttl song;
+    struct rtttl song = {0};
     if (rtttl_parse(&song, find_tone(arg)) < 0)
         return lm_error(ctx, "RTTTL input structure error. [title:defaults:song]");
     struct exec_result res;

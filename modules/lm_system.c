@@ -116,7 +116,7 @@ static int fn_info(struct lm_ctx *ctx)
     char version[256] = "n/a", machine[64] = "n/a";
     hal_sys_uname(version, sizeof version, machine, sizeof machine);
     uint64_t up = (hal_mono_ms() - ctx->node->boot_ms) / 1000;
-    struct hal_ifinfo ifi;
+    struct hal_ifinfo ifi = {0};
     hal_sys_ifconfig(&ifi);
     val_dict_set(a, d, "CPU clock [MHz]", val_int(a, mhz));
     val_dict_set(a, d, "upython", val_str(a, version));
@@ -353,7 +353,7 @@ static int fn_sun(struct lm_ctx *ctx)
 
 static int fn_ifconfig(struct lm_ctx *ctx)
 {
-    struct hal_ifinfo ifi;
+    struct hal_ifinfo ifi = {0};
     struct arena *a = ctx->arena;
     bool is_up = hal_sys_ifconfig(&ifi) == 0;
     struct val *addr = val_tuple(a);

@@ -17,6 +17,7 @@ want+=(zlib1g-dev)  # tools/pack gzips the web UI
 if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
     want+=(chromium nodejs npm)  # browser tests (tests/browser, Playwright on Debian's chromium)
+    want+=(clang-format cppcheck git)  # scripts/lint.sh, CI's lint gate (.ci/run)
 fi
 # cross (part of test): tests/cross/run.sh (Cortex-M build, micros for arm64/armhf under qemu-user).
 # libhttp-parser-dev is not multi-arch: the host header serves, with the target's runtime library.

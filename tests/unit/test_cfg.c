@@ -45,8 +45,10 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     snprintf(f->root, sizeof f->root, "/tmp/test_cfg.XXXXXX");
-    if (!mkdtemp(f->root))
+    if (!mkdtemp(f->root)) {
+        free(f);
         return -1;
+    }
     snprintf(f->path, sizeof f->path, "%s/config/node_config.json", f->root);
     buf_init(&f->out, 1 << 20);
     s_warnings = 0;

@@ -100,12 +100,16 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     snprintf(f->root, sizeof f->root, "/tmp/test_lm_system.XXXXXX");
-    if (!mkdtemp(f->root))
+    if (!mkdtemp(f->root)) {
+        free(f);
         return -1;
+    }
     char logs[128];
     snprintf(logs, sizeof logs, "%s/logs", f->root);
-    if (hal_fs_mkdir(logs) != 0)
+    if (hal_fs_mkdir(logs) != 0) {
+        free(f);
         return -1;
+    }
     f->node.data_dir = f->root;
     f->node.cfg = (struct cfg *)(void *)f; /* only passed to the fake getters */
     f->node.push = push;
