@@ -18,6 +18,7 @@ if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
     want+=(chromium nodejs npm)  # browser tests (tests/browser, Playwright on Debian's chromium)
     want+=(clang-format cppcheck git)  # scripts/lint.sh, CI's lint gate (.ci/run)
+    want+=(debootstrap)  # tests/package: the .deb installed into a fresh Debian 12 chroot
 fi
 # cross (part of test): tests/cross/run.sh (Cortex-M build, micros for arm64/armhf under qemu-user).
 # libhttp-parser-dev is not multi-arch: the host header serves, with the target's runtime library.
