@@ -33,6 +33,7 @@ set(NET_SOURCES
   net/conn.c
   net/shell.c
   net/lobby.c
+  net/server.c
   net/http.c
   net/http_parse.c
   net/http_reply.c
