@@ -405,10 +405,65 @@ static int run_timers(struct ev_loop *loop)
     return calls;
 }
 
+/* ---- deferred work ------------------------------------------------------------------ */
+
+#define DEFER_ROUNDS 8 /* end-of-pass rounds before the rest waits for the next pass */
+
+void ev_defer(struct ev_loop *loop, struct ev_defer *d, ev_defer_fn *cb)
+{
+    d->cb = cb;
+    if (d->is_queued)
+        return;
+    d->is_queued = true;
+    d->next = NULL;
+    d->prev = loop->defer_tail;
+    if (loop->defer_tail)
+        loop->defer_tail->next = d;
+    else
+        loop->defer_head = d;
+    loop->defer_tail = d;
+}
+
+void ev_defer_cancel(struct ev_loop *loop, struct ev_defer *d)
+{
+    if (!d || !d->is_queued)
+        return;
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        loop->defer_head = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    else
+        loop->defer_tail = d->prev;
+    d->prev = d->next = NULL;
+    d->is_queued = false;
+}
+
+/* Runs the queued deferred work; what a callback queues runs in the next round. */
+static int run_defers(struct ev_loop *loop)
+{
+    int calls = 0;
+    for (int round = 0; round < DEFER_ROUNDS && loop->defer_head; round++) {
+        size_t n = 0;
+        for (struct ev_defer *d = loop->defer_head; d; d = d->next)
+            n++;
+        for (; n > 0 && loop->defer_head; n--) {
+            struct ev_defer *d = loop->defer_head;
+            ev_defer_cancel(loop, d);
+            loop->stats.defers_run++;
+            if (calls < INT_MAX)
+                calls++;
+            d->cb(loop, d);
+        }
+    }
+    return calls;
+}
+
 /* Returns the poll timeout: until the next timer, capped by max_wait_ms (-1 = none). */
 static int wait_timeout(const struct ev_loop *loop, int max_wait_ms)
 {
-    if (loop->is_stopping)
+    if (loop->is_stopping || loop->defer_head)
         return 0;
     int timeout = max_wait_ms < 0 ? -1 : max_wait_ms;
     if (loop->ntimers > 0) {
@@ -426,6 +481,7 @@ int ev_poll(struct ev_loop *loop, int max_wait_ms)
     loop->stats.iterations++;
     ev_update_now(loop);
     int calls = run_timers(loop);
+    calls += run_defers(loop);
 
     size_t n = loop->nios;
     for (size_t i = 0; i < n; i++) {
@@ -458,6 +514,7 @@ int ev_poll(struct ev_loop *loop, int max_wait_ms)
             calls++;
         w->cb(loop, fd, events, w->arg);
     }
+    calls += run_defers(loop);
     return calls;
 }
 

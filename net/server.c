@@ -79,6 +79,7 @@ static void on_conn(struct conn *c, enum conn_event ev, void *arg)
     struct server *srv = s->srv;
     switch (ev) {
     case CONN_EV_READ: srv->proto->data(s); break;
+    case CONN_EV_CONNECTED: break; /* inbound only */
     case CONN_EV_DRAIN:
         if (srv->proto->drain)
             srv->proto->drain(s);
