@@ -287,6 +287,7 @@ int ev_io_start(struct ev_loop *loop, int fd, unsigned events, ev_io_fn *cb, voi
     w->fd = fd;
     w->events = events;
     w->gen = p->next_gen;
+    w->backend_events = 0;
     idx_insert(loop, fd, slot);
     return 0;
 }
@@ -311,6 +312,8 @@ void ev_io_stop(struct ev_loop *loop, int fd)
         return;
     struct ev_priv *p = priv(loop);
     size_t slot = p->idx[pos] - 1;
+    if (loop->ios[slot].backend_events)
+        ev_backend_ctl(loop->pollset, fd, loop->ios[slot].backend_events, 0);
     loop->ios[slot].gen++;
     idx_remove_at(loop, pos);
 
@@ -484,10 +487,18 @@ int ev_poll(struct ev_loop *loop, int max_wait_ms)
     calls += run_defers(loop);
 
     size_t n = loop->nios;
+    bool wants_list = ev_backend_wants_list();
     for (size_t i = 0; i < n; i++) {
-        p->want[i].fd = loop->ios[i].fd;
-        p->want[i].events = loop->ios[i].events;
-        p->armed[i] = loop->ios[i].gen;
+        struct ev_io *w = &loop->ios[i];
+        if (wants_list) {
+            p->want[i].fd = w->fd;
+            p->want[i].events = w->events;
+        } else if (w->backend_events != w->events) {
+            /* Changes reach the backend once per pass, however often they were made. */
+            ev_backend_ctl(loop->pollset, w->fd, w->backend_events, w->events);
+            w->backend_events = w->events;
+        }
+        p->armed[i] = w->gen;
     }
     int nready = ev_backend_wait(loop->pollset, p->want, n, p->ready, loop->max_fds,
                                  wait_timeout(loop, max_wait_ms));

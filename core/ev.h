@@ -56,7 +56,8 @@ struct ev_io {
     void *arg;
     int fd;
     unsigned events;
-    uint32_t gen; /* bumped on every stop, so a stale ready report is ignored */
+    unsigned backend_events; /* what the backend watches: synced before each wait */
+    uint32_t gen;            /* bumped on every stop, so a stale ready report is ignored */
 };
 
 struct ev_stats {

@@ -1,5 +1,8 @@
 # Every test, one line each.
 micros_unit_test(test_ev core/ev.c port/posix/ev_poll.c port/posix/hal_time.c)
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  micros_unit_test(test_ev_epoll core/ev.c port/posix/ev_epoll.c port/posix/hal_time.c)
+endif()
 micros_unit_test(test_cfg svc/cfg.c svc/cfg_schema.c port/posix/hal_fs.c core/str.c core/buf.c core/log.c core/err.c)
 micros_unit_test(test_syslog svc/syslog.c port/posix/hal_fs.c core/log.c core/err.c)
 micros_unit_test(test_val_render svc/val.c svc/render.c core/arena.c core/buf.c core/str.c core/err.c)
