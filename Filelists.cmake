@@ -27,6 +27,7 @@ set(SVC_SOURCES
   svc/endpoint.c
   svc/cfg_web.c
   svc/pinmap.c
+  svc/persist.c
 )
 set(NET_SOURCES
   net/admit.c
