@@ -27,12 +27,14 @@ set(SVC_SOURCES
   svc/endpoint.c
   svc/cfg_web.c
   svc/pinmap.c
+  svc/persist.c
 )
 set(NET_SOURCES
   net/admit.c
   net/conn.c
   net/shell.c
   net/lobby.c
+  net/server.c
   net/http.c
   net/http_parse.c
   net/http_reply.c
@@ -65,8 +67,15 @@ set(MODULE_SOURCES
 set(APP_SOURCES
   app/app.c
 )
+# The event loop backend: epoll on Linux, poll(2) elsewhere (both are tested: test_ev,
+# test_ev_epoll).
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  set(EV_BACKEND_SOURCE port/posix/ev_epoll.c)
+else()
+  set(EV_BACKEND_SOURCE port/posix/ev_poll.c)
+endif()
 set(PORT_POSIX_SOURCES
-  port/posix/ev_poll.c
+  ${EV_BACKEND_SOURCE}
   port/posix/hal_fs.c
   port/posix/hal_net.c
   port/posix/hal_net_info.c

@@ -163,6 +163,8 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     syslog_init(&app->log, opt->data_dir);
     app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
+    int64_t persist_ms = cfg_get_int(&app->cfg, "persist_ms");
+    persist_init(&app->persist, &app->loop, &app->log, persist_ms > 0 ? (uint64_t)persist_ms : 0);
     ensure_hwuid(app);
     cfg_put_str(&app->cfg, "version", MICROS_VERSION);
 
@@ -179,6 +181,7 @@ int app_init(struct app *app, const struct app_options *opt)
     node->app = app;
     node->modules = modules_builtin;
     node->is_loaded = app->is_loaded;
+    node->persist = &app->persist;
     if (modules_builtin_count > sizeof app->is_loaded / sizeof app->is_loaded[0]) {
         LOG_E("too many built-in modules");
         return ERR_FULL;
@@ -260,6 +263,8 @@ void app_deinit(struct app *app)
         app->node.tasks = NULL;
     }
     admit_deinit(&app->admit);
+    persist_deinit(&app->persist); /* unsaved module state reaches the disk before exit/reboot */
+    app->node.persist = NULL;
     hal_gpio_deinit();
     cfg_deinit(&app->cfg);
     ev_deinit(&app->loop);

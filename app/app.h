@@ -4,6 +4,7 @@
 
 #include "../core/ev.h"
 #include "../net/admit.h"
+#include "../svc/persist.h"
 #include "../net/http.h"
 #include "../net/shell.h"
 #include "../svc/cfg.h"
@@ -42,6 +43,7 @@ struct app {
     struct ev_timer reboot_timer;
     struct endpoints endpoints; /* module HTTP endpoints */
     struct http_server http;    /* started when webui is True */
+    struct persist persist;     /* write-behind for module state files */
 };
 
 /* Loads the config from opt->data_dir and starts every service. Returns 0, or ERR_* after

@@ -30,6 +30,8 @@ typedef void node_hosts_fn(struct node *node, struct arena *a, struct val *d);
 /* Asks the node to reboot (re-exec) once the current reply has been sent. */
 typedef void node_reboot_fn(struct node *node, bool hard);
 
+struct persist;
+
 struct node {
     struct ev_loop *loop;
     struct cfg *cfg;
@@ -51,6 +53,7 @@ struct node {
     uint32_t load_order[64];                /* indexes of loaded modules, in load order */
     uint32_t nloaded;
     struct endpoints *endpoints; /* HTTP endpoints modules may register (svc/endpoint.h) */
+    struct persist *persist;     /* write-behind for state files (svc/persist.h); NULL = at once */
 };
 
 #endif

@@ -1,7 +1,12 @@
 # Every test, one line each. A unit test links the layer archives and gets the code it needs from
 # them: list only sources that are not part of a layer (an example module, a test fake). Sources
 # of a layer may still be listed (they are taken from the archive, not compiled again).
-micros_unit_test(test_ev)
+# test_ev runs the loop on poll(2) (compiled in as an extra, it wins over the archive's backend);
+# test_ev_epoll on the archive's epoll backend (Linux).
+micros_unit_test(test_ev port/posix/ev_poll.c)
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  micros_unit_test(test_ev_epoll)
+endif()
 micros_unit_test(test_cfg)
 micros_unit_test(test_syslog)
 micros_unit_test(test_val_render)
@@ -36,3 +41,4 @@ if(GPIOD_FOUND)
 endif()
 micros_blackbox_test(test_modules)
 micros_browser_test(test_dashboard_rgb)
+micros_unit_test(test_persist svc/persist.c svc/syslog.c core/ev.c core/err.c core/log.c core/str.c port/posix/ev_poll.c port/posix/hal_time.c port/posix/hal_fs.c)
