@@ -75,6 +75,12 @@ set(PORT_POSIX_SOURCES
   port/posix/hal_gpio.c
   port/posix/sim_gpio.c
   port/posix/gpio_gpiod.c
+  port/posix/httpc_none.c
+)
+# Ports of optional libraries, added when pkg-config finds them (CMakeLists.txt): the HTTP(S)
+# client on libcurl (else httpc_none.c answers ERR_NOTSUP).
+set(PORT_POSIX_CURL_SOURCES
+  port/posix/httpc_curl.c
 )
 # microsctl, the host toolkit (may use OS headers and libedit; not part of the node).
 set(CLI_SOURCES

@@ -5,6 +5,7 @@
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../hal/hal_gpio.h"
+#include "../hal/hal_httpc.h"
 #include "../hal/hal_sim.h"
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
@@ -145,6 +146,20 @@ static void start_gpio(struct app *app)
     LOG_I("gpio: %s, pin map %s", hal_gpio_backend(), pinmap_name());
 }
 
+/* The HTTP(S) client for webhooks, Telegram and downloads, with the test overrides. */
+static void start_httpc(struct app *app)
+{
+    int rc = hal_httpc_init(&app->loop, HTTPC_MAX_INFLIGHT);
+    if (rc < 0) {
+        LOG_W("http client: %s", err_str(rc));
+        return;
+    }
+    const char *ca = cfg_get_str(&app->cfg, "httpc_ca");
+    hal_httpc_set_ca(strcmp(ca, "n/a") == 0 ? NULL : ca);
+    const char *base = cfg_get_str(&app->cfg, "httpc_base");
+    hal_httpc_set_base(strcmp(base, "n/a") == 0 ? NULL : base);
+}
+
 int app_init(struct app *app, const struct app_options *opt)
 {
     memset(app, 0, sizeof *app);
@@ -187,6 +202,7 @@ int app_init(struct app *app, const struct app_options *opt)
                  opt->data_dir);
 
     start_gpio(app);
+    start_httpc(app);
 
     size_t limit = clamp_aioqueue(app);
     /* --maxconn raises the client table for big deployments; the task queue keeps aioqueue. */
@@ -260,6 +276,7 @@ void app_deinit(struct app *app)
         app->node.tasks = NULL;
     }
     admit_deinit(&app->admit);
+    hal_httpc_deinit();
     hal_gpio_deinit();
     cfg_deinit(&app->cfg);
     ev_deinit(&app->loop);

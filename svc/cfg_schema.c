@@ -57,6 +57,9 @@ const struct cfg_key cfg_schema[] = {
     {"gpiochip", S, "sim", 0, "GPIO backend: sim (simulated pins) or a gpiochip (gpiochip0)"},
     {"boardmap", S, "auto", 0,
      "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
+    {"httpc_ca", S, "n/a", 0, "Extra CA file (PEM) the HTTPS client trusts besides the system's"},
+    {"httpc_base", S, "n/a", 0,
+     "Tests: send every outgoing HTTP(S) request to this base URL (http[s]://host:port)"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];
