@@ -247,6 +247,15 @@ int app_init(struct app *app, const struct app_options *opt)
     if (rc < 0)
         return rc;
     node->sched = &app->sched;
+    /* Notifications and the MQTT client (before boothook, so its commands can notify). */
+    app->notify = calloc(1, sizeof *app->notify);
+    app->mqtt = calloc(1, sizeof *app->mqtt);
+    if (!app->notify || !app->mqtt)
+        return ERR_NOMEM;
+    notify_init(app->notify, node);
+    if (mqtt_init(app->mqtt, node) < 0)
+        return ERR_NOMEM;
+    node->mqtt = app->mqtt;
     sched_boothook(&app->sched);
     return 0;
 }
@@ -259,6 +268,17 @@ enum app_exit app_run(struct app *app)
 
 void app_deinit(struct app *app)
 {
+    if (app->mqtt) {
+        mqtt_deinit(app->mqtt);
+        free(app->mqtt);
+        app->mqtt = NULL;
+        app->node.mqtt = NULL;
+    }
+    if (app->notify) {
+        notify_deinit(app->notify);
+        free(app->notify);
+        app->notify = NULL;
+    }
     http_stop(&app->http);
     shell_stop(&app->shell);
     sched_deinit(&app->sched);
