@@ -28,6 +28,9 @@ set(SVC_SOURCES
   svc/cfg_web.c
   svc/pinmap.c
   svc/persist.c
+  svc/mqtt.c
+  svc/ha_discovery.c
+  svc/notify.c
 )
 set(NET_SOURCES
   net/admit.c
@@ -63,6 +66,8 @@ set(MODULE_SOURCES
   modules/lm_ds18.c
   modules/lm_light_sensor.c
   modules/lm_gameOfLife.c
+  modules/lm_telegram.c
+  modules/lm_mqtt.c
 )
 set(APP_SOURCES
   app/app.c
@@ -85,6 +90,17 @@ set(PORT_POSIX_SOURCES
   port/posix/sim_gpio.c
   port/posix/gpio_gpiod.c
   port/posix/sd_notify.c
+  port/posix/httpc_none.c
+  port/posix/mqtt_none.c
+)
+# Ports of optional libraries, added when pkg-config finds them (CMakeLists.txt): the HTTP(S)
+# client on libcurl (else httpc_none.c answers ERR_NOTSUP).
+set(PORT_POSIX_CURL_SOURCES
+  port/posix/httpc_curl.c
+)
+# The MQTT client on libmosquitto (else mqtt_none.c: no MQTT).
+set(PORT_POSIX_MOSQ_SOURCES
+  port/posix/mqtt_mosq.c
 )
 # microsctl, the host toolkit (may use OS headers and libedit; not part of the node).
 set(CLI_SOURCES

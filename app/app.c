@@ -5,6 +5,7 @@
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../hal/hal_gpio.h"
+#include "../hal/hal_httpc.h"
 #include "../hal/hal_sim.h"
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
@@ -145,6 +146,20 @@ static void start_gpio(struct app *app)
     LOG_I("gpio: %s, pin map %s", hal_gpio_backend(), pinmap_name());
 }
 
+/* The HTTP(S) client for webhooks, Telegram and downloads, with the test overrides. */
+static void start_httpc(struct app *app)
+{
+    int rc = hal_httpc_init(&app->loop, HTTPC_MAX_INFLIGHT);
+    if (rc < 0) {
+        LOG_W("http client: %s", err_str(rc));
+        return;
+    }
+    const char *ca = cfg_get_str(&app->cfg, "httpc_ca");
+    hal_httpc_set_ca(strcmp(ca, "n/a") == 0 ? NULL : ca);
+    const char *base = cfg_get_str(&app->cfg, "httpc_base");
+    hal_httpc_set_base(strcmp(base, "n/a") == 0 ? NULL : base);
+}
+
 int app_init(struct app *app, const struct app_options *opt)
 {
     memset(app, 0, sizeof *app);
@@ -190,6 +205,7 @@ int app_init(struct app *app, const struct app_options *opt)
                  opt->data_dir);
 
     start_gpio(app);
+    start_httpc(app);
 
     size_t limit = clamp_aioqueue(app);
     /* --maxconn raises the client table for big deployments; the task queue keeps aioqueue. */
@@ -234,6 +250,15 @@ int app_init(struct app *app, const struct app_options *opt)
     if (rc < 0)
         return rc;
     node->sched = &app->sched;
+    /* Notifications and the MQTT client (before boothook, so its commands can notify). */
+    app->notify = calloc(1, sizeof *app->notify);
+    app->mqtt = calloc(1, sizeof *app->mqtt);
+    if (!app->notify || !app->mqtt)
+        return ERR_NOMEM;
+    notify_init(app->notify, node);
+    if (mqtt_init(app->mqtt, node) < 0)
+        return ERR_NOMEM;
+    node->mqtt = app->mqtt;
     sched_boothook(&app->sched);
     return 0;
 }
@@ -246,6 +271,17 @@ enum app_exit app_run(struct app *app)
 
 void app_deinit(struct app *app)
 {
+    if (app->mqtt) {
+        mqtt_deinit(app->mqtt);
+        free(app->mqtt);
+        app->mqtt = NULL;
+        app->node.mqtt = NULL;
+    }
+    if (app->notify) {
+        notify_deinit(app->notify);
+        free(app->notify);
+        app->notify = NULL;
+    }
     http_stop(&app->http);
     shell_stop(&app->shell);
     sched_deinit(&app->sched);
@@ -265,6 +301,7 @@ void app_deinit(struct app *app)
     admit_deinit(&app->admit);
     persist_deinit(&app->persist); /* unsaved module state reaches the disk before exit/reboot */
     app->node.persist = NULL;
+    hal_httpc_deinit();
     hal_gpio_deinit();
     cfg_deinit(&app->cfg);
     ev_deinit(&app->loop);

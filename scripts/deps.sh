@@ -14,8 +14,13 @@ fi
 
 want=(build-essential cmake pkg-config libcjson-dev libhttp-parser-dev libedit-dev libgpiod-dev)
 want+=(zlib1g-dev)  # tools/pack gzips the web UI
+want+=(libcurl4-openssl-dev)  # hal_httpc: HTTP(S) client for webhooks, Telegram, downloads
+want+=(libmosquitto-dev)  # MQTT client (svc/mqtt, Home Assistant discovery)
 if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
+    want+=(mosquitto)  # MQTT tests start a real broker
+    want+=(mosquitto-clients)  # mosquitto_sub/pub in the MQTT tests and bench
+    want+=(openssl)  # tests make a throw-away CA for the TLS broker and HTTPS stubs
     want+=(chromium nodejs npm)  # browser tests (tests/browser, Playwright on Debian's chromium)
 fi
 # cross (part of test): tests/cross/run.sh (Cortex-M build, micros for arm64/armhf under qemu-user).

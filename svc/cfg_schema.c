@@ -60,6 +60,24 @@ const struct cfg_key cfg_schema[] = {
     {"persist_ms", I, "1000", 0,
      "Module state files (data/*.cache) are written this long after the last change (at most "
      "10x later during a stream of changes); 0 = at once"},
+    {"httpc_ca", S, "n/a", 0, "Extra CA file (PEM) the HTTPS client trusts besides the system's"},
+    {"httpc_base", S, "n/a", 0,
+     "Tests: send every outgoing HTTP(S) request to this base URL (http[s]://host:port)"},
+    {"mqtt", B, "False", CFG_LIVE, "Connect to an MQTT broker (commands, state, Home Assistant)"},
+    {"mqtt_host", S, "127.0.0.1", CFG_LIVE, "MQTT broker address: an IP address or localhost"},
+    {"mqtt_port", I, "1883", CFG_LIVE, "MQTT broker port (8883 is usual with TLS)"},
+    {"mqtt_user", S, "n/a", CFG_LIVE, "MQTT login user name (n/a = none)"},
+    {"mqtt_pwd", S, "n/a", CFG_LIVE | CFG_SECRET, "MQTT login password"},
+    {"mqtt_ca", S, "n/a", CFG_LIVE, "CA file (PEM) of the broker: TLS when set"},
+    {"mqtt_prefix", S, "micros", CFG_LIVE, "Topic prefix: <prefix>/<devfid>/cmd, /reply, /state"},
+    {"mqtt_qos", I, "0", CFG_LIVE, "MQTT QoS of what the node publishes and subscribes (0-2)"},
+    {"mqtt_ha", B, "True", CFG_LIVE, "Announce entities to Home Assistant (MQTT discovery)"},
+    {"mqtt_period", I, "30", CFG_LIVE, "Seconds between full state publications (5-86400)"},
+    {"notify", B, "True", CFG_LIVE, "Notifications on (system notifications enable=...)"},
+    {"notify_telegram", B, "True", CFG_LIVE, "Send notifications to Telegram (telegram load)"},
+    {"notify_webhook", B, "True", CFG_LIVE, "Send notifications to webhook_url"},
+    {"notify_mqtt", B, "True", CFG_LIVE, "Publish notifications to <prefix>/<devfid>/notify"},
+    {"webhook_url", S, "n/a", CFG_LIVE, "Notification webhook: JSON POSTed to this http(s) URL"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];

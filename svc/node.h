@@ -6,6 +6,7 @@
 #define NODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ev_loop;
@@ -31,6 +32,12 @@ typedef void node_hosts_fn(struct node *node, struct arena *a, struct val *d);
 typedef void node_reboot_fn(struct node *node, bool hard);
 
 struct persist;
+/* Notifications (svc/notify.h): op NODE_NOTIFY_SEND fans text out to every enabled channel;
+ * NODE_NOTIFY_QUERY/_ON/_OFF report (and set) the global switch. out gets micrOS's verdict. */
+enum node_notify_op { NODE_NOTIFY_SEND, NODE_NOTIFY_QUERY, NODE_NOTIFY_ON, NODE_NOTIFY_OFF };
+typedef void node_notify_fn(struct node *node, enum node_notify_op op, const char *text, char *out,
+                            size_t cap);
+struct mqtt;
 
 struct node {
     struct ev_loop *loop;
@@ -54,6 +61,9 @@ struct node {
     uint32_t nloaded;
     struct endpoints *endpoints; /* HTTP endpoints modules may register (svc/endpoint.h) */
     struct persist *persist;     /* write-behind for state files (svc/persist.h); NULL = at once */
+    node_notify_fn *notify;      /* NULL until notifications are up (svc/notify.h) */
+    void *notify_arg;            /* struct notify */
+    struct mqtt *mqtt;           /* the MQTT client (svc/mqtt.h), NULL when not built */
 };
 
 #endif
