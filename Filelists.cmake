@@ -20,6 +20,9 @@ set(SVC_SOURCES
   svc/exec.c
   svc/lm.c
   svc/lm_help.c
+  svc/luamod.c
+  svc/luamod_api.c
+  svc/luaval.c
   svc/render.c
   svc/syslog.c
   svc/task.c

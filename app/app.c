@@ -1,6 +1,8 @@
 /* app.c - start-up and wiring of a node. */
 #include "app.h"
 
+#include "../svc/luamod.h"
+
 #include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
@@ -12,6 +14,7 @@
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
+#include "../svc/luamod.h"
 #include "../svc/pinmap.h"
 #include "../svc/task.h"
 
@@ -183,6 +186,9 @@ int app_init(struct app *app, const struct app_options *opt)
         LOG_E("too many built-in modules");
         return ERR_FULL;
     }
+    app->luamods = luamods_new(node);
+    if (!app->luamods)
+        return ERR_NOMEM;
     syslog_write(&app->log, "[BOOT] info: micrOS-C %s started, data %s", MICROS_VERSION,
                  opt->data_dir);
 
@@ -259,6 +265,8 @@ void app_deinit(struct app *app)
         app->tasks = NULL;
         app->node.tasks = NULL;
     }
+    luamods_free(app->luamods);
+    app->luamods = NULL;
     admit_deinit(&app->admit);
     hal_gpio_deinit();
     cfg_deinit(&app->cfg);

@@ -7,6 +7,7 @@ set -euo pipefail
 
 want=(build-essential cmake pkg-config libcjson-dev libhttp-parser-dev libedit-dev libgpiod-dev)
 want+=(zlib1g-dev)  # tools/pack gzips the web UI
+want+=(liblua5.4-dev)  # Lua Load Modules (svc/luamod.c; optional: MICROS_LUA)
 if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
     want+=(chromium nodejs npm)  # browser tests (tests/browser, Playwright on Debian's chromium)
