@@ -145,9 +145,9 @@ void luamod_print(struct luamod *m, lua_State *L, const char *text, size_t len)
 static int l_print(lua_State *L)
 {
     struct luamod *m = luamod_of(L);
+    int n = lua_gettop(L); /* before luaL_buffinit, which may push a box */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    int n = lua_gettop(L);
     for (int i = 1; i <= n; i++) {
         if (i > 1)
             luaL_addchar(&b, ' ');
