@@ -64,6 +64,7 @@ set(MODULE_SOURCES
   modules/lm_ds18.c
   modules/lm_light_sensor.c
   modules/lm_gameOfLife.c
+  modules/lm_lua.c
 )
 set(APP_SOURCES
   app/app.c

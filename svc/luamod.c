@@ -12,6 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Both builds keep the provider first in struct luamods: node->dyn->arg is the set. */
+struct luamods *luamods_of(const struct node *node)
+{
+    return node->dyn ? node->dyn->arg : NULL;
+}
+
 #ifdef MICROS_HAVE_LUA
 #include "luamod_priv.h"
 

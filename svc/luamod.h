@@ -53,6 +53,8 @@ struct luamod_stats {
 struct luamods *luamods_new(struct node *node);
 /* Unplugs and frees the set (closes every Lua state, stops its timers, pins and endpoints). */
 void luamods_free(struct luamods *set);
+/* The Lua module set plugged into node, or NULL. */
+struct luamods *luamods_of(const struct node *node);
 /* True when this build runs Lua modules (MICROS_HAVE_LUA). */
 bool luamods_available(void);
 /* Fills st for the loaded module called name. Returns 0 or ERR_NOENT. */
