@@ -20,6 +20,9 @@ set(SVC_SOURCES
   svc/exec.c
   svc/lm.c
   svc/lm_help.c
+  svc/luamod.c
+  svc/luamod_api.c
+  svc/luaval.c
   svc/render.c
   svc/syslog.c
   svc/task.c
@@ -68,6 +71,7 @@ set(MODULE_SOURCES
   modules/lm_gameOfLife.c
   modules/lm_telegram.c
   modules/lm_mqtt.c
+  modules/lm_lua.c
 )
 set(APP_SOURCES
   app/app.c

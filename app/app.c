@@ -1,6 +1,8 @@
 /* app.c - start-up and wiring of a node. */
 #include "app.h"
 
+#include "../svc/luamod.h"
+
 #include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
@@ -13,6 +15,7 @@
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
+#include "../svc/luamod.h"
 #include "../svc/pinmap.h"
 #include "../svc/task.h"
 
@@ -201,6 +204,9 @@ int app_init(struct app *app, const struct app_options *opt)
         LOG_E("too many built-in modules");
         return ERR_FULL;
     }
+    app->luamods = luamods_new(node);
+    if (!app->luamods)
+        return ERR_NOMEM;
     syslog_write(&app->log, "[BOOT] info: micrOS-C %s started, data %s", MICROS_VERSION,
                  opt->data_dir);
 
@@ -298,6 +304,8 @@ void app_deinit(struct app *app)
         app->tasks = NULL;
         app->node.tasks = NULL;
     }
+    luamods_free(app->luamods);
+    app->luamods = NULL;
     admit_deinit(&app->admit);
     persist_deinit(&app->persist); /* unsaved module state reaches the disk before exit/reboot */
     app->node.persist = NULL;

@@ -44,6 +44,7 @@ struct app {
     bool is_reboot_hard;
     struct ev_timer reboot_timer;
     struct endpoints endpoints; /* module HTTP endpoints */
+    struct luamods *luamods;    /* Lua Load Modules (data/modules/LM_*.lua) */
     struct http_server http;    /* started when webui is True */
     struct persist persist;     /* write-behind for module state files */
     struct mqtt *mqtt;          /* MQTT client (svc/mqtt.h) */

@@ -16,6 +16,7 @@ want=(build-essential cmake pkg-config libcjson-dev libhttp-parser-dev libedit-d
 want+=(zlib1g-dev)  # tools/pack gzips the web UI
 want+=(libcurl4-openssl-dev)  # hal_httpc: HTTP(S) client for webhooks, Telegram, downloads
 want+=(libmosquitto-dev)  # MQTT client (svc/mqtt, Home Assistant discovery)
+want+=(liblua5.4-dev)  # Lua Load Modules (svc/luamod.c; optional: MICROS_LUA)
 if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
     want+=(mosquitto)  # MQTT tests start a real broker

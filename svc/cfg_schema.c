@@ -78,6 +78,9 @@ const struct cfg_key cfg_schema[] = {
     {"notify_webhook", B, "True", CFG_LIVE, "Send notifications to webhook_url"},
     {"notify_mqtt", B, "True", CFG_LIVE, "Publish notifications to <prefix>/<devfid>/notify"},
     {"webhook_url", S, "n/a", CFG_LIVE, "Notification webhook: JSON POSTed to this http(s) URL"},
+    {"lua_mem_kb", I, "256", CFG_LIVE, "Memory cap of one Lua Load Module, KB (16..8192)"},
+    {"lua_budget", I, "20000000", CFG_LIVE,
+     "Lua VM instructions one call may run before it is stopped (runaway loops)"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];

@@ -16,6 +16,7 @@ struct tasks;
 struct sched;
 struct node;
 struct endpoints;
+struct lm_dyn;
 
 /* Sends one unsolicited "~~~ <text>" line to every shell client. */
 typedef void node_push_fn(struct node *node, const char *text);
@@ -56,6 +57,7 @@ struct node {
     node_hosts_fn *hosts;                   /* NULL until InterCon is up */
     void *app;                              /* back pointer for app/ */
     const struct lm_module *const *modules; /* built-in modules, NULL-terminated */
+    const struct lm_dyn *dyn;               /* run-time (Lua) modules, or NULL (svc/lm.h) */
     bool *is_loaded;                        /* per module: loaded since boot ("active") */
     uint32_t load_order[64];                /* indexes of loaded modules, in load order */
     uint32_t nloaded;
