@@ -27,6 +27,8 @@ set(SVC_SOURCES
   svc/endpoint.c
   svc/cfg_web.c
   svc/pinmap.c
+  svc/metrics.c
+  svc/metrics_count.c
 )
 set(NET_SOURCES
   net/admit.c
@@ -64,6 +66,7 @@ set(MODULE_SOURCES
 )
 set(APP_SOURCES
   app/app.c
+  app/app_metrics.c
 )
 set(PORT_POSIX_SOURCES
   port/posix/ev_poll.c
@@ -75,6 +78,7 @@ set(PORT_POSIX_SOURCES
   port/posix/hal_gpio.c
   port/posix/sim_gpio.c
   port/posix/gpio_gpiod.c
+  port/posix/hal_proc.c
 )
 # microsctl, the host toolkit (may use OS headers and libedit; not part of the node).
 set(CLI_SOURCES

@@ -9,6 +9,7 @@
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
+#include "app_metrics.h"
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
@@ -113,6 +114,8 @@ static int app_start_web(struct app *app)
 {
     endpoints_init(&app->endpoints);
     app->node.endpoints = &app->endpoints;
+    if (app_metrics_start(app) < 0)
+        LOG_W("metrics: cannot register /metrics");
     if (!cfg_get_bool(&app->cfg, "webui"))
         return 0;
     cfg_web_register(&app->endpoints, &app->node);

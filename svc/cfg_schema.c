@@ -57,6 +57,12 @@ const struct cfg_key cfg_schema[] = {
     {"gpiochip", S, "sim", 0, "GPIO backend: sim (simulated pins) or a gpiochip (gpiochip0)"},
     {"boardmap", S, "auto", 0,
      "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
+    {"metrics_auth", B, "False", 0,
+     "GET /metrics needs x-micros-auth (appwd) or a bearer token (metrics_token); else open"},
+    {"metrics_token", S, "n/a", CFG_SECRET | CFG_NOWEB,
+     "Bearer token that GET /metrics accepts when metrics_auth is True"},
+    {"mdns", B, "True", 0, "Announce <devfid>.local and _micros._tcp/_http._tcp over mDNS"},
+    {"dns_timeout_ms", I, "3000", 0, "InterCon name lookup limit (DNS and mDNS), ms"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];
