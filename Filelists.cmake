@@ -67,6 +67,7 @@ set(MODULE_SOURCES
 set(APP_SOURCES
   app/app.c
   app/app_metrics.c
+  app/app_mdns.c
 )
 set(PORT_POSIX_SOURCES
   port/posix/ev_poll.c
@@ -79,6 +80,8 @@ set(PORT_POSIX_SOURCES
   port/posix/sim_gpio.c
   port/posix/gpio_gpiod.c
   port/posix/hal_proc.c
+  port/posix/mdns_avahi.c
+  port/posix/resolve.c
 )
 # microsctl, the host toolkit (may use OS headers and libedit; not part of the node).
 set(CLI_SOURCES

@@ -10,6 +10,7 @@
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
 #include "app_metrics.h"
+#include "app_mdns.h"
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
@@ -235,6 +236,7 @@ int app_init(struct app *app, const struct app_options *opt)
         return rc;
     node->sched = &app->sched;
     sched_boothook(&app->sched);
+    app_mdns_start(app);
     return 0;
 }
 
@@ -246,6 +248,7 @@ enum app_exit app_run(struct app *app)
 
 void app_deinit(struct app *app)
 {
+    app_mdns_stop(app);
     http_stop(&app->http);
     shell_stop(&app->shell);
     sched_deinit(&app->sched);

@@ -62,6 +62,8 @@ const struct cfg_key cfg_schema[] = {
     {"metrics_token", S, "n/a", CFG_SECRET | CFG_NOWEB,
      "Bearer token that GET /metrics accepts when metrics_auth is True"},
     {"mdns", B, "True", 0, "Announce <devfid>.local and _micros._tcp/_http._tcp over mDNS"},
+    {"dns", S, "system", 0,
+     "InterCon DNS servers: system (/etc/resolv.conf), off, or ip[:port],... (c-ares)"},
     {"dns_timeout_ms", I, "3000", 0, "InterCon name lookup limit (DNS and mDNS), ms"},
 };
 

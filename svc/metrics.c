@@ -375,5 +375,5 @@ static int on_metrics(struct node *node, const struct endpoint_req *req,
 int metrics_endpoint_register(struct endpoints *eps, struct node *node)
 {
     (void)node;
-    return endpoint_add(eps, "metrics", EP_GET, 0, on_metrics, NULL);
+    return endpoint_add(eps, "metrics", EP_GET, EP_UNLISTED, on_metrics, NULL);
 }
