@@ -7,9 +7,18 @@ set -euo pipefail
 
 want=(build-essential cmake pkg-config libcjson-dev libhttp-parser-dev libedit-dev libgpiod-dev)
 want+=(zlib1g-dev)  # tools/pack gzips the web UI
+want+=(libavahi-client-dev)  # mDNS: announce <devfid>.local, resolve .local (optional)
+want+=(libc-ares-dev)  # asynchronous DNS for InterCon names (optional)
 if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
     want+=(chromium nodejs npm)  # browser tests (tests/browser, Playwright on Debian's chromium)
+    want+=(avahi-daemon)  # test_names: one daemon per network namespace
+    want+=(libnss-mdns)  # test_names: getent hosts <devfid>.local
+    want+=(dbus)  # test_names: a private system bus per namespace for avahi
+    want+=(iproute2)  # test_names: ip netns, veth pairs
+    want+=(util-linux)  # test_names: nsenter, unshare
+    want+=(avahi-utils)  # docs/names.md checks (avahi-browse, avahi-resolve)
+    want+=(prometheus)  # test_metrics: a real Prometheus scrapes nodes and the gateway; promtool
 fi
 # cross: tests/cross/run.sh (Cortex-M build, micros for arm64/armhf run under qemu-user).
 # libhttp-parser-dev is not multi-arch: the host header serves, with the target's runtime library.
