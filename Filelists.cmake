@@ -34,6 +34,8 @@ set(SVC_SOURCES
   svc/mqtt.c
   svc/ha_discovery.c
   svc/notify.c
+  svc/metrics.c
+  svc/metrics_count.c
 )
 set(NET_SOURCES
   net/admit.c
@@ -75,6 +77,8 @@ set(MODULE_SOURCES
 )
 set(APP_SOURCES
   app/app.c
+  app/app_metrics.c
+  app/app_mdns.c
 )
 # The event loop backend: epoll on Linux, poll(2) elsewhere (both are tested: test_ev,
 # test_ev_epoll).
@@ -96,6 +100,9 @@ set(PORT_POSIX_SOURCES
   port/posix/sd_notify.c
   port/posix/httpc_none.c
   port/posix/mqtt_none.c
+  port/posix/hal_proc.c
+  port/posix/mdns_avahi.c
+  port/posix/resolve.c
 )
 # Ports of optional libraries, added when pkg-config finds them (CMakeLists.txt): the HTTP(S)
 # client on libcurl (else httpc_none.c answers ERR_NOTSUP).

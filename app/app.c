@@ -12,6 +12,8 @@
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
+#include "app_metrics.h"
+#include "app_mdns.h"
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
@@ -117,6 +119,8 @@ static int app_start_web(struct app *app)
 {
     endpoints_init(&app->endpoints);
     app->node.endpoints = &app->endpoints;
+    if (app_metrics_start(app) < 0)
+        LOG_W("metrics: cannot register /metrics");
     if (!cfg_get_bool(&app->cfg, "webui"))
         return 0;
     cfg_web_register(&app->endpoints, &app->node);
@@ -266,6 +270,7 @@ int app_init(struct app *app, const struct app_options *opt)
         return ERR_NOMEM;
     node->mqtt = app->mqtt;
     sched_boothook(&app->sched);
+    app_mdns_start(app);
     return 0;
 }
 
@@ -288,6 +293,7 @@ void app_deinit(struct app *app)
         free(app->notify);
         app->notify = NULL;
     }
+    app_mdns_stop(app);
     http_stop(&app->http);
     shell_stop(&app->shell);
     sched_deinit(&app->sched);

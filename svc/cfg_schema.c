@@ -81,6 +81,14 @@ const struct cfg_key cfg_schema[] = {
     {"lua_mem_kb", I, "256", CFG_LIVE, "Memory cap of one Lua Load Module, KB (16..8192)"},
     {"lua_budget", I, "20000000", CFG_LIVE,
      "Lua VM instructions one call may run before it is stopped (runaway loops)"},
+    {"metrics_auth", B, "False", 0,
+     "GET /metrics needs x-micros-auth (appwd) or a bearer token (metrics_token); else open"},
+    {"metrics_token", S, "n/a", CFG_SECRET | CFG_NOWEB,
+     "Bearer token that GET /metrics accepts when metrics_auth is True"},
+    {"mdns", B, "True", 0, "Announce <devfid>.local and _micros._tcp/_http._tcp over mDNS"},
+    {"dns", S, "system", 0,
+     "InterCon DNS servers: system (/etc/resolv.conf), off, or ip[:port],... (c-ares)"},
+    {"dns_timeout_ms", I, "3000", 0, "InterCon name lookup limit (DNS and mDNS), ms"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];

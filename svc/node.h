@@ -29,6 +29,11 @@ typedef void node_intercon_fn(struct node *node, const struct cmd *c, struct are
 struct val;
 /* Adds InterCon's resolver cache (name -> ip) to dict d, for `system hosts`. */
 typedef void node_hosts_fn(struct node *node, struct arena *a, struct val *d);
+/* Adds an optional service's facts to dict d (`system mdns`). */
+typedef void node_facts_fn(struct node *node, struct arena *a, struct val *d);
+struct buf;
+/* Appends a text the node produces (the metrics exposition) to out. Returns 0 or ERR_*. */
+typedef int node_text_fn(struct node *node, struct buf *out);
 /* Asks the node to reboot (re-exec) once the current reply has been sent. */
 typedef void node_reboot_fn(struct node *node, bool hard);
 
@@ -66,6 +71,8 @@ struct node {
     node_notify_fn *notify;      /* NULL until notifications are up (svc/notify.h) */
     void *notify_arg;            /* struct notify */
     struct mqtt *mqtt;           /* the MQTT client (svc/mqtt.h), NULL when not built */
+    node_facts_fn *mdns_facts;   /* `system mdns`; NULL when no announcer runs */
+    node_text_fn *metrics_text;  /* `system metrics`; NULL until metrics are up */
 };
 
 #endif
