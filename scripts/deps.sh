@@ -14,9 +14,24 @@ fi
 
 want=(build-essential cmake pkg-config libcjson-dev libhttp-parser-dev libedit-dev libgpiod-dev)
 want+=(zlib1g-dev)  # tools/pack gzips the web UI
+want+=(libcurl4-openssl-dev)  # hal_httpc: HTTP(S) client for webhooks, Telegram, downloads
+want+=(libmosquitto-dev)  # MQTT client (svc/mqtt, Home Assistant discovery)
+want+=(liblua5.4-dev)  # Lua Load Modules (svc/luamod.c; optional: MICROS_LUA)
+want+=(libavahi-client-dev)  # mDNS: announce <devfid>.local, resolve .local (optional)
+want+=(libc-ares-dev)  # asynchronous DNS for InterCon names (optional)
 if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
+    want+=(mosquitto)  # MQTT tests start a real broker
+    want+=(mosquitto-clients)  # mosquitto_sub/pub in the MQTT tests and bench
+    want+=(openssl)  # tests make a throw-away CA for the TLS broker and HTTPS stubs
     want+=(chromium nodejs npm)  # browser tests (tests/browser, Playwright on Debian's chromium)
+    want+=(avahi-daemon)  # test_names: one daemon per network namespace
+    want+=(libnss-mdns)  # test_names: getent hosts <devfid>.local
+    want+=(dbus)  # test_names: a private system bus per namespace for avahi
+    want+=(iproute2)  # test_names: ip netns, veth pairs
+    want+=(util-linux)  # test_names: nsenter, unshare
+    want+=(avahi-utils)  # docs/names.md checks (avahi-browse, avahi-resolve)
+    want+=(prometheus)  # test_metrics: a real Prometheus scrapes nodes and the gateway; promtool
     want+=(clang-format cppcheck git)  # scripts/lint.sh, CI's lint gate (.ci/run)
     want+=(debootstrap)  # tests/package: the .deb installed into a fresh Debian 12 chroot
 fi
