@@ -60,6 +60,8 @@ const struct cfg_key cfg_schema[] = {
     {"persist_ms", I, "1000", 0,
      "Module state files (data/*.cache) are written this long after the last change (at most "
      "10x later during a stream of changes); 0 = at once"},
+    {"netbuf_kb", I, "16384", 0,
+     "Node-wide cap on unsent network output, KB; past it the clients holding most are closed"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];

@@ -121,7 +121,7 @@ static cJSON *file_json(struct fixture *f)
 static void schema_should_list_micros_keys_then_ours(void **state)
 {
     (void)state;
-    assert_int_equal(cfg_schema_len, 46);
+    assert_int_equal(cfg_schema_len, 47);
     assert_string_equal(cfg_schema[0].name, "version");
     assert_string_equal(cfg_schema[12].name, "webui_max_con");
     assert_string_equal(cfg_schema[39].name, "ha");
@@ -387,13 +387,14 @@ static void cfg_dump_should_match_micros_bytes(void **state)
                        "  tz        :        n/a\n"
                        "  gpiochip  :        sim\n"
                        "  boardmap  :        auto\n"
-                       "  persist_ms:        1000";
+                       "  persist_ms:        1000\n"
+                       "  netbuf_kb :        16384";
     size_t len = strlen(full);
     assert_string_equal(full + len - strlen(tail), tail);
     int lines = 1;
     for (const char *p = full; *p; p++)
         lines += *p == '\n';
-    assert_int_equal(lines, 46);
+    assert_int_equal(lines, 47);
 }
 
 static int s_calls;
