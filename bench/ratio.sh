@@ -76,3 +76,60 @@ PY
     fsyncs=$(awk '$NF=="fsync"||$NF=="fdatasync"{n+=$4} END{print n+0}' "$tmp/fs")
     echo "| fsyncs for a 10 s slider drag (500 \`rgb color\`) | $fsyncs | 1000 before (2 per call) | | a few |"
 fi
+
+# HTTP: micros and nginx (one worker) each pinned to CPU 0, wrk (1 thread, 8 connections) on
+# CPU 1: GET /rest/system/heartbeat against a static file of its size, and a 4 kB static file
+# on both, keep-alive and a new connection per request.
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+if command -v wrk >/dev/null && [ -x "$NGINX" ]; then
+    secs=${RATIO_SECS:-5}
+    kill "$mpid" 2>/dev/null || true
+    mkdir -p "$tmp/web/config" "$tmp/web/web" "$tmp/nginx/www" "$tmp/nginx/logs"
+    echo '{"webui": true, "webui_max_con": 12, "aioqueue": 16}' >"$tmp/web/config/node_config.json"
+    head -c 4096 /dev/zero | tr '\0' 'x' >"$tmp/web/web/f4k.txt"
+    cp "$tmp/web/web/f4k.txt" "$tmp/nginx/www/f4k.txt"
+    p_sh=$(free_port); p_web=$(free_port); p_ng=$(free_port)
+    taskset -c 0 "$micros" --data "$tmp/web" --port "$p_sh" --webport "$p_web" --bind 127.0.0.1 \
+        --quiet >"$tmp/micros-web.log" 2>&1 & pids+=($!)
+    wait_port "$p_web"
+    hb_len=$(curl -s "http://127.0.0.1:$p_web/rest/system/heartbeat" | wc -c)
+    head -c "$hb_len" /dev/zero | tr '\0' 'x' >"$tmp/nginx/www/hb.json"
+    cat >"$tmp/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    server { listen 127.0.0.1:$p_ng; root $tmp/nginx/www; default_type application/json; }
+}
+CONF
+    chmod -R a+rX "$tmp"
+    taskset -c 0 "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" &
+    pids+=($!)
+    wait_port "$p_ng"
+    rps() { taskset -c 1 wrk -t1 -c8 -d"${secs}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
+    taskset -c 1 wrk -t1 -c8 -d1s "http://127.0.0.1:$p_web/rest/system/heartbeat" >/dev/null
+    taskset -c 1 wrk -t1 -c8 -d1s "http://127.0.0.1:$p_ng/hb.json" >/dev/null
+    echo
+    echo "## HTTP, server on CPU 0, wrk -t1 -c8 on CPU 1, ${secs} s each"
+    echo "| figure | micros req/s | nginx req/s (1 worker, same size) | ratio | budget |"
+    echo "|---|---|---|---|---|"
+    for case in "keep-alive|rest/system/heartbeat|hb.json|" "keep-alive|f4k.txt|f4k.txt|" \
+                "new connection|rest/system/heartbeat|hb.json|close" "new connection|f4k.txt|f4k.txt|close"; do
+        IFS='|' read -r label mpath npath close <<<"$case"
+        extra=(); [ -n "$close" ] && extra=(-H "Connection: close")
+        m=$(rps "${extra[@]}" "http://127.0.0.1:$p_web/$mpath")
+        n=$(rps "${extra[@]}" "http://127.0.0.1:$p_ng/$npath")
+        budget=">= 0.9x"; [ -n "$close" ] && budget=">= 1.0x"
+        awk -v l="$label" -v p="$mpath" -v m="${m:-0}" -v n="${n:-0}" -v b="$budget" \
+            'BEGIN{printf "| %s `/%s` | %.0f | %.0f | %.2fx | %s |\n", l, p, m, n, (n>0?m/n:0), b}'
+    done
+fi
