@@ -5,6 +5,7 @@
 #include "../core/log.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_net.h"
+#include "../hal/hal_resolve.h"
 #include "../svc/cfg.h"
 
 #include <stdarg.h>
@@ -239,6 +240,10 @@ static void call_close(struct intercon_call *k)
 {
     ev_timer_stop(k->owner->node->loop, &k->timer);
     k->state = IC_FREE; /* first: the close event of our own conn_close is ignored */
+    if (k->rsv) {
+        hal_resolve_cancel(k->rsv);
+        k->rsv = NULL;
+    }
     if (k->has_conn) {
         k->has_conn = false;
         conn_close(&k->conn);
@@ -319,14 +324,34 @@ static void call_connect(struct intercon_call *k)
     k->state = IC_CONNECTING;
 }
 
-static void call_start(struct intercon_call *k)
+static void on_resolved(void *arg, int rc, const char *ip, const char *detail)
 {
-    if (resolve(k->owner, k->host, k->ip, sizeof k->ip, &k->is_ip) < 0) {
-        call_fail(k, "NoHost: %s: not an IP, not in the host cache or %s (no DNS/mDNS client)",
-                  k->host, INTERCON_HOSTS_FILE);
+    struct intercon_call *k = arg;
+    k->rsv = NULL;
+    if (rc < 0) {
+        call_fail(k, "NoHost: %s: not an IP, not in the host cache or %s, %s", k->host,
+                  INTERCON_HOSTS_FILE, rc == ERR_TIMEOUT ? "lookup timed out" : detail);
         return;
     }
+    str_copy(k->ip, sizeof k->ip, str_c(ip));
+    cache_put(k->owner, k->host, ip);
     call_connect(k);
+}
+
+static void call_start(struct intercon_call *k)
+{
+    if (resolve(k->owner, k->host, k->ip, sizeof k->ip, &k->is_ip) == 0) {
+        call_connect(k);
+        return;
+    }
+    /* Not known here: DNS or mDNS, asynchronously (hal_resolve). */
+    int64_t tmo = cfg_get_int(k->owner->node->cfg, "dns_timeout_ms");
+    k->state = IC_RESOLVING;
+    int rc = hal_resolve_start(k->owner->node->loop, k->host,
+                               (uint32_t)(tmo > 0 && tmo < 60000 ? tmo : 3000), on_resolved, k,
+                               &k->rsv);
+    if (rc < 0)
+        call_fail(k, "NoHost: %s: %s", k->host, rc == ERR_INVAL ? "not a host name" : err_str(rc));
 }
 
 /* Keeps the first bytes and the newest IN_TAIL bytes when a reply outgrows the buffer. */
@@ -549,6 +574,7 @@ static int64_t on_timer(struct ev_loop *loop, struct ev_timer *t)
         call_fail(k, "Timeout: no reply from %s:%u within %u ms", k->host, (unsigned)k->port,
                   (unsigned)INTERCON_REPLY_MS);
         break;
+    case IC_RESOLVING:
     case IC_FREE: break;
     }
     return EV_DONE;

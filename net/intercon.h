@@ -11,7 +11,8 @@
  * the task finishes. Every failure (unknown host, refused, timeout, busy, auth failed, prompt
  * mismatch) ends the task with "[intercon] <Reason>: <detail>" as output and pushes the same
  * text as an unsolicited "~~~ " line to the shell clients, always after the command's own
- * reply. There is no DNS or mDNS client: names come from the cache and the hosts file only.
+ * reply. Names missing from the cache and the hosts file are looked up asynchronously
+ * (hal_resolve: mDNS for .local, DNS otherwise) within `dns_timeout_ms`.
  *
  * All memory is the fixed call and cache tables inside struct intercon (caller-owned). */
 #ifndef INTERCON_H
@@ -44,6 +45,7 @@ enum intercon_state {
     IC_AUTH,       /* password sent, waiting for AuthOk */
     IC_REPLY,      /* command sent, reading until the prompt */
     IC_RETRY,      /* peer was busy: waiting before the one retry */
+    IC_RESOLVING,  /* waiting for DNS / mDNS (hal_resolve) */
 };
 
 /* One call in flight. Fields are InterCon's own. */
@@ -65,6 +67,7 @@ struct intercon_call {
     size_t in_len;
     bool is_in_cut;        /* output beyond INTERCON_REPLY_MAX was dropped from the middle */
     struct ev_timer timer; /* start, retry and timeouts */
+    struct hal_resolve *rsv; /* name lookup in flight, or NULL */
 };
 
 /* One resolver cache entry (what `system hosts` shows). */

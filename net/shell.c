@@ -162,11 +162,20 @@ static void do_help(struct shell_session *s, const struct str *tok, size_t ntok)
     buf_clear(o);
     buf_puts(o, s_help);
     buf_puts(o, "\n");
-    for (uint32_t k = 0; node->modules && node->modules[k]; k++) {
-        uint32_t idx = all ? k : (k < node->nloaded ? node->load_order[k] : UINT32_MAX);
-        if (!all && k >= node->nloaded)
-            break;
-        const struct lm_module *m = node->modules[idx];
+    /* built-in modules in load order (all: in table order), then the run-time (Lua) ones */
+    size_t nb = 0, n = lm_count(node);
+    while (node->modules && node->modules[nb])
+        nb++;
+    for (size_t k = 0; k < n; k++) {
+        const struct lm_module *m;
+        if (all)
+            m = lm_at(node, k);
+        else if (k < nb)
+            m = k < node->nloaded ? node->modules[node->load_order[k]] : NULL;
+        else
+            m = lm_at(node, k);
+        if (!m || (!all && k >= nb && !lm_is_loaded(node, m)))
+            continue;
         size_t pad = strlen(m->name) + 2;
         buf_printf(o, "  %s\n", m->name);
         for (const struct lm_func *f = m->funcs; f->name; f++)
