@@ -12,6 +12,7 @@
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
+#include "../net/conn.h"
 #include "app_metrics.h"
 #include "app_mdns.h"
 #include "../net/intercon.h"
@@ -185,6 +186,8 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     syslog_init(&app->log, opt->data_dir);
     app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
+    int64_t netbuf_kb = cfg_get_int(&app->cfg, "netbuf_kb");
+    conn_set_out_cap(netbuf_kb > 0 ? (size_t)netbuf_kb * 1024u : 0);
     int64_t persist_ms = cfg_get_int(&app->cfg, "persist_ms");
     persist_init(&app->persist, &app->loop, &app->log, persist_ms > 0 ? (uint64_t)persist_ms : 0);
     ensure_hwuid(app);
@@ -220,7 +223,10 @@ int app_init(struct app *app, const struct app_options *opt)
     size_t limit = clamp_aioqueue(app);
     /* --maxconn raises the client table for big deployments; the task queue keeps aioqueue. */
     size_t clients = opt->maxconn > 0 && opt->maxconn <= CLIENT_MAX ? (size_t)opt->maxconn : limit;
-    rc = admit_init(&app->admit, clients, CLIENT_IDLE_GRACE_MS);
+    /* A logged-in owner is kept soctout seconds idle (micrOS; at least 5). */
+    int64_t soctout = cfg_get_int(&app->cfg, "soctout");
+    rc = admit_init(&app->admit, clients, CLIENT_IDLE_GRACE_MS,
+                    (uint64_t)(soctout < 5 ? 5 : soctout) * 1000u);
     if (rc < 0)
         return rc;
     app->tasks = calloc(1, sizeof *app->tasks);

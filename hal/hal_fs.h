@@ -1,4 +1,11 @@
-/* hal_fs.h - files. Paths are plain strings; the node builds them under its data folder. */
+/* hal_fs.h - files. Paths are plain strings; the node builds them under its data folder.
+ *
+ * fsync policy: hal_fs_write_atomic is the only durable write — when it returns 0 the content
+ * has been fsynced and renamed into place and the folder fsynced (two fsyncs; tens of ms on an
+ * SD card). It blocks, so nothing calls it per request: the config writes it for a "Saved"
+ * value (rare, a person's action), module state goes through svc/persist.c (write-behind,
+ * coalesced), the syslog when it trims a full log. hal_fs_append does not fsync (logs: the newest
+ * lines may be lost on a power cut, never the file). */
 #ifndef HAL_FS_H
 #define HAL_FS_H
 

@@ -130,10 +130,16 @@ static void pump(struct http_session *s)
     uint64_t now = ev_now(srv->loop);
     bool close_after = false;
     int done = 0;
+    /* Connections with requests waiting share a budget per loop pass: with many of them each
+     * gets fewer requests per turn (at least one), so a crowd of pipelining clients cannot
+     * keep the loop from accepting, and a newcomer's request waits one pass at most. */
+    size_t backlog = srv->backlog > 0 ? srv->backlog : 1;
+    int burst = (int)(HTTP_PASS_BUDGET / backlog);
+    burst = burst < 1 ? 1 : burst > HTTP_PIPELINE_BURST ? HTTP_PIPELINE_BURST : burst;
     buf_clear(&srv->resp);
     s->has_more = false;
     while (!c->is_closed && !c->is_draining && c->in.len > 0) {
-        if (done == HTTP_PIPELINE_BURST || c->out.len + srv->resp.len > HTTP_OUT_PAUSE) {
+        if (done == burst || c->out.len + srv->resp.len > HTTP_OUT_PAUSE) {
             s->has_more = true;
             break;
         }
@@ -182,7 +188,7 @@ static void pump(struct http_session *s)
         conn_drain_close(c);
         return;
     }
-    server_touch(&s->b, c->in.len > 0 || c->out.len > 0);
+    server_touch(&s->b, c->out.len > 0 || s->has_more);
     conn_pause_read(c, s->has_more);
     if (s->has_more && c->out.len <= HTTP_OUT_PAUSE)
         work_later(srv);
@@ -193,7 +199,14 @@ static int64_t on_work(struct ev_loop *loop, struct ev_timer *t)
     (void)loop;
     struct http_server *srv = t->arg;
     bool again = false;
-    for (size_t i = 0; srv->node && i < srv->srv.nsessions; i++) {
+    size_t n = srv->node ? srv->srv.nsessions : 0;
+    size_t backlog = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct http_session *s = (struct http_session *)server_sess_at(&srv->srv, i);
+        backlog += server_sess_is_live(&s->b) && s->has_more;
+    }
+    srv->backlog = backlog;
+    for (size_t i = 0; i < n; i++) {
         struct http_session *s = (struct http_session *)server_sess_at(&srv->srv, i);
         if (!server_sess_is_live(&s->b) || !s->has_more || s->b.conn.out.len > HTTP_OUT_PAUSE)
             continue;
@@ -223,9 +236,9 @@ static void on_drain(struct server_sess *b)
 {
     struct http_session *s = (struct http_session *)b;
     if (s->has_more)
-        pump(s);
+        work_later(s->srv); /* not here: the end-of-pass flush must stay short */
     else
-        server_touch(b, b->conn.in.len > 0);
+        server_touch(b, false);
 }
 
 static void on_close(struct server_sess *b)
@@ -238,6 +251,10 @@ static void on_tick(struct server_sess *b, uint64_t now)
 {
     struct http_session *s = (struct http_session *)b;
     struct conn *c = &b->conn;
+    if (c->bytes_in == 0 && now - c->last_io_ms >= HTTP_FIRST_BYTE_MS) {
+        conn_close(c); /* connected and silent: nothing to answer */
+        return;
+    }
     if (!s->req_start_ms || now - s->req_start_ms < HTTP_REQUEST_TIMEOUT_MS)
         return;
     s->srv->stats.timeouts_408++;
@@ -278,6 +295,7 @@ static const struct server_proto s_proto = {
     .busy_wait_ms = HTTP_BUSY_WAIT_MS,
     .evict_idle_ms = HTTP_EVICT_IDLE_MS,
     .idle_close_ms = HTTP_KEEPALIVE_MS,
+    .is_client_first = true,
     .open = on_open,
     .data = on_data,
     .drain = on_drain,

@@ -130,6 +130,7 @@ static void check_password(struct shell_session *s, struct str word)
     if (appwd.len > 0 && str_eq_secret(word, appwd)) {
         f->fails = 0;
         s->is_authed = true;
+        server_set_authed(&s->b);
         reply_c(s, "AuthOk");
         return;
     }

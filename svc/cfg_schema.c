@@ -89,6 +89,8 @@ const struct cfg_key cfg_schema[] = {
     {"dns", S, "system", 0,
      "InterCon DNS servers: system (/etc/resolv.conf), off, or ip[:port],... (c-ares)"},
     {"dns_timeout_ms", I, "3000", 0, "InterCon name lookup limit (DNS and mDNS), ms"},
+    {"netbuf_kb", I, "16384", 0,
+     "Node-wide cap on unsent network output, KB; past it the clients holding most are closed"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];
