@@ -9,6 +9,7 @@ set(CORE_SOURCES
   core/str.c
 )
 set(SVC_SOURCES
+  svc/auth.c
   svc/cfg.c
   svc/cfg_schema.c
   svc/clock.c

@@ -44,9 +44,10 @@ static void allow_header(char *out, size_t cap, unsigned methods)
 
 static void call_endpoint(struct http_server *srv, const struct http_req *req,
                           const struct endpoint *ep, unsigned method, struct str dpath,
-                          bool keep_alive)
+                          bool keep_alive, const char *peer)
 {
     struct endpoint_req er = {
+        .peer = peer,
         .method = method,
         .path = dpath,
         .query = req->query,
@@ -103,7 +104,7 @@ static void handle(struct http_session *s, struct http_req *req)
     }
     const struct endpoint *ep = srv->eps && dpath.len ? endpoint_find(srv->eps, dpath) : NULL;
     if (ep && (ep->methods & method)) {
-        call_endpoint(srv, req, ep, method, dpath, ka);
+        call_endpoint(srv, req, ep, method, dpath, ka, s->conn.peer);
     } else if (ep) {
         char allow[80];
         allow_header(allow, sizeof allow, ep->methods);

@@ -40,6 +40,7 @@ struct endpoint_header {
 };
 
 struct endpoint_req {
+    const char *peer; /* client address "ip:port" (password back-off, svc/auth.h), or NULL */
     unsigned method;  /* one of EP_GET, EP_POST, EP_DELETE (HEAD arrives as EP_GET) */
     struct str path;  /* percent-decoded, without the leading '/' */
     struct str query; /* raw text after '?', or empty */
