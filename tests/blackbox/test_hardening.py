@@ -152,5 +152,159 @@ class LoginLine(unittest.TestCase):
         sh.close()
 
 
+class FakePeer:
+    """A TCP server on 127.0.0.1 that greets with a prompt and records what it receives;
+    stream=True floods the caller after the first bytes."""
+
+    def __init__(self, greeting=b"[password] node09 $ ", stream=False, silent=False):
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(16)
+        self.port = self.srv.getsockname()[1]
+        self.got = b""
+        self.conns = 0
+        self.greeting, self.stream, self.silent = greeting, stream, silent
+        self.stop = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        self.srv.settimeout(0.2)
+        while not self.stop:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                continue
+            self.conns += 1
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+    def serve(self, c):
+        try:
+            if self.silent:
+                while not self.stop:
+                    time.sleep(0.1)
+                return
+            c.sendall(self.greeting)
+            c.settimeout(0.5)
+            while not self.stop:
+                try:
+                    d = c.recv(4096)
+                except socket.timeout:
+                    continue
+                if not d:
+                    return
+                self.got += d
+                if self.stream:
+                    chunk = b"x" * 65536
+                    for _ in range(64):
+                        c.sendall(chunk)
+                    return
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def close(self):
+        self.stop = True
+        self.srv.close()
+
+
+def wait_for(pred, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class InterConPrivileged(unittest.TestCase):
+    """Item 1: >> needs the authorisation of any command; appwd only goes to configured peers;
+    a streaming peer is cut; a full InterCon table says so."""
+
+    PROTECTED = {"result": "Auth:Protected", "state": True}
+
+    def setUp(self):
+        self.node = Node(config={"auth": True, "appwd": PWD, "webui": True, "aioqueue": 12})
+        self.peer = FakePeer()
+
+    def tearDown(self):
+        self.peer.close()
+        self.node.stop()
+
+    def test_no_intercon_before_auth_in_any_spelling(self):
+        p = self.peer.port
+        for path in ("/rest/task/list/%%3E%%3E127.0.0.1:%d" % p,
+                     "/rest/task/list?x=%%3E%%3E127.0.0.1:%d" % p,
+                     "/rest/modules/%%3E%%3E127.0.0.1:%d" % p):
+            r = get(self.node.webport, path)
+            self.assertNotIn(b"con.", r.body, path)
+            if "?" not in path:
+                self.assertEqual(r.json(), self.PROTECTED, path)
+        sh = self.node.shell()
+        sh.sock.sendall(("task list >>127.0.0.1:%d" % p).encode())
+        self.assertIn(b"AuthFailed", sh.read_eof(timeout=10))
+        sh.close()
+        time.sleep(0.5)
+        self.assertEqual(self.peer.conns, 0)
+
+    def test_password_only_for_configured_peers(self):
+        sh = login(self.node)
+        sh.cmd("hello >>127.0.0.1:%d" % self.peer.port)
+        self.assertTrue(wait_for(lambda: b"icpeers" in sh.cmd("task show con.0.1.hello")))
+        self.assertNotIn(PWD.encode(), self.peer.got)
+        self.assertEqual(self.peer.conns, 1)
+        sh.cmd("conf")
+        self.assertIn(b"Saved", sh.cmd("icpeers 127.0.0.1:%d" % self.peer.port))
+        sh.cmd("noconf")
+        sh.cmd("task kill con.0.1.hello")
+        sh.cmd("hello >>127.0.0.1:%d" % self.peer.port)
+        self.assertTrue(wait_for(lambda: PWD.encode() in self.peer.got))
+        sh.close()
+
+    def test_streaming_peer_is_cut_and_the_loop_stays_responsive(self):
+        flood = FakePeer(greeting=b"node09 $ ", stream=True)
+        try:
+            sh = login(self.node)
+            sh.cmd("hello >>127.0.0.1:%d" % flood.port)
+            t0 = time.time()
+            h = socket.create_connection(("127.0.0.1", self.node.port), timeout=5)
+            h.recv(64)
+            h.sendall(b"hello")
+            self.assertIn(b"hello:node01", h.recv(256))
+            self.assertLess(time.time() - t0, 2.0)
+            h.close()
+            self.assertIn(b"TooLarge", sh.read_until(lambda d: b"TooLarge" in d, timeout=10))
+            sh.close()
+        finally:
+            flood.close()
+
+    def test_full_intercon_table_says_so(self):
+        silent = FakePeer(silent=True)
+        try:
+            sh = login(self.node)
+            replies = []
+            for i in range(9):
+                replies.append(sh.cmd("mod%d fn >>127.0.0.1:%d" % (i, silent.port)))
+            self.assertNotIn(b"Task queue full", replies[-1])
+            self.assertIn(b"InterCon", replies[-1])
+            self.assertIn(b"busy", replies[-1])
+            sh.close()
+        finally:
+            silent.close()
+
+    def test_unauthenticated_tasks_leave_room_for_the_owner(self):
+        sh = login(self.node)
+        sh.cmd("system info")  # loaded: REST may call it before auth
+        funcs = ["heartbeat", "clock", "info", "rssi", "disk_usage", "memory_usage", "hosts",
+                 "ifconfig", "pinmap", "top", "list_stations", "gclean"]
+        for f in funcs:
+            get(self.node.webport, "/rest/system/%s/&&5000" % f)
+        reply = sh.cmd("system ntp &&5000")
+        self.assertIn(b"Starting", reply)
+        sh.close()
+
+
 if __name__ == "__main__":
     harness.main()
