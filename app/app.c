@@ -44,15 +44,6 @@ static int64_t on_reboot_timer(struct ev_loop *loop, struct ev_timer *t)
 }
 
 /* Reboot once the reply ("Bye!") has had a moment to leave. */
-/* node_pwcheck_fn: the shared back-off of svc/auth.h against the current appwd. */
-static int on_pwcheck(struct node *node, const char *peer, const char *transport, const char *guess,
-                      size_t len, uint64_t *wait_ms)
-{
-    enum auth_verdict v = auth_check(node->auth, peer, transport, cfg_get_str(node->cfg, "appwd"),
-                                     (struct str){guess, len}, ev_now(node->loop), wait_ms);
-    return v == AUTH_OK ? 0 : v == AUTH_BACKOFF ? 2 : 1;
-}
-
 static void on_reboot(struct node *node, bool hard)
 {
     struct app *app = node->app;
@@ -181,7 +172,6 @@ int app_init(struct app *app, const struct app_options *opt)
     node->log = &app->log;
     auth_init(&app->auth, &app->log);
     node->auth = &app->auth;
-    node->pwcheck = on_pwcheck;
     node->data_dir = opt->data_dir;
     node->version = MICROS_VERSION;
     node->is_release = MICROS_RELEASE;

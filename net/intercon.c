@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IN_TAIL        256 /* bytes of the newest output kept once a reply overflows */
-#define READ_CHUNK     1024
-#define HOSTS_FILE_MAX (64 * 1024)
+#define IN_TAIL         256 /* bytes of the newest output kept once a reply overflows */
+#define READ_CHUNK      1024
+#define HOSTS_FILE_MAX  (64 * 1024)
+#define READS_PER_EVENT 4 /* a streaming peer yields the loop after this many reads */
 
 static ev_timer_fn on_timer;
 static ev_io_fn on_io;
@@ -388,6 +389,32 @@ static struct str in_last_line(const struct intercon_call *k)
     return str_from(s, i);
 }
 
+/* True when the operator listed this peer in icpeers ("host" or "host:port", ';'-separated):
+ * only those peers get our appwd when they ask for a password. */
+static bool peer_is_trusted(const struct intercon_call *k)
+{
+    const char *list = cfg_get_str(k->owner->node->cfg, "icpeers");
+    struct str rest = str_c(list);
+    while (rest.len > 0) {
+        const char *semi = memchr(rest.p, ';', rest.len);
+        size_t n = semi ? (size_t)(semi - rest.p) : rest.len;
+        struct str one = str_trim((struct str){rest.p, n});
+        rest = semi ? str_from(rest, n + 1) : str_from(rest, rest.len);
+        char port[8];
+        snprintf(port, sizeof port, ":%u", (unsigned)k->port);
+        const char *names[2] = {k->host, k->ip};
+        for (size_t i = 0; i < 2; i++) {
+            size_t hl = strlen(names[i]);
+            if (hl == 0 || one.len < hl || !eq_nocase(one.p, hl, names[i]))
+                continue;
+            struct str tail = str_from(one, hl);
+            if (tail.len == 0 || str_eqc(tail, port))
+                return true;
+        }
+    }
+    return false;
+}
+
 /* Reads the greeting: the prompt is the last two words of the last line ("node02 $"). */
 static bool parse_greeting(struct intercon_call *k, bool *is_password)
 {
@@ -467,6 +494,13 @@ static void call_process(struct intercon_call *k)
                       (int)(k->in_len > 64 ? 64 : k->in_len), k->in);
             return;
         }
+        if (is_password && !peer_is_trusted(k)) {
+            call_fail(k,
+                      "AuthFailed: %s:%u asks for a password; it is sent only to peers listed in "
+                      "icpeers",
+                      k->host, (unsigned)k->port);
+            return;
+        }
         if (is_password) {
             const char *pwd = cfg_get_str(k->owner->node->cfg, "appwd");
             /* The command waits in cmd after the password; keep both apart. */
@@ -538,7 +572,7 @@ static void on_io(struct ev_loop *loop, int fd, unsigned events, void *arg)
     if (!(events & (EV_READ | EV_ERROR)))
         return;
     char chunk[READ_CHUNK];
-    for (;;) {
+    for (int reads = 0; reads < READS_PER_EVENT; reads++) {
         long n = hal_sock_recv(k->fd, chunk, sizeof chunk);
         if (n == ERR_AGAIN)
             break;
@@ -549,6 +583,12 @@ static void on_io(struct ev_loop *loop, int fd, unsigned events, void *arg)
             }
             call_fail(k, "Closed: %s:%u closed the connection%s", k->host, (unsigned)k->port,
                       k->state == IC_GREETING ? " before its prompt" : "");
+            return;
+        }
+        k->in_total += (size_t)n;
+        if (k->in_total > INTERCON_REPLY_LIMIT) {
+            call_fail(k, "TooLarge: %s:%u sent more than %u bytes", k->host, (unsigned)k->port,
+                      (unsigned)INTERCON_REPLY_LIMIT);
             return;
         }
         in_append(k, chunk, (size_t)n);
@@ -639,7 +679,9 @@ void intercon_run(struct node *node, const struct cmd *c, struct arena *a, struc
             k = &ic->call[i];
     if (!k) {
         ic->stats.busy++;
-        task_reply(node->tasks, tag, ERR_FULL, c->is_json, a, res);
+        const char *t = arena_printf(a, "InterCon: all %u call slots are busy, try again later",
+                                     (unsigned)INTERCON_CALLS_MAX);
+        exec_core_error(res, a, c->tok[0], fname, t ? t : "InterCon: all call slots are busy");
         return;
     }
 
@@ -674,6 +716,7 @@ void intercon_run(struct node *node, const struct cmd *c, struct arena *a, struc
     k->is_retried = false;
     k->is_in_cut = false;
     k->in_len = 0;
+    k->in_total = 0;
     k->cmd_len = k->cmd_off = 0;
     k->port = port;
     k->prompt[0] = '\0';

@@ -61,6 +61,7 @@ struct intercon_call {
     size_t cmd_len, cmd_off;            /* bytes of cmd already sent */
     char in[INTERCON_REPLY_MAX];        /* peer output of the current phase */
     size_t in_len;
+    size_t in_total;       /* bytes received in this call (INTERCON_REPLY_LIMIT) */
     bool is_in_cut;        /* output beyond INTERCON_REPLY_MAX was dropped from the middle */
     struct ev_timer timer; /* start, retry and timeouts */
 };

@@ -196,17 +196,43 @@ static void check_password(struct shell_session *s, struct str word)
 
 static void run_line(struct shell_session *s, struct str line);
 
-/* Before login: gathers the password (whole line, trimmed) and answers hello/exit. A client
- * that sends the password in one write without a line end (micrOS's clients) is answered at
- * once; a chunk shorter than the shortest valid password without a line end starts character
- * mode (telnet typing), which waits for the line end. */
+/* Answers the gathered login line: hello/exit as built-ins, anything else as the password. */
+static void preauth_line(struct shell_session *s, struct str line)
+{
+    s->pwlen = 0;
+    s->is_charmode = false;
+    if (str_eqc(line, "hello") || str_eqc(line, "exit")) {
+        run_line(s, line);
+        return;
+    }
+    check_password(s, line);
+}
+
+/* No more bytes came within SHELL_PW_GATHER_MS: what we have is the whole line. */
+static int64_t on_pw_idle(struct ev_loop *loop, struct ev_timer *t)
+{
+    (void)loop;
+    struct shell_session *s = t->arg;
+    if (!s->conn.is_closed && !s->is_locked && s->pwlen > 0)
+        preauth_line(s, str_trim((struct str){s->pw, s->pwlen}));
+    return EV_DONE;
+}
+
+/* Before login: gathers the login line (the whole line, trimmed, is the password) and answers
+ * hello/exit. A write that ends the line, or one of at least SHELL_PW_MIN bytes without a line
+ * end (micrOS's clients send the bare password), is answered at once. A write of one or two
+ * bytes starts character mode (telnet typing): wait for the line end. Other short writes wait
+ * SHELL_PW_GATHER_MS for more bytes (a password split across writes). */
 static void preauth_input(struct shell_session *s, struct str in)
 {
+    struct shell *sh = s->sh;
+    ev_timer_stop(sh->loop, &s->delay_timer);
     if (s->pwlen + in.len > sizeof s->pw) {
         s->pwlen = 0;
         check_password(s, STR_LIT("")); /* longer than any password: a wrong guess */
         return;
     }
+    bool is_first = s->pwlen == 0;
     memcpy(s->pw + s->pwlen, in.p, in.len);
     s->pwlen += in.len;
     struct str all = {s->pw, s->pwlen};
@@ -214,27 +240,30 @@ static void preauth_input(struct shell_session *s, struct str in)
     while (eol < all.len && all.p[eol] != '\n' && all.p[eol] != '\r')
         eol++;
     struct str line = str_trim((struct str){all.p, eol});
-    bool has_eol = eol < all.len;
-    if (!has_eol) {
-        bool is_word = str_eqc(line, "hello") || str_eqc(line, "exit");
-        if (s->is_charmode || (!is_word && line.len < SHELL_PW_MIN)) {
-            s->is_charmode = true;
-            return; /* wait for the rest */
+    if (eol < all.len) {
+        if (line.len == 0) {
+            s->pwlen = 0; /* a bare Enter: keep waiting */
+            return;
         }
+        preauth_line(s, line);
+        return;
     }
-    s->pwlen = 0;
-    s->is_charmode = false;
+    if (is_first && in.len <= 2)
+        s->is_charmode = true;
+    if (s->is_charmode)
+        return;
     if (line.len == 0) {
-        if (has_eol)
-            return; /* a bare Enter: keep waiting */
+        s->pwlen = 0;
         bye(s);
         return;
     }
-    if (str_eqc(line, "hello") || str_eqc(line, "exit")) {
-        run_line(s, line);
+    bool is_word = str_eqc(line, "hello") || str_eqc(line, "exit");
+    if (is_word || (is_first && line.len >= SHELL_PW_MIN)) {
+        preauth_line(s, line);
         return;
     }
-    check_password(s, line);
+    s->delay_timer.arg = s;
+    ev_timer_start(sh->loop, &s->delay_timer, SHELL_PW_GATHER_MS, on_pw_idle);
 }
 
 /* --- built-ins --- */
@@ -359,12 +388,15 @@ static void run_line(struct shell_session *s, struct str line)
             node->reboot(node, hard);
         return;
     }
-    if (local && ntok == 1 && str_eqc(tok[0], "conf")) {
+    if (local && ntok == 1 &&
+        (str_eqc(tok[0], "conf") || str_eqc(tok[0], "config") || str_eqc(tok[0], "configure"))) {
         s->is_conf = true;
         send_prompt(s);
         return;
     }
-    if (local && ntok == 1 && str_eqc(tok[0], "noconf")) {
+    if (local && ntok == 1 &&
+        (str_eqc(tok[0], "noconf") || str_eqc(tok[0], "noconfig") ||
+         str_eqc(tok[0], "noconfigure"))) {
         s->is_conf = false;
         send_prompt(s);
         return;

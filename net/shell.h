@@ -22,6 +22,9 @@
 #define SHELL_PW_MAX 128 /* bytes gathered before the login line ends */
 #endif
 #define SHELL_PW_MIN 8 /* shortest valid appwd (COMPAT A11) */
+#ifndef SHELL_PW_GATHER_MS
+#define SHELL_PW_GATHER_MS 300 /* a short login write waits this long for the rest */
+#endif
 
 struct shell_session;
 

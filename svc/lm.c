@@ -242,17 +242,6 @@ static int check_sudo(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nar
     const char *appwd = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, "appwd") : "";
     struct str guess =
         pwd && pwd->type == VAL_STR ? (struct str){pwd->u.s.p, pwd->u.s.len} : STR_LIT("");
-    if (ctx->node->pwcheck) {
-        /* One back-off for every pwd= guess (no client address reaches a module call). */
-        uint64_t wait = 0;
-        int v = ctx->node->pwcheck(ctx->node, "pwd-argument", "sudo", guess.p, guess.len, &wait);
-        if (v == 0)
-            return 0;
-        if (v == 2)
-            return lm_error(ctx, "Access denied, too many wrong passwords (pwd), retry in %llu ms",
-                            (unsigned long long)wait);
-        return lm_error(ctx, "Access denied, wrong password (pwd)");
-    }
     if (pwd && pwd->type == VAL_STR && str_eq_secret(guess, str_c(appwd)))
         return 0;
     return lm_error(ctx, "Access denied, wrong password (pwd)");

@@ -32,12 +32,6 @@ typedef void node_hosts_fn(struct node *node, struct arena *a, struct val *d);
 /* Asks the node to reboot (re-exec) once the current reply has been sent. */
 typedef void node_reboot_fn(struct node *node, bool hard);
 
-/* Checks a password guess (len bytes) offered by peer over transport through the node's shared
- * back-off (svc/auth.h). Returns 0 = right, 1 = wrong, 2 = refused inside a back-off window
- * (*wait_ms: until the next try). */
-typedef int node_pwcheck_fn(struct node *node, const char *peer, const char *transport,
-                            const char *guess, size_t len, uint64_t *wait_ms);
-
 struct node {
     struct ev_loop *loop;
     struct cfg *cfg;
@@ -60,7 +54,6 @@ struct node {
     uint32_t nloaded;
     struct endpoints *endpoints; /* HTTP endpoints modules may register (svc/endpoint.h) */
     struct auth *auth;           /* password back-off shared by every transport (svc/auth.h) */
-    node_pwcheck_fn *pwcheck;    /* auth_check on auth; NULL = plain compare (unit tests) */
 };
 
 #endif
