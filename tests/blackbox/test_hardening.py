@@ -306,5 +306,38 @@ class InterConPrivileged(unittest.TestCase):
         sh.close()
 
 
+
+class SecretsNeverLeave(unittest.TestCase):
+    """Item 3: no appwd/stapwd value in logs or stderr, also after $pwd expansion; log files
+    are created mode 0600."""
+
+    WIFI = "Wifi5ecretQq77;0therNetPw9"
+
+    def test_boothook_pwd_expansion_and_logs(self):
+        node = Node(config={"auth": True, "appwd": PWD, "stapwd": self.WIFI,
+                            "boothook": "web load pwd=$pwd;nosuch thing pwd=$pwd;"
+                                        "system nope $pwd"},
+                    extra_args=("--verbose",))
+        try:
+            sh = login(node)
+            sh.cmd("nosuch " + PWD)
+            sh.cmd("conf")
+            sh.cmd("devfid " + PWD + "x")  # refused or saved: never logged with the value
+            sh.close()
+            time.sleep(0.3)
+            files = glob.glob(os.path.join(node.data_dir, "logs", "*"))
+            modes = {p: stat.S_IMODE(os.stat(p).st_mode) for p in files}
+            text = log_files(node)
+        finally:
+            node.stop()
+        text += node.output()
+        self.assertIn("boothook", text)  # the failures were logged
+        for secret in [PWD] + self.WIFI.split(";"):
+            self.assertNotIn(secret, text)
+        self.assertTrue(files)
+        for path, mode in modes.items():
+            self.assertEqual(mode & 0o077, 0, path)
+
+
 if __name__ == "__main__":
     harness.main()
