@@ -1,5 +1,6 @@
 /* app.c - start-up and wiring of a node. */
 #include "app.h"
+#include "../svc/secret.h"
 
 #include "../config.h"
 #include "../core/err.h"
@@ -44,6 +45,12 @@ static int64_t on_reboot_timer(struct ev_loop *loop, struct ev_timer *t)
 }
 
 /* Reboot once the reply ("Bye!") has had a moment to leave. */
+/* log_filter_fn: masks appwd/stapwd in every console and syslog line. */
+static void redact(char *line, size_t cap, void *arg)
+{
+    secret_redact(arg, line, cap);
+}
+
 static void on_reboot(struct node *node, bool hard)
 {
     struct app *app = node->app;
@@ -161,6 +168,7 @@ int app_init(struct app *app, const struct app_options *opt)
         LOG_E("data folder %s: %s", opt->data_dir, err_str(rc));
         return rc;
     }
+    log_set_filter(redact, &app->cfg);
     syslog_init(&app->log, opt->data_dir);
     app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
     ensure_hwuid(app);

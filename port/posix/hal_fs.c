@@ -148,7 +148,7 @@ int hal_fs_write_atomic(const char *path, const void *data, size_t len)
 
 int hal_fs_append(const char *path, const void *data, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return map_errno(errno);
     int e = write_all(fd, data, len);
