@@ -193,7 +193,7 @@ static const struct lm_func s_funcs[] = {
      LM_PARAMS({"on", LM_STR, NULL, NULL}, {"off", LM_STR, NULL, NULL},
                {"threshold", LM_INT, "1", NULL}, {"tolerance", LM_INT, "2", NULL},
                {"sample_sec", LM_INT, "60", NULL}),
-     NULL, 0},
+     NULL, LM_SUDO},
     {"pinmap", fn_pinmap, NULL, NULL, 0},
     {"load", fn_load, NULL, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
