@@ -364,5 +364,156 @@ class HostFunctionsNeedThePassword(unittest.TestCase):
             node.stop()
 
 
+
+def write_config(data, text):
+    path = os.path.join(data, "config", "node_config.json")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+class FailClosed(unittest.TestCase):
+    """Item 5: a damaged config never boots with auth off; the node runs on the last good copy
+    and says so (log, system alarms, greeting, /rest) until the operator saves a key."""
+
+    def setUp(self):
+        import tempfile
+        self.data = tempfile.mkdtemp(prefix="micros-fc-")
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.data, ignore_errors=True)
+
+    def boot_good_then(self, damaged):
+        node = Node(config={"auth": True, "appwd": PWD, "devfid": "safe01", "webui": True},
+                    data_dir=self.data)
+        node.stop()
+        path = write_config(self.data, damaged)
+        return Node(data_dir=self.data), path
+
+    def check_fallback(self, node, damaged):
+        sh = node.shell()
+        self.assertIn(b"Config problem", sh.greeting)
+        self.assertTrue(sh.greeting.endswith(b"[password] safe01 $ "), sh.greeting)
+        self.assertIn(b"AuthOk", sh.cmd(PWD))
+        self.assertIn(b"config", sh.cmd("system alarms"))
+        root = get(node.webport, "/rest").json()["result"]
+        self.assertIn("config_problem", root)
+        self.assertTrue(root["auth"])
+        with open(os.path.join(self.data, "config", "node_config.json.bad")) as f:
+            self.assertEqual(f.read(), damaged)
+        # the operator acts: saving a key ends the problem
+        sh.cmd("conf")
+        self.assertIn(b"Saved", sh.cmd("devfid safe02"))
+        sh.close()
+        sh = node.shell()
+        self.assertNotIn(b"Config problem", sh.greeting)
+        sh.close()
+
+    def test_unparseable_config(self):
+        damaged = '{"auth": true, "appwd": "%s", "devfid": "oops' % PWD
+        node, _ = self.boot_good_then(damaged)
+        try:
+            self.check_fallback(node, damaged)
+        finally:
+            node.stop()
+
+    def test_invalid_auth_or_appwd(self):
+        for damaged in ('{"auth": "yes please", "appwd": "%s"}' % PWD,
+                        '{"auth": true, "appwd": "short"}',
+                        '{"auth": true, "appwd": "ADmin123 trailing junk"}',
+                        '{"auth": [1], "appwd": "%s"}' % PWD):
+            node, _ = self.boot_good_then(damaged)
+            try:
+                self.check_fallback(node, damaged)
+            finally:
+                node.stop()
+
+    def test_no_last_good_copy_means_auth_on(self):
+        os.makedirs(os.path.join(self.data, "config"))
+        write_config(self.data, '{"auth": "maybe", "devfid": "x1"')
+        node = Node(data_dir=self.data)
+        try:
+            sh = node.shell()
+            self.assertIn(b"Config problem", sh.greeting)
+            self.assertIn(b"[password]", sh.greeting)
+            sh.close()
+        finally:
+            node.stop()
+
+    def test_wrong_type_is_refused_with_a_backup_first(self):
+        node = Node(config={"auth": True, "appwd": PWD}, data_dir=self.data)
+        node.stop()
+        damaged = '{"auth": true, "appwd": "%s", "timirqseq": "fast", "devfid": "a b"}' % PWD
+        write_config(self.data, damaged)
+        node = Node(data_dir=self.data)
+        try:
+            sh = node.shell()
+            self.assertIn(b"Config problem", sh.greeting)
+            self.assertIn(b"timirqseq", sh.greeting)
+            self.assertIn(b"devfid", sh.greeting)
+            sh.close()
+            with open(os.path.join(self.data, "config", "node_config.json.bak")) as f:
+                self.assertEqual(f.read(), damaged)
+        finally:
+            node.stop()
+
+
+class StoredValues(unittest.TestCase):
+    """Item 9: every string key has a rule, refusals say why, built-ins are whole words, cron
+    sun offsets follow docs/time.md."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Node(config={"webui": True})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+
+    def test_appwd_and_devfid_rules_in_conf_mode(self):
+        sh = self.node.shell()
+        sh.cmd("conf")
+        for line, word in (("appwd Abc 12345x", b"spaces"), ("devfid a b", b"Device name"),
+                           ("devfid x$y", b"Device name"), ("devfid " + "n" * 64, b"1-63")):
+            reply = sh.cmd(line)
+            self.assertIn(b"Failed to save", reply, line)
+            self.assertIn(word, reply, line)
+        self.assertIn(b"node01", sh.cmd("devfid"))
+        sh.close()
+
+    def test_web_config_refuses_with_reasons_and_stays_json(self):
+        auth = {"x-micros-auth": "ADmin123", "content-type": "application/json"}
+        c = Client(self.node.webport)
+        for body in (b'{"appwd": "Abcdef12 "}', b'{"devfid": "a\\nb"}', b'{"devfid": "\xff\xfe"}',
+                     b'{"devfid": "x y"}', b'{"staessid": "a\\u0001b"}'):
+            r = c.request("POST", "/config", headers=auth, body=body)
+            j = r.json()
+            self.assertFalse(j["state"], body)
+            self.assertTrue(all(":" in f for f in j["failed"]), j)
+        r = c.request("GET", "/config", headers=auth)
+        self.assertEqual(json.loads(r.body.decode("utf-8"))["devfid"], "node01")
+        c.close()
+
+    def test_builtins_are_whole_words(self):
+        sh = self.node.shell()
+        self.assertNotIn(b"[configure]", sh.cmd("confusing"))
+        sh.cmd("conf")
+        self.assertIn(b"[configure]", sh.cmd("noconfXYZ"))
+        self.assertNotIn(b"[configure]", sh.cmd("noconf"))
+        sh.close()
+
+    def test_cron_sun_offsets_as_documented(self):
+        sh = self.node.shell()
+        sh.cmd("conf")
+        self.assertIn(b"Saved", sh.cmd("crontasks sunset-0030!system heartbeat;"
+                                       "sunrise+1439!system clock;dusk-1000!system clock"))
+        reply = sh.cmd("crontasks sunrise+1440!system clock")
+        self.assertIn(b"Failed to save", reply)
+        self.assertIn(b"1439", reply)
+        sh.cmd("crontasks n/a")
+        sh.close()
+
+
 if __name__ == "__main__":
     harness.main()
