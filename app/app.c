@@ -170,6 +170,8 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     log_set_filter(redact, &app->cfg);
     syslog_init(&app->log, opt->data_dir);
+    if (cfg_problem(&app->cfg)) /* reported in system alarms, greeting and web UI */
+        syslog_write(&app->log, "[ERR] config: %s", cfg_problem(&app->cfg));
     app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
     ensure_hwuid(app);
     cfg_put_str(&app->cfg, "version", MICROS_VERSION);

@@ -22,6 +22,12 @@ static int rest_root(struct http_server *srv, struct buf *o)
         rc = buf_puts(o, ", \"node\": ");
     if (rc == 0)
         rc = render_json_string(o, devfid, strlen(devfid));
+    const char *problem = cfg_problem(node->cfg);
+    if (rc == 0 && problem) { /* the web UI shows it as a banner (fail closed, issue 13) */
+        rc = buf_puts(o, ", \"config_problem\": ");
+        if (rc == 0)
+            rc = render_json_string(o, problem, strlen(problem));
+    }
     if (rc == 0)
         rc = buf_printf(o, ", \"auth\": %s, \"usr_endpoints\": [", srv->is_auth ? "true" : "false");
     if (rc == 0 && srv->eps)

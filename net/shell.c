@@ -158,6 +158,12 @@ static void session_open(struct shell *sh, int fd, const char *peer, int slot)
         return;
     }
     sh->stats.accepted++;
+    const char *problem = cfg_problem(cfg);
+    if (problem) { /* said before the prompt until the operator saves a key (fail closed) */
+        conn_puts(&s->conn, "Config problem: ");
+        conn_puts(&s->conn, problem);
+        conn_puts(&s->conn, "\n");
+    }
     send_prompt(s);
 }
 

@@ -55,10 +55,10 @@ const struct cfg_key cfg_schema[] = {
     {"geoloc", S, "n/a", CFG_LIVE, "Location \"<lat>,<lon>\" for local sunrise/sunset"},
     {"tz", S, "n/a", CFG_LIVE, "POSIX TZ rule, e.g. CET-1CEST,M3.5.0,M10.5.0/3; wins over utc"},
     {"gpiochip", S, "sim", 0, "GPIO backend: sim (simulated pins) or a gpiochip (gpiochip0)"},
-    {"icpeers", S, "n/a", CFG_LIVE,
-     "InterCon peers that get appwd when they ask: host or host:port, ';'-separated"},
     {"boardmap", S, "auto", 0,
      "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
+    {"icpeers", S, "n/a", CFG_LIVE,
+     "InterCon peers that get appwd when they ask: host or host:port, ';'-separated"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];
