@@ -515,5 +515,71 @@ class StoredValues(unittest.TestCase):
         sh.close()
 
 
+
+class WritesReported(unittest.TestCase):
+    """Item 10: a persisted write that fails is told to the caller and to system alarms;
+    temporary files of cut writes are removed at start in every folder; web/ serves only
+    regular files."""
+
+    def setUp(self):
+        import tempfile
+        self.data = tempfile.mkdtemp(prefix="micros-wr-")
+        for d in ("config", "data", "logs", "web", "modules"):
+            os.makedirs(os.path.join(self.data, d), exist_ok=True)
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.data, ignore_errors=True)
+
+    def test_failed_cache_write_is_reported(self):
+        # A folder where rgb.cache belongs: every replace of the file fails, like a full disk.
+        os.makedirs(os.path.join(self.data, "data", "rgb.cache"))
+        node = Node(data_dir=self.data)
+        try:
+            sh = node.shell()
+            reply = sh.cmd("rgb color 10 20 30")
+            self.assertIn(b"not saved", reply)
+            self.assertIn(b"rgb.cache", reply)
+            self.assertIn(b"rgb.cache", sh.cmd("system alarms"))
+            sh.close()
+        finally:
+            node.stop()
+
+    def test_temporary_files_are_removed_everywhere(self):
+        left = []
+        for d in ("config", "data", "logs", "web", "modules"):
+            p = os.path.join(self.data, d, "x.json.tmp.AbC123")
+            with open(p, "w") as f:
+                f.write("partial")
+            left.append(p)
+        node = Node(data_dir=self.data)
+        try:
+            for p in left:
+                self.assertFalse(os.path.exists(p), p)
+        finally:
+            node.stop()
+
+    def test_only_regular_files_are_served(self):
+        web = os.path.join(self.data, "web")
+        with open(os.path.join(web, "ok.txt"), "w") as f:
+            f.write("fine")
+        secret = os.path.join(self.data, "secret.txt")
+        with open(secret, "w") as f:
+            f.write("TOPSECRET")
+        os.symlink(secret, os.path.join(web, "link.txt"))
+        os.symlink(self.data, os.path.join(web, "up"))
+        os.mkfifo(os.path.join(web, "pipe.txt"))
+        node = Node(config={"webui": True}, data_dir=self.data)
+        try:
+            self.assertEqual(get(node.webport, "/ok.txt").body, b"fine")
+            for path in ("/link.txt", "/up/secret.txt", "/pipe.txt"):
+                r = get(node.webport, path, timeout=3)
+                self.assertEqual(r.status, 404, path)
+                self.assertNotIn(b"TOPSECRET", r.body)
+            self.assertEqual(get(node.webport, "/ok.txt").body, b"fine")
+        finally:
+            node.stop()
+
+
 if __name__ == "__main__":
     harness.main()
