@@ -22,6 +22,7 @@ set(SVC_SOURCES
   svc/lm.c
   svc/lm_help.c
   svc/render.c
+  svc/persist.c
   svc/secret.c
   svc/syslog.c
   svc/task.c

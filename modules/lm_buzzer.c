@@ -3,6 +3,7 @@
  * title or "d=..,o=..,b=..:notes") note by note as the native task `buzzer._play`. */
 #include "../core/err.h"
 #include "../core/ev.h"
+#include "../svc/persist.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_gpio.h"
 #include "../svc/lm.h"
@@ -220,11 +221,11 @@ static int fn_bipp(struct lm_ctx *ctx)
     s_bz.freq = freq;
     s_bz.bipps_left = (int)repeat;
     ev_timer_start(ctx->node->loop, &s_bz.timer, 0, bipp_tick);
-    char path[512], buf[24];
-    snprintf(path, sizeof path, "%s/data/buzzer.cache",
-             ctx->node->data_dir ? ctx->node->data_dir : ".");
+    char buf[24];
     snprintf(buf, sizeof buf, "%lld", (long long)freq);
-    hal_fs_write_atomic(path, buf, strlen(buf));
+    int rc = persist_write(ctx->node, "buzzer.cache", buf, strlen(buf));
+    if (rc < 0)
+        return lm_error(ctx, "not saved: data/buzzer.cache: %s (see system alarms)", err_str(rc));
     char p[101];
     memset(p, 'p', (size_t)repeat);
     p[repeat] = '\0';

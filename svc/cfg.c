@@ -573,7 +573,7 @@ static int set_default(struct cfg_value *v, const struct cfg_key *k)
 }
 
 struct stale_ctx {
-    const struct cfg *cfg;
+    const char *dir;
     unsigned removed;
 };
 
@@ -583,8 +583,8 @@ static void remove_stale(const char *name, bool is_dir, void *arg)
     struct stale_ctx *ctx = arg;
     if (is_dir || !strstr(name, ".tmp."))
         return;
-    char path[sizeof ctx->cfg->dir + 256];
-    snprintf(path, sizeof path, "%s/%s", ctx->cfg->dir, name);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", ctx->dir, name);
     if (hal_fs_remove(path) == 0)
         ctx->removed++;
 }
@@ -607,8 +607,15 @@ int cfg_init(struct cfg *cfg, const char *data_dir)
             return rc;
         }
     }
-    struct stale_ctx stale = {cfg, 0};
-    hal_fs_list(cfg->dir, remove_stale, &stale);
+    /* Temporary files of atomic writes cut by a power loss or kill -9, in every folder the
+     * node writes (config, modules, web, data, logs). */
+    struct stale_ctx stale = {NULL, 0};
+    for (size_t i = 0; i < sizeof s_folders / sizeof s_folders[0]; i++) {
+        char dir[sizeof cfg->dir];
+        snprintf(dir, sizeof dir, "%s/%s", data_dir, s_folders[i]);
+        stale.dir = dir;
+        hal_fs_list(dir, remove_stale, &stale);
+    }
     if (stale.removed)
         LOG_W("cfg: removed %u temporary file(s) of interrupted writes", stale.removed);
     cfg->values = calloc(cfg_schema_len, sizeof cfg->values[0]);
