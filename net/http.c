@@ -28,6 +28,8 @@ struct http_session {
     bool is_used;
     bool is_dead;          /* closed: reusable after the sweep */
     bool has_more;         /* complete requests may still wait in the input */
+    struct http_pstate ps; /* the request under way, parsed incrementally */
+    struct buf chunk;      /* its chunked body, joined */
     bool is_continue_sent; /* "100 Continue" answered for the current request */
     uint64_t req_start_ms; /* when the current incomplete request began, 0 = none */
     uint64_t served;       /* requests answered on this connection */
@@ -146,11 +148,14 @@ static void pump(struct http_session *s)
             s->has_more = true;
             break;
         }
-        struct http_req req;
+        struct http_req *rq = NULL;
         size_t used = 0;
         int status = 400;
         const char *text = NULL;
-        int r = http_parse(&s->conn.in, &s->srv->chunk, &req, &used, &status, &text);
+        uint64_t parsed = s->ps.parsed;
+        int r = http_parse_more(&s->ps, &s->conn.in, &rq, &used, &status, &text);
+        srv->stats.parsed_bytes += s->ps.parsed - parsed;
+        struct http_req req = *rq;
         if (r == 0) {
             if (!s->req_start_ms)
                 s->req_start_ms = now ? now : 1;
@@ -187,6 +192,7 @@ static void pump(struct http_session *s)
         return;
     if (close_after) {
         buf_clear(&c->in);
+        http_pstate_reset(&s->ps);
         s->has_more = false;
         conn_drain_close(c);
         return;
@@ -249,6 +255,7 @@ static int64_t on_sweep(struct ev_loop *loop, struct ev_timer *t)
         if (!s->is_used)
             continue;
         if (s->is_dead) {
+            buf_free(&s->chunk);
             s->is_used = false;
             continue;
         }
@@ -331,6 +338,8 @@ static bool try_open(void *owner, int fd, const char *peer)
         return false;
     memset(s, 0, sizeof *s);
     s->is_used = true;
+    buf_init(&s->chunk, HTTP_BODY_MAX + 1);
+    http_pstate_init(&s->ps, &s->chunk);
     s->srv = srv;
     s->slot = slot;
     srv->admit->slots[slot].owner = s;
@@ -430,10 +439,14 @@ void http_stop(struct http_server *srv)
 {
     if (!srv->node)
         return;
+    LOG_I("http: %llu requests, %llu bytes parsed", (unsigned long long)srv->stats.requests,
+          (unsigned long long)srv->stats.parsed_bytes);
     for (size_t i = 0; srv->sessions && i < srv->nsessions; i++) {
         struct http_session *s = &srv->sessions[i];
         if (s->is_used && !s->conn.is_closed)
             conn_close(&s->conn);
+        if (s->is_used)
+            buf_free(&s->chunk);
     }
     lobby_deinit(&srv->lobby);
     if (srv->lfd >= 0) {
