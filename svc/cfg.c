@@ -142,7 +142,8 @@ static const char *str_rule(const struct cfg_key *k, struct str v)
         return "value too long";
     for (size_t i = 0; i < v.len;) {
         unsigned char c = (unsigned char)v.p[i];
-        if (c < 0x20 || c == 0x7F)
+        bool is_text_ws = (k->flags & CFG_OFFLOAD) && (c == '\n' || c == '\r' || c == '\t');
+        if ((c < 0x20 || c == 0x7F) && !is_text_ws) /* offloaded JSON (guimeta) may be pretty */
             return "control characters (newline, tab, ...) are not allowed";
         size_t n = utf8_len((const unsigned char *)v.p + i, v.len - i);
         if (n == 0)
