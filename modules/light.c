@@ -43,13 +43,15 @@ void light_restore(struct light *l, struct node *node)
 
 int light_save(struct light *l)
 {
-    char buf[256];
+    char path[512], buf[256];
     size_t n = 0;
     for (int i = 0; i < l->nch; i++)
         n += (size_t)snprintf(buf + n, sizeof buf - n, "%g,", l->val[i]);
     snprintf(buf + n, sizeof buf - n, "%d", l->state);
-    /* The result stays until the next write: the next reply tells a failure (persist.h). */
-    l->save_rc = persist_write(l->node, l->file, buf, strlen(buf));
+    cache_path(l, path, sizeof path);
+    /* The result stays until the next write: the next reply tells a failure (persist.h: a
+     * background write's failure comes back with the next persist_write of the path). */
+    l->save_rc = persist_write(l->node ? l->node->persist : NULL, path, buf, strlen(buf));
     return l->save_rc;
 }
 

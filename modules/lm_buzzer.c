@@ -3,12 +3,12 @@
  * title or "d=..,o=..,b=..:notes") note by note as the native task `buzzer._play`. */
 #include "../core/err.h"
 #include "../core/ev.h"
-#include "../svc/persist.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_gpio.h"
 #include "../svc/lm.h"
 #include "../svc/pinmap.h"
 #include "../svc/task.h"
+#include "../svc/persist.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -223,7 +223,10 @@ static int fn_bipp(struct lm_ctx *ctx)
     ev_timer_start(ctx->node->loop, &s_bz.timer, 0, bipp_tick);
     char buf[24];
     snprintf(buf, sizeof buf, "%lld", (long long)freq);
-    int rc = persist_write(ctx->node, "buzzer.cache", buf, strlen(buf));
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/buzzer.cache",
+             ctx->node->data_dir ? ctx->node->data_dir : ".");
+    int rc = persist_write(ctx->node->persist, path, buf, strlen(buf));
     if (rc < 0)
         return lm_error(ctx, "not saved: data/buzzer.cache: %s (see system alarms)", err_str(rc));
     char p[101];
@@ -344,18 +347,21 @@ static int fn_pinmap(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"bipp", fn_bipp, LM_PARAMS({"repeat", LM_INT, "3", NULL}, {"freq", LM_INT, "600", NULL}),
-     "BUTTON", 0},
-    {"play", fn_play,
-     LM_PARAMS({"rtttlstr", LM_STR, "'Indiana'", "Indiana,TakeOnMe,StarWars,MissionImp"}), "BUTTON",
-     0},
-    {"list_tones", fn_list_tones, NULL, NULL, 0},
-    {"load", fn_load,
-     LM_PARAMS({"check_notify", LM_BOOL, "False", NULL}, {"pin", LM_INT, "None", NULL},
-               {"cache", LM_BOOL, "True", NULL}),
-     NULL, 0},
-    {"pinmap", fn_pinmap, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "bipp",
+     .fn = fn_bipp,
+     .params = LM_PARAMS({"repeat", LM_INT, "3", NULL}, {"freq", LM_INT, "600", NULL}),
+     .widget = "BUTTON"},
+    {.name = "play",
+     .fn = fn_play,
+     .params = LM_PARAMS({"rtttlstr", LM_STR, "'Indiana'", "Indiana,TakeOnMe,StarWars,MissionImp"}),
+     .widget = "BUTTON"},
+    {.name = "list_tones", .fn = fn_list_tones},
+    {.name = "load",
+     .fn = fn_load,
+     .params = LM_PARAMS({"check_notify", LM_BOOL, "False", NULL}, {"pin", LM_INT, "None", NULL},
+                         {"cache", LM_BOOL, "True", NULL})},
+    {.name = "pinmap", .fn = fn_pinmap},
+    {.name = NULL},
 };
 
 const struct lm_module lm_buzzer = {"buzzer", s_funcs, load_hook};

@@ -5,7 +5,8 @@
  * cut into reads at 0xFF bytes. Oracles: the call ends (or still waits) without touching
  * memory outside its buffers, the peer output kept stays within INTERCON_REPLY_MAX, a
  * finished reply has no newline, our appwd is sent only to a listed peer, and a peer that
- * sends more than INTERCON_REPLY_LIMIT bytes ends the call. */
+ * sends more than INTERCON_REPLY_LIMIT bytes ends the call. Bit 2 of byte 0 repeats every
+ * read 64 times (a flood), bit 3 closes the connection at the end. */
 #include "net/intercon.c"
 
 #include <stdlib.h>
@@ -14,9 +15,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PWD "Fuzz3dPassQ"
 
-static const uint8_t *s_read; /* the current read's bytes */
-static size_t s_read_len;
-static bool s_read_done;
 static char s_sent[8192];
 static size_t s_sent_len;
 static bool s_trusted;
@@ -34,62 +32,49 @@ const char *cfg_get_str(const struct cfg *cfg, const char *key)
         return s_trusted ? "10.0.0.9;node02" : "n/a";
     return "n/a";
 }
-long hal_sock_recv(int fd, void *buf, size_t cap)
+int64_t cfg_get_int(const struct cfg *cfg, const char *key)
 {
-    (void)fd;
-    if (s_read_done)
-        return ERR_AGAIN;
-    size_t n = s_read_len < cap ? s_read_len : cap;
-    memcpy(buf, s_read, n);
-    s_read += n;
-    s_read_len -= n;
-    if (s_read_len == 0)
-        s_read_done = true;
-    return n == 0 ? ERR_CLOSED : (long)n;
-}
-long hal_sock_send(int fd, const void *buf, size_t len)
-{
-    (void)fd;
-    size_t n = len < sizeof s_sent - s_sent_len ? len : sizeof s_sent - s_sent_len;
-    memcpy(s_sent + s_sent_len, buf, n);
-    s_sent_len += n;
-    return (long)len;
-}
-void hal_sock_close(int fd)
-{
-    (void)fd;
-}
-int hal_tcp_connect(const char *ip, uint16_t port)
-{
-    (void)ip;
-    (void)port;
-    return 3;
-}
-int hal_tcp_connect_result(int fd)
-{
-    (void)fd;
+    (void)cfg, (void)key;
     return 0;
+}
+int conn_connect(struct conn *c, struct ev_loop *loop, const char *ip, uint16_t port,
+                 uint64_t timeout_ms, size_t in_max, size_t out_max, conn_fn *cb, void *arg)
+{
+    (void)loop, (void)ip, (void)port, (void)timeout_ms, (void)out_max;
+    memset(c, 0, sizeof *c);
+    buf_init(&c->in, in_max);
+    c->cb = cb;
+    c->arg = arg;
+    return 0;
+}
+int conn_send(struct conn *c, const void *data, size_t len)
+{
+    (void)c;
+    size_t n = len < sizeof s_sent - s_sent_len ? len : sizeof s_sent - s_sent_len;
+    memcpy(s_sent + s_sent_len, data, n);
+    s_sent_len += n;
+    return 0;
+}
+void conn_close(struct conn *c)
+{
+    c->is_closed = true;
+    buf_free(&c->in);
+}
+int hal_resolve_start(struct ev_loop *loop, const char *name, uint32_t timeout_ms,
+                      hal_resolve_fn *cb, void *arg, struct hal_resolve **out)
+{
+    (void)loop, (void)name, (void)timeout_ms, (void)cb, (void)arg;
+    *out = NULL;
+    return ERR_INVAL;
+}
+void hal_resolve_cancel(struct hal_resolve *r)
+{
+    (void)r;
 }
 long hal_fs_read(const char *path, char *buf, size_t cap)
 {
-    (void)path;
-    (void)buf;
-    (void)cap;
+    (void)path, (void)buf, (void)cap;
     return ERR_NOENT;
-}
-int ev_io_start(struct ev_loop *l, int fd, unsigned ev, ev_io_fn *fn, void *arg)
-{
-    (void)l, (void)fd, (void)ev, (void)fn, (void)arg;
-    return 0;
-}
-int ev_io_modify(struct ev_loop *l, int fd, unsigned ev)
-{
-    (void)l, (void)fd, (void)ev;
-    return 0;
-}
-void ev_io_stop(struct ev_loop *l, int fd)
-{
-    (void)l, (void)fd;
 }
 int ev_timer_start(struct ev_loop *l, struct ev_timer *t, uint64_t ms, ev_timer_fn *cb)
 {
@@ -173,29 +158,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s_finished = false;
     struct intercon_call *k = &ic.call[0];
     k->task_id = 1;
-    k->fd = 3;
     k->port = 9008;
     k->is_ip = is_ip;
     snprintf(k->host, sizeof k->host, "%s", is_ip ? "10.0.0.9" : "node02");
     snprintf(k->ip, sizeof k->ip, "10.0.0.9");
     snprintf(k->cmd, sizeof k->cmd, "system info >json");
-    k->state = IC_GREETING;
+    conn_connect(&k->conn, NULL, k->ip, k->port, 0, 32 * 1024, 0, on_conn, k);
+    k->has_conn = true;
+    k->state = IC_CONNECTING;
+    on_conn(&k->conn, CONN_EV_CONNECTED, k);
     size_t total = 0;
     const uint8_t *p = data + 1, *end = data + size;
     while (k->state != IC_FREE) {
         const uint8_t *cut = memchr(p, 0xFF, (size_t)(end - p));
         size_t n = cut ? (size_t)(cut - p) : (size_t)(end - p);
-        s_read = p;
-        s_read_len = n;
-        s_read_done = false;
-        total += n;
-        on_io(NULL, 3, EV_READ, k);
+        /* one read: the connection hands over what arrived (a flood repeats the piece) */
+        size_t times = n && (data[0] & 4) ? 64 : 1;
+        for (size_t t = 0; t < times && k->state != IC_FREE; t++) {
+            buf_clear(&k->conn.in);
+            if (n && buf_append(&k->conn.in, p, n) < 0)
+                abort();
+            total += n;
+            if (n)
+                on_conn(&k->conn, CONN_EV_READ, k);
+        }
         if (k->in_len > sizeof k->in)
             abort();
         if (!cut)
             break;
         p = cut + 1;
     }
+    if (k->state != IC_FREE && (data[0] & 8))
+        on_conn(&k->conn, CONN_EV_CLOSE, k); /* the peer hangs up */
     bool has_pwd = false;
     for (size_t i = 0; i + strlen(PWD) <= s_sent_len && !has_pwd; i++)
         has_pwd = memcmp(s_sent + i, PWD, strlen(PWD)) == 0;
@@ -204,9 +198,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (k->state == IC_FREE && s_finished && s_output_len > 0 &&
         memcmp(s_output, "[intercon]", 10) != 0 && memchr(s_output, '\n', s_output_len))
         abort(); /* a reply keeps no newline */
-    if (total > INTERCON_REPLY_LIMIT + 4 * READ_CHUNK && k->state != IC_FREE)
+    if (total > INTERCON_REPLY_LIMIT && k->state != IC_FREE)
         abort(); /* a flood must end the call */
     if (k->state != IC_FREE)
         call_close(k);
+    buf_free(&k->conn.in);
     return 0;
 }
