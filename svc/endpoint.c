@@ -107,6 +107,16 @@ bool endpoint_password_ok(const char *want, struct str got)
     return w.len > 0 && str_eq_secret(got, w);
 }
 
+bool endpoint_secret_ok(struct node *node, const struct endpoint_req *req, const char *want,
+                        struct str got)
+{
+    if (!node->auth || !node->loop)
+        return endpoint_password_ok(want, got);
+    uint64_t wait = 0;
+    return auth_check(node->auth, req->peer, "http", want, got, ev_now(node->loop), &wait) ==
+           AUTH_OK;
+}
+
 /* True when the client prefers a page: Accept names text/html or application/xhtml+xml. */
 static bool wants_html(const struct endpoint_req *req)
 {

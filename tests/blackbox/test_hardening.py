@@ -534,6 +534,8 @@ class WritesReported(unittest.TestCase):
     def test_failed_cache_write_is_reported(self):
         # A folder where rgb.cache belongs: every replace of the file fails, like a full disk.
         os.makedirs(os.path.join(self.data, "data", "rgb.cache"))
+        # written at once (persist_ms 0): the reply itself says so
+        write_config(self.data, json.dumps({"persist_ms": 0}))
         node = Node(data_dir=self.data)
         try:
             sh = node.shell()
@@ -541,6 +543,19 @@ class WritesReported(unittest.TestCase):
             self.assertIn(b"not saved", reply)
             self.assertIn(b"rgb.cache", reply)
             self.assertIn(b"rgb.cache", sh.cmd("system alarms"))
+            sh.close()
+        finally:
+            node.stop()
+
+    def test_failed_write_behind_is_reported(self):
+        os.makedirs(os.path.join(self.data, "data", "rgb.cache"))
+        node = Node(data_dir=self.data)  # default: written after persist_ms of quiet
+        try:
+            sh = node.shell()
+            sh.cmd("rgb color 10 20 30")
+            self.assertTrue(wait_for(lambda: b"rgb.cache" in sh.cmd("system alarms")))
+            reply = sh.cmd("rgb color 40 50 60")  # the next call learns of the failure
+            self.assertIn(b"not saved", reply)
             sh.close()
         finally:
             node.stop()
