@@ -58,7 +58,7 @@ static long read_fd(int fd, char *buf, size_t cap)
     size_t len = 0;
     long rc = 0;
     for (;;) {
-        char extra;
+        char extra = 0;
         /* Once buf is full, read one more byte to tell "exactly full" from "too big". */
         char *dst = len < cap - 1 ? buf + len : &extra;
         size_t want = len < cap - 1 ? cap - 1 - len : 1;
