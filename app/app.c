@@ -1,5 +1,6 @@
 /* app.c - start-up and wiring of a node. */
 #include "app.h"
+#include "../svc/secret.h"
 
 #include "../svc/luamod.h"
 
@@ -51,6 +52,12 @@ static int64_t on_reboot_timer(struct ev_loop *loop, struct ev_timer *t)
 }
 
 /* Reboot once the reply ("Bye!") has had a moment to leave. */
+/* log_filter_fn: masks appwd/stapwd in every console and syslog line. */
+static void redact(char *line, size_t cap, void *arg)
+{
+    secret_redact(arg, line, cap);
+}
+
 static void on_reboot(struct node *node, bool hard)
 {
     struct app *app = node->app;
@@ -184,7 +191,10 @@ int app_init(struct app *app, const struct app_options *opt)
         LOG_E("data folder %s: %s", opt->data_dir, err_str(rc));
         return rc;
     }
+    log_set_filter(redact, &app->cfg);
     syslog_init(&app->log, opt->data_dir);
+    if (cfg_problem(&app->cfg)) /* reported in system alarms, greeting and web UI */
+        syslog_write(&app->log, "[ERR] config: %s", cfg_problem(&app->cfg));
     app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
     int64_t netbuf_kb = cfg_get_int(&app->cfg, "netbuf_kb");
     conn_set_out_cap(netbuf_kb > 0 ? (size_t)netbuf_kb * 1024u : 0);
@@ -197,6 +207,8 @@ int app_init(struct app *app, const struct app_options *opt)
     node->loop = &app->loop;
     node->cfg = &app->cfg;
     node->log = &app->log;
+    auth_init(&app->auth, &app->log);
+    node->auth = &app->auth;
     node->data_dir = opt->data_dir;
     node->version = MICROS_VERSION;
     node->is_release = MICROS_RELEASE;

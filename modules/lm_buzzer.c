@@ -221,11 +221,14 @@ static int fn_bipp(struct lm_ctx *ctx)
     s_bz.freq = freq;
     s_bz.bipps_left = (int)repeat;
     ev_timer_start(ctx->node->loop, &s_bz.timer, 0, bipp_tick);
-    char path[512], buf[24];
+    char buf[24];
+    snprintf(buf, sizeof buf, "%lld", (long long)freq);
+    char path[512];
     snprintf(path, sizeof path, "%s/data/buzzer.cache",
              ctx->node->data_dir ? ctx->node->data_dir : ".");
-    snprintf(buf, sizeof buf, "%lld", (long long)freq);
-    persist_write(ctx->node->persist, path, buf, strlen(buf));
+    int rc = persist_write(ctx->node->persist, path, buf, strlen(buf));
+    if (rc < 0)
+        return lm_error(ctx, "not saved: data/buzzer.cache: %s (see system alarms)", err_str(rc));
     char p[101];
     memset(p, 'p', (size_t)repeat);
     p[repeat] = '\0';

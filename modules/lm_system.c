@@ -484,12 +484,16 @@ static const struct lm_func s_funcs[] = {
      .fn = fn_setclock,
      .params = LM_PARAMS({"year", LM_INT, NULL, NULL}, {"month", LM_INT, NULL, NULL},
                          {"mday", LM_INT, NULL, NULL}, {"hour", LM_INT, NULL, NULL},
-                         {"minute", LM_INT, NULL, NULL}, {"sec", LM_INT, NULL, NULL})},
+                         {"minute", LM_INT, NULL, NULL}, {"sec", LM_INT, NULL, NULL}),
+     .flags = LM_SUDO}, /* sets the host's clock: needs pwd= (docs/web.md) */
     {.name = "ntp", .fn = fn_ntp},
     {.name = "rssi", .fn = fn_rssi},
     {.name = "list_stations", .fn = fn_list_stations},
     {.name = "pinmap", .fn = fn_pinmap, .params = LM_PARAMS({"keys", LM_STR, "None", NULL})},
-    {.name = "alarms", .fn = fn_alarms, .params = LM_PARAMS({"clean", LM_BOOL, "False", NULL})},
+    {.name = "alarms",
+     .fn = fn_alarms,
+     .params = LM_PARAMS({"clean", LM_BOOL, "False", NULL}),
+     .flags = LM_SUDO_IF_FIRST}, /* clean=True deletes the logs: needs pwd= */
     {.name = "notifications",
      .fn = fn_notifications,
      .params = LM_PARAMS({"enable", LM_BOOL, "None", "None,True,False"})},

@@ -91,6 +91,8 @@ const struct cfg_key cfg_schema[] = {
     {"dns_timeout_ms", I, "3000", 0, "InterCon name lookup limit (DNS and mDNS), ms"},
     {"netbuf_kb", I, "16384", 0,
      "Node-wide cap on unsent network output, KB; past it the clients holding most are closed"},
+    {"icpeers", S, "n/a", CFG_LIVE,
+     "InterCon peers that get appwd when they ask: host or host:port, ';'-separated"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];
