@@ -295,6 +295,21 @@ class Lua(unittest.TestCase):
         self.assertIn("is secret", self.cmd("sandbox conf appwd"))
         self.assertEqual(self.cmd("sandbox conf devfid"), "node01\n")
 
+    def test_docs_first_module(self):
+        """The 3-step module at the top of docs/modules.md, as a person would copy it."""
+        doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                           "modules.md")
+        with open(doc) as f:
+            text = f.read()
+        code = text.split("```lua\n", 1)[1].split("```", 1)[0]
+        self.write("docmod", code)
+        self.assertEqual(self.cmd("docmod hello x"), "hi x\n")
+        self.assertEqual(self.cmd("docmod hello name=micrOS >json"), '"hi micrOS"\n')
+        self.assertEqual(self.cmd("docmod help"), " hello name,\n level v=<0-1023-8>,\n")
+        self.assertEqual(self.rest("docmod/hello/x"), {"result": "hi x", "state": True})
+        self.assertEqual(self.rest("docmod/level/512")["result"], {"level": 512})
+        self.assertEqual(json.loads(self.cmd("sim pin 21 >json"))["duty"], 512)
+
     def test_name_clash_and_delete(self):
         self.write("rgb", HELLO)
         self.assertNotIn("hi", self.cmd("rgb hello x"))  # the built-in C module wins
