@@ -927,7 +927,8 @@ static void set_reply(struct lm_ctx *ctx, lua_State *L, int nres, const char *ou
 
 static int call_plain(struct lm_ctx *ctx, struct luamod *m, int fidx)
 {
-    lua_State *L = m->L;
+    /* called from the module's own running task (micros.exec): nest on that thread */
+    lua_State *L = m->run_co ? m->run_co : m->L;
     int base = lua_gettop(L);
     if (!lua_checkstack(L, 8))
         return lm_error(ctx, "Lua stack full");

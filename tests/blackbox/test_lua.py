@@ -310,6 +310,50 @@ class Lua(unittest.TestCase):
         self.assertEqual(self.rest("docmod/level/512")["result"], {"level": 512})
         self.assertEqual(json.loads(self.cmd("sim pin 21 >json"))["duty"], 512)
 
+    def test_irq_endpoint_push_timer_exec(self):
+        self.write("events", """local M = {}
+local edges = 0
+function M.setup()
+    micros.irq(34, "rising", function(pin, level)
+        edges = edges + 1
+        micros.push("edge " .. pin .. " " .. level)
+    end)
+    micros.endpoint("lua/state", function(query, body, method)
+        return {edges = edges, query = query, method = method}
+    end)
+    micros.endpoint("lua/text", function() return "plain" end)
+    micros.timer(50, function() micros.log("timer fired") end)
+    return "ok"
+end
+function M.edges() return edges end
+function M.run(cmd) return micros.exec(cmd) end
+return M
+""")
+        self.assertEqual(self.cmd("events setup"), "ok\n")
+        self.cmd("sim drive 34 0")
+        got = self.sh.cmd("sim drive 34 1")  # the push may come before or after the prompt
+        if b"~~~ edge" not in got:
+            got += self.sh.read_until(lambda b: b"~~~ edge" in b, timeout=5)
+        self.assertIn(b"~~~ edge 34 1", got)
+        self.assertEqual(self.cmd("events edges"), "1\n")
+        url = "http://127.0.0.1:%d/lua/state?x=1" % self.node.webport
+        with urllib.request.urlopen(url, timeout=10) as r:
+            self.assertEqual(json.loads(r.read()), {"edges": 1, "method": "GET", "query": "x=1"})
+        with urllib.request.urlopen("http://127.0.0.1:%d/lua/text" % self.node.webport) as r:
+            self.assertEqual(r.read(), b"plain")
+        self.assertEqual(json.loads(self.cmd("events run 'demo add 2 2' >json")), [4, True])
+        end = time.time() + 5
+        while time.time() < end and "timer fired" not in self.infolog():
+            time.sleep(0.05)
+        self.assertIn("[INFO] LM_events: timer fired", self.infolog())
+
+    def infolog(self):
+        try:
+            with open(os.path.join(self.node.data_dir, "logs", "info.sys.log")) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
     def test_name_clash_and_delete(self):
         self.write("rgb", HELLO)
         self.assertNotIn("hi", self.cmd("rgb hello x"))  # the built-in C module wins
