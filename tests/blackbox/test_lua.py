@@ -332,8 +332,8 @@ return M
         self.assertEqual(self.cmd("events setup"), "ok\n")
         self.cmd("sim drive 34 0")
         got = self.sh.cmd("sim drive 34 1")  # the push may come before or after the prompt
-        if b"~~~ edge" not in got:
-            got += self.sh.read_until(lambda b: b"~~~ edge" in b, timeout=5)
+        if b"~~~ edge 34 1\n" not in got:
+            got += self.sh.read_until(lambda b: b"~~~ edge 34 1\n" in b, timeout=5)
         self.assertIn(b"~~~ edge 34 1", got)
         self.assertEqual(self.cmd("events edges"), "1\n")
         url = "http://127.0.0.1:%d/lua/state?x=1" % self.node.webport
