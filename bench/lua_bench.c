@@ -40,6 +40,7 @@ static const struct lm_module *const s_mods[] = {&s_cbench, NULL};
 static const char s_lua[] = "local M = {}\n"
                             "function M.ping() return true end\n"
                             "function M.add(a, b) return a + b end\n"
+                            "function M.spin() while true do end end\n"
                             "M.__decl = {add = {params = {{'a', 'int'}, {'b', 'int'}}}}\n"
                             "return M\n";
 
@@ -109,7 +110,8 @@ int main(int argc, char **argv)
     struct luamods *set = luamods_new(&node);
     hal_sim_reset();
     hal_gpio_init(&loop, "sim");
-    pinmap_init("auto", "n/a", "esp32");
+    pinmap_init("auto", "neop:13;switch_1:16;servo_1:17",
+                "esp32"); /* esp32 shares pins between them */
     arena_init(&s_arena, s_mem, sizeof s_mem);
     struct buf out;
     buf_init(&out, 65536);
@@ -125,6 +127,17 @@ int main(int argc, char **argv)
         printf("| `%s` | %.2f µs | %.2f µs | %.2f× |\n", pairs[i][1] + 5, c / 1000, l / 1000,
                l / c);
     }
+
+    double t0 = now_ns();
+    const char *spun = run(&node, "luab spin", &out);
+    double spin_ms = (now_ns() - t0) / 1e6;
+    if (!strstr(spun, "stopped after")) {
+        fprintf(stderr, "spin: %s\n", spun);
+        return 1;
+    }
+    printf("\n| runaway loop `while true do end`, lua_budget %lld instructions | stopped after |\n"
+           "|---|---|\n| in-process, no syslog | %.1f ms |\n",
+           (long long)cfg_get_int(&cfg, "lua_budget"), spin_ms);
 
     const char *ex[][2] = {{"neoeffects", "neoeffects load 24"},
                            {"rgbcct", "rgbcct color 10 20 30"},

@@ -15,7 +15,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES = os.path.join(HERE, "..", "docs", "examples")
 PROMPT = b"$ "
-LUAB = "local M = {}\nfunction M.ping() return true end\nreturn M\n"
+LUAB = ("local M = {}\nfunction M.ping() return true end\n"
+        "function M.spin() while true do end end\nreturn M\n")
 
 
 def free_port():
@@ -68,6 +69,9 @@ def main():
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 3000
     data = tempfile.mkdtemp(prefix="lua-bench-")
     os.makedirs(os.path.join(data, "modules"))
+    os.makedirs(os.path.join(data, "config"))
+    with open(os.path.join(data, "config", "node_config.json"), "w") as f:
+        f.write('{"cstmpmap": "neop:13;switch_1:16;servo_1:17"}')  # esp32's map shares pins between the examples
     with open(os.path.join(data, "modules", "LM_luab.lua"), "w") as f:
         f.write(LUAB)
     port = free_port()
@@ -87,6 +91,14 @@ def main():
         print("| C: `lua available` | %.0f µs | %.0f µs |" % c)
         print("| Lua: `luab ping` | %.0f µs | %.0f µs |" % lua)
         print("| Lua / C | %.2f× | %.2f× |" % (lua[0] / c[0], lua[1] / c[1]))
+        spins = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            r = sh.cmd("luab spin")
+            spins.append((time.perf_counter() - t0) * 1e3)
+            assert b"stopped after" in r, r
+        print("| runaway loop stopped (lua_budget 10000000), median of 5 | %.0f ms | max %.0f ms |"
+              % (statistics.median(spins), max(spins)))
         before = rss_kb(proc.pid)
         for f in os.listdir(EXAMPLES):
             if f.endswith(".lua"):

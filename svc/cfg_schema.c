@@ -58,7 +58,7 @@ const struct cfg_key cfg_schema[] = {
     {"boardmap", S, "auto", 0,
      "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
     {"lua_mem_kb", I, "256", CFG_LIVE, "Memory cap of one Lua Load Module, KB (16..8192; at its next load)"},
-    {"lua_budget", I, "20000000", CFG_LIVE,
+    {"lua_budget", I, "10000000", CFG_LIVE,
      "Lua VM instructions one call may run before it is stopped (runaway loops)"},
 };
 

@@ -271,7 +271,7 @@ class Lua(unittest.TestCase):
     def test_runaway_loop_stopped(self):
         out = self.hello_while("demo spin")
         self.assertEqual(out, "Core error: LM_demo->spin: LM_demo.lua:11: stopped after "
-                              "20000000 instructions (lua_budget): a runaway loop?\n")
+                              "10000000 instructions (lua_budget): a runaway loop?\n")
         self.assertEqual(self.cmd("demo add 1 1"), "2\n")
 
     def test_memory_bomb_stopped(self):
