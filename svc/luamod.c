@@ -694,10 +694,11 @@ static struct luamod *refresh(struct luamods *set, struct str name)
     if (!is_ident(nm))
         return NULL;
     struct luamod *m = slot_of(set, name);
-    /* One file check per event-loop pass: commands that arrived together share it (a syscall
-     * costs more than the call itself on some kernels), and a file changed before a command
-     * arrived is always seen. */
-    uint64_t pass = set->node->loop ? set->node->loop->stats.iterations + 1 : 0;
+    /* One file check per event-loop callback (a command's read, a task's or cron's timer):
+     * lines that arrived together share it (a syscall costs more than the call itself on some
+     * kernels), and a file changed before a command arrived is always seen. */
+    const struct ev_loop *loop = set->node->loop;
+    uint64_t pass = loop ? loop->stats.io_dispatch + loop->stats.timers_run + 1 : 0;
     if (m && pass && m->checked_pass == pass)
         return m;
     char path[600];

@@ -52,7 +52,7 @@ static const char *run(const char *line)
 {
     struct exec_result res;
     memset(&res, 0, sizeof res);
-    ev_poll(&F.loop, 0); /* each command arrives in its own event-loop pass */
+    F.loop.stats.io_dispatch++; /* each command arrives in its own event-loop callback */
     arena_reset(&F.arena);
     exec_run(&F.node, str_c(line), EXEC_SHELL, &F.arena, &res);
     buf_clear(&F.out);
