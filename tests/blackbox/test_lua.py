@@ -331,9 +331,9 @@ return M
 """)
         self.assertEqual(self.cmd("events setup"), "ok\n")
         self.cmd("sim drive 34 0")
-        got = self.sh.cmd("sim drive 34 1")  # the push may come before or after the prompt
-        if b"~~~ edge 34 1\n" not in got:
-            got += self.sh.read_until(lambda b: b"~~~ edge 34 1\n" in b, timeout=5)
+        # the push may come before or after the reply's prompt: wait for both
+        self.sh.sock.sendall(b"sim drive 34 1\n")
+        got = self.sh.read_until(lambda b: b"~~~ edge 34 1\n" in b and P in b, timeout=10)
         self.assertIn(b"~~~ edge 34 1", got)
         self.assertEqual(self.cmd("events edges"), "1\n")
         url = "http://127.0.0.1:%d/lua/state?x=1" % self.node.webport
