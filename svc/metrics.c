@@ -25,6 +25,7 @@ static struct {
     struct buf measures; /* cached measurement lines */
     uint64_t measured_ms;
     bool has_measures;
+    uint32_t nloaded; /* modules loaded when the cache was filled */
     uint64_t measure_runs, measure_errors;
 } s_c;
 
@@ -61,8 +62,8 @@ void metrics_sanitize_name(const char *s, char *out, size_t cap)
         out[n++] = '_';
     for (; *s && n + 1 < cap; s++) {
         char ch = *s;
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '_' || ch == ':';
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == ':';
         if (!ok)
             ch = '_';
         if (ch == '_' && n > 0 && out[n - 1] == '_')
@@ -204,8 +205,10 @@ static void render_cron(struct w *w, struct node *node)
         snprintf(extra, sizeof extra, "le=\"%g\"", (double)metrics_late_le_ms[i] / 1000.0);
         sample(w, "micros_cron_lateness_seconds_bucket", extra, (double)cum);
     }
-    sample(w, "micros_cron_lateness_seconds_bucket", "le=\"+Inf\"", (double)metrics_state.cron_runs);
-    sample(w, "micros_cron_lateness_seconds_sum", NULL, (double)metrics_state.cron_late_sum_ms / 1000.0);
+    sample(w, "micros_cron_lateness_seconds_bucket", "le=\"+Inf\"",
+           (double)metrics_state.cron_runs);
+    sample(w, "micros_cron_lateness_seconds_sum", NULL,
+           (double)metrics_state.cron_late_sum_ms / 1000.0);
     sample(w, "micros_cron_lateness_seconds_count", NULL, (double)metrics_state.cron_runs);
     if (node->sched) {
         family(w, "micros_cron_clock_jumps_total", "counter", "Wall-clock jumps cron noticed");
@@ -241,8 +244,8 @@ static bool value_number(const struct val *v, double *out)
     }
 }
 
-static void measure_sample(struct w *w, const char *mod, const char *fn,
-                           const struct lm_measure *m, double v)
+static void measure_sample(struct w *w, const char *mod, const char *fn, const struct lm_measure *m,
+                           double v)
 {
     if (w->rc == 0)
         w->rc = buf_puts(w->out, "micros_measure{node=\"");
@@ -285,10 +288,10 @@ static int measure_all(struct node *node, const char *devfid)
                 continue;
             }
             for (const struct lm_measure *m = f->measures; m->key; m++) {
-                const struct val *v = m->key[0] ? (res.value->type == VAL_DICT
-                                                       ? val_dict_get(res.value, m->key)
-                                                       : NULL)
-                                                : res.value;
+                const struct val *v =
+                    m->key[0]
+                        ? (res.value->type == VAL_DICT ? val_dict_get(res.value, m->key) : NULL)
+                        : res.value;
                 double d;
                 if (value_number(v, &d))
                     measure_sample(&w, mod->name, f->name, m, d);
@@ -303,7 +306,10 @@ static int measure_all(struct node *node, const char *devfid)
 static void render_measures(struct w *w, struct node *node)
 {
     uint64_t now = node->loop ? ev_now(node->loop) : 0;
-    if (!s_c.has_measures || now - s_c.measured_ms >= METRICS_CACHE_MS || now < s_c.measured_ms) {
+    /* A module loaded since the last fill is measured at once. */
+    if (!s_c.has_measures || now - s_c.measured_ms >= METRICS_CACHE_MS || now < s_c.measured_ms ||
+        s_c.nloaded != node->nloaded) {
+        s_c.nloaded = node->nloaded;
         if (!s_c.measures.max)
             buf_init(&s_c.measures, METRICS_TEXT_MAX / 2);
         if (measure_all(node, w->node) < 0)
@@ -357,8 +363,8 @@ static bool is_authorized(struct node *node, const struct endpoint_req *req)
     return false;
 }
 
-static int on_metrics(struct node *node, const struct endpoint_req *req,
-                      struct endpoint_reply *rep, void *arg)
+static int on_metrics(struct node *node, const struct endpoint_req *req, struct endpoint_reply *rep,
+                      void *arg)
 {
     (void)arg;
     if (!is_authorized(node, req)) {

@@ -13,6 +13,7 @@ micros_unit_test(test_lm svc/lm.c svc/lm_help.c svc/cmd.c svc/val.c svc/render.c
 micros_blackbox_test(test_tasks)
 micros_blackbox_test(test_intercon)
 micros_blackbox_test(test_names)
+micros_blackbox_test(test_metrics)
 micros_blackbox_test(test_microsctl)
 micros_unit_test(test_web_assets ${WEB_ASSET_SOURCES})
 micros_browser_test(test_webui)
