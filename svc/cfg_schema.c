@@ -59,7 +59,7 @@ const struct cfg_key cfg_schema[] = {
      "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
     {"metrics_auth", B, "False", 0,
      "GET /metrics needs x-micros-auth (appwd) or a bearer token (metrics_token); else open"},
-    {"metrics_token", S, "n/a", CFG_SECRET | CFG_NOWEB,
+    {"metrics_token", S, "n/a", CFG_SECRET,
      "Bearer token that GET /metrics accepts when metrics_auth is True"},
     {"mdns", B, "True", 0, "Announce <devfid>.local and _micros._tcp/_http._tcp over mDNS"},
     {"dns", S, "system", 0,
