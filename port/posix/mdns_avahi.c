@@ -11,6 +11,7 @@
 #include "../../core/log.h"
 #include "mdns_priv.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
