@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MEASURE_ARENA (64 * 1024)
+#define MEASURE_ARENA (16 * 1024) /* scratch of one measurement call, allocated per scrape */
 
 /* The measurement cache. */
 static struct {
@@ -266,7 +266,9 @@ static void measure_sample(struct w *w, const char *mod, const char *fn, const s
 /* Runs every loaded module's measurement functions into the cache. */
 static int measure_all(struct node *node, const char *devfid)
 {
-    static char mem[MEASURE_ARENA];
+    char *mem = malloc(MEASURE_ARENA);
+    if (!mem)
+        return ERR_NOMEM;
     struct arena a;
     buf_clear(&s_c.measures);
     struct w w = {&s_c.measures, devfid, 0};
@@ -279,7 +281,7 @@ static int measure_all(struct node *node, const char *devfid)
             int n = snprintf(line, sizeof line, "%s %s", mod->name, f->name);
             if (n < 0 || (size_t)n >= sizeof line)
                 continue;
-            arena_init(&a, mem, sizeof mem);
+            arena_init(&a, mem, MEASURE_ARENA);
             struct exec_result res;
             exec_run(node, (struct str){line, (size_t)n}, EXEC_REST, &a, &res);
             s_c.measure_runs++;
@@ -300,6 +302,7 @@ static int measure_all(struct node *node, const char *devfid)
             }
         }
     }
+    free(mem);
     return w.rc;
 }
 
