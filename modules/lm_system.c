@@ -2,8 +2,8 @@
  * clock, network and alarms, with the real values of the machine it runs on.
  *
  * Local time comes from the node's clock (svc/clock: the `tz` rule, else UTC plus the `utc`
- * key in minutes, as on micrOS); `sun` from the NOAA sun engine and `geoloc`. Skipped
- * here: notifications and notify (no Telegram). */
+ * key in minutes, as on micrOS); `sun` from the NOAA sun engine and `geoloc`; `notifications` and
+ * `notify` go to the node's Notify (svc/notify.h: Telegram, webhook, MQTT). */
 #include "../core/err.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_sys.h"
@@ -447,6 +447,30 @@ static int fn_pinmap(struct lm_ctx *ctx)
     return lm_ret(ctx, keys ? pinmap_search(ctx->arena, keys) : pinmap_info(ctx->arena));
 }
 
+/* notifications enable=None: micrOS's global switch, "Notifications[<channels>]: enabled". */
+static int fn_notifications(struct lm_ctx *ctx)
+{
+    if (!ctx->node->notify)
+        return lm_ret_str(ctx, "Notifications[]: disabled");
+    enum node_notify_op op = lm_is_none(ctx, "enable") ? NODE_NOTIFY_QUERY
+                             : lm_bool(ctx, "enable")  ? NODE_NOTIFY_ON
+                                                       : NODE_NOTIFY_OFF;
+    char out[300];
+    ctx->node->notify(ctx->node, op, NULL, out, sizeof out);
+    return lm_ret_str(ctx, out);
+}
+
+/* notify "msg": fans the text out to every enabled channel; never waits for them. */
+static int fn_notify(struct lm_ctx *ctx)
+{
+    if (!ctx->node->notify)
+        return lm_ret_str(ctx, "Notifications disabled");
+    const char *text = lm_str(ctx, "text");
+    char out[300];
+    ctx->node->notify(ctx->node, NODE_NOTIFY_SEND, text ? text : "None", out, sizeof out);
+    return lm_ret_str(ctx, out);
+}
+
 static const struct lm_func s_funcs[] = {
     {.name = "info",
      .fn = fn_info,
@@ -466,6 +490,10 @@ static const struct lm_func s_funcs[] = {
     {.name = "list_stations", .fn = fn_list_stations},
     {.name = "pinmap", .fn = fn_pinmap, .params = LM_PARAMS({"keys", LM_STR, "None", NULL})},
     {.name = "alarms", .fn = fn_alarms, .params = LM_PARAMS({"clean", LM_BOOL, "False", NULL})},
+    {.name = "notifications",
+     .fn = fn_notifications,
+     .params = LM_PARAMS({"enable", LM_BOOL, "None", "None,True,False"})},
+    {.name = "notify", .fn = fn_notify, .params = LM_PARAMS({"text", LM_STR, NULL, NULL})},
     {.name = "sun", .fn = fn_sun, .params = LM_PARAMS({"refresh", LM_BOOL, "False", NULL})},
     {.name = "ifconfig", .fn = fn_ifconfig},
     {.name = "memory_usage", .fn = fn_memory_usage},

@@ -24,6 +24,7 @@
 #include "../svc/exec.h"
 #include "../svc/node.h"
 #include "../svc/task.h"
+#include "conn.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,16 +52,17 @@ enum intercon_state {
 struct intercon_call {
     enum intercon_state state;
     struct intercon *owner;
-    int task_id; /* native task id */
-    int fd;      /* -1 when no socket is open */
-    bool is_ip;  /* host was an IP literal: no prompt check */
+    int task_id;      /* native task id */
+    struct conn conn; /* the connection to the peer, while has_conn */
+    bool has_conn;
+    bool is_ip; /* host was an IP literal: no prompt check */
     bool is_retried;
     uint16_t port;
     char host[INTERCON_HOST_MAX]; /* without :port */
     char ip[INTERCON_IP_MAX];
     char prompt[INTERCON_HOST_MAX + 4]; /* "<devfid> $" from the greeting */
     char cmd[SHELL_LINE_MAX];           /* the command sent, no newline */
-    size_t cmd_len, cmd_off;            /* bytes of cmd already sent */
+    size_t cmd_len;                     /* bytes of cmd to send */
     char in[INTERCON_REPLY_MAX];        /* peer output of the current phase */
     size_t in_len;
     bool is_in_cut;          /* output beyond INTERCON_REPLY_MAX was dropped from the middle */
