@@ -263,56 +263,85 @@ static void measure_sample(struct w *w, const char *mod, const char *fn, const s
         w->rc = buf_printf(w->out, "\"} %.15g\n", v);
 }
 
-/* Runs every loaded module's measurement functions into the cache. */
+#define MEASURE_FUNCS_MAX 64 /* measurement functions per scrape */
+
+/* Runs every loaded module's measurement functions (built-in and Lua) into the cache. The
+ * calls are listed first by name: a run-time module may be reloaded by a call, so no module
+ * pointer is kept across exec_run. */
 static int measure_all(struct node *node, const char *devfid)
 {
+    struct call {
+        char mod[48], fn[48];
+    };
+    struct call *calls = malloc(MEASURE_FUNCS_MAX * sizeof *calls);
     char *mem = malloc(MEASURE_ARENA);
-    if (!mem)
+    if (!mem || !calls) {
+        free(mem);
+        free(calls);
         return ERR_NOMEM;
-    struct arena a;
-    buf_clear(&s_c.measures);
-    struct w w = {&s_c.measures, devfid, 0};
-    for (uint32_t i = 0; i < node->nloaded && w.rc == 0; i++) {
-        const struct lm_module *mod = node->modules[node->load_order[i]];
-        for (const struct lm_func *f = mod->funcs; f->name && w.rc == 0; f++) {
+    }
+    size_t ncalls = 0;
+    for (size_t i = 0, nmod = lm_count(node); i < nmod; i++) {
+        const struct lm_module *mod = lm_at(node, i);
+        if (!mod || !lm_is_loaded(node, mod))
+            continue;
+        for (const struct lm_func *f = mod->funcs; f->name; f++) {
             if (!f->measures)
                 continue;
-            char line[128];
-            int n = snprintf(line, sizeof line, "%s %s", mod->name, f->name);
-            if (n < 0 || (size_t)n >= sizeof line)
-                continue;
-            arena_init(&a, mem, MEASURE_ARENA);
-            struct exec_result res;
-            exec_run(node, (struct str){line, (size_t)n}, EXEC_REST, &a, &res);
-            s_c.measure_runs++;
-            if (!res.ok || res.text || !res.value) {
+            if (ncalls == MEASURE_FUNCS_MAX || strlen(mod->name) >= sizeof calls->mod ||
+                strlen(f->name) >= sizeof calls->fn) {
                 s_c.measure_errors++;
                 continue;
             }
-            for (const struct lm_measure *m = f->measures; m->key; m++) {
-                const struct val *v =
-                    m->key[0]
-                        ? (res.value->type == VAL_DICT ? val_dict_get(res.value, m->key) : NULL)
-                        : res.value;
-                double d;
-                if (value_number(v, &d))
-                    measure_sample(&w, mod->name, f->name, m, d);
-                else
-                    s_c.measure_errors++;
-            }
+            snprintf(calls[ncalls].mod, sizeof calls->mod, "%s", mod->name);
+            snprintf(calls[ncalls].fn, sizeof calls->fn, "%s", f->name);
+            ncalls++;
+        }
+    }
+    struct arena a;
+    buf_clear(&s_c.measures);
+    struct w w = {&s_c.measures, devfid, 0};
+    for (size_t k = 0; k < ncalls && w.rc == 0; k++) {
+        char line[100];
+        int n = snprintf(line, sizeof line, "%s %s", calls[k].mod, calls[k].fn);
+        arena_init(&a, mem, MEASURE_ARENA);
+        struct exec_result res;
+        exec_run(node, (struct str){line, (size_t)n}, EXEC_REST, &a, &res);
+        s_c.measure_runs++;
+        const struct lm_module *mod = lm_find(node, str_c(calls[k].mod));
+        const struct lm_func *f = mod ? lm_func_find(mod, str_c(calls[k].fn)) : NULL;
+        if (!res.ok || res.text || !res.value || !f || !f->measures) {
+            s_c.measure_errors++;
+            continue;
+        }
+        for (const struct lm_measure *m = f->measures; m->key; m++) {
+            const struct val *v =
+                m->key[0] ? (res.value->type == VAL_DICT ? val_dict_get(res.value, m->key) : NULL)
+                          : res.value;
+            double d;
+            if (value_number(v, &d))
+                measure_sample(&w, calls[k].mod, calls[k].fn, m, d);
+            else
+                s_c.measure_errors++;
         }
     }
     free(mem);
+    free(calls);
     return w.rc;
 }
 
 static void render_measures(struct w *w, struct node *node)
 {
     uint64_t now = node->loop ? ev_now(node->loop) : 0;
-    /* A module loaded since the last fill is measured at once. */
+    /* A module loaded since the last fill (built-in or Lua) is measured at once. */
+    uint32_t nloaded = 0;
+    for (size_t i = 0, n = lm_count(node); i < n; i++) {
+        const struct lm_module *mod = lm_at(node, i);
+        nloaded += mod && lm_is_loaded(node, mod);
+    }
     if (!s_c.has_measures || now - s_c.measured_ms >= METRICS_CACHE_MS || now < s_c.measured_ms ||
-        s_c.nloaded != node->nloaded) {
-        s_c.nloaded = node->nloaded;
+        s_c.nloaded != nloaded) {
+        s_c.nloaded = nloaded;
         if (!s_c.measures.max)
             buf_init(&s_c.measures, METRICS_TEXT_MAX / 2);
         if (measure_all(node, w->node) < 0)

@@ -80,6 +80,21 @@ class NodeMetrics(unittest.TestCase):
         self.assertRegex(text, r'micros_requests_total\{node="metr01",transport="shell"\} [1-9]')
         self.assertNotIn("metrics", get("http://127.0.0.1:%d/rest" % self.node.webport)[1])
 
+    def test_lua_module_measures(self):
+        # A Lua module that declares measures (docs/examples/LM_thermostat.lua) is measured
+        # once it is loaded, like a C one.
+        mods = os.path.join(self.node.data_dir, "modules")
+        os.makedirs(mods, exist_ok=True)
+        shutil.copy(os.path.join(ROOT, "docs", "examples", "LM_thermostat.lua"), mods)
+        sh = self.node.shell()
+        r = sh.cmd("thermostat measure")
+        sh.close()
+        self.assertIn(b"temp", r)
+        st, text, _ = get("http://127.0.0.1:%d/metrics" % self.node.webport)
+        self.assertRegex(text, r'micros_measure\{node="metr01",module="thermostat",'
+                               r'function="measure",key="temp",unit="°C"\} -?[0-9.]+\n')
+        self.assertEqual(promtool(text)[0], 0)
+
     def test_cron_runs_counted(self):
         def runs():
             text = get("http://127.0.0.1:%d/metrics" % self.node.webport)[1]
