@@ -251,6 +251,45 @@ print(ip, sum(r.startswith(b'hello:node01:') for r in single), ok)
             self.assertIn("node01", f.read())
 
 
+    def test_9_gateway_search_and_metrics(self):
+        # microsctl gateway in node02's namespace: /search/ fills the cache over mDNS, then
+        # /status and /metrics reach node01 by the address mDNS gave.
+        ctl = os.path.join(os.path.dirname(harness.MICROS), "microsctl")
+        cache = os.path.join(self.lab.tmp, "gw-cache.json")
+        self.announced(0)
+        gw = self.lab.ns[1].popen(ctl, "gateway", "--bind", "127.0.0.1", "--port", "5005",
+                                  env=dict(self.lab.ns[1].env(), MICROS_CTL_CACHE=cache),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def http_get(path):
+                s = self.lab.ns[1].socket()
+                try:
+                    s.settimeout(10)
+                    s.connect(("127.0.0.1", 5005))
+                    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+                    data = b""
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    return data.split(b"\r\n\r\n", 1)[1].decode()
+                except OSError:
+                    return None
+                finally:
+                    s.close()
+            found = wait_for(lambda: http_get("/search/"), 10)
+            self.assertTrue(found)
+            names = {d["fuid"]: d for d in json.loads(found)["devices"]}
+            self.assertEqual(names["node01"]["ip"], self.lab.ips[0], found)
+            status = json.loads(http_get("/status"))
+            self.assertEqual(status["node01"]["status"], "ONLINE", status)
+            self.assertIn('up{node="node01"} 1\n', http_get("/metrics"))
+        finally:
+            gw.terminate()
+            gw.wait(5)
+
+
 class NoDaemon(unittest.TestCase):
     def test_no_daemon_is_reported(self):
         node = Node(env={"MICROS_MDNS": "", "DBUS_SYSTEM_BUS_ADDRESS":
