@@ -95,6 +95,17 @@ class NodeMetrics(unittest.TestCase):
                                r'function="measure",key="temp",unit="°C"\} -?[0-9.]+\n')
         self.assertEqual(promtool(text)[0], 0)
 
+    def test_stale_readings_refresh_in_the_background(self):
+        url = "http://127.0.0.1:%d/metrics" % self.node.webport
+        age = lambda text: float(re.search(r'micros_measure_age_seconds\{node="metr01"\} '
+                                           r'([0-9.e+-]+)', text).group(1))
+        get(url)
+        time.sleep(2.3)
+        # The stale readings are served (no measurement inside this scrape) ...
+        self.assertGreaterEqual(age(get(url)[1]), 2.0)
+        # ... and a refresh, one function per loop pass, replaces them shortly after.
+        self.assertTrue(wait_for(lambda: age(get(url)[1]) < 2.0, 3, 0.05))
+
     def test_cron_runs_counted(self):
         def runs():
             text = get("http://127.0.0.1:%d/metrics" % self.node.webport)[1]
