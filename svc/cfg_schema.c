@@ -83,7 +83,7 @@ const struct cfg_key cfg_schema[] = {
      "Lua VM instructions one call may run before it is stopped (runaway loops)"},
     {"metrics_auth", B, "False", 0,
      "GET /metrics needs x-micros-auth (appwd) or a bearer token (metrics_token); else open"},
-    {"metrics_token", S, "n/a", CFG_SECRET,
+    {"metrics_token", S, "n/a", CFG_SECRET | CFG_NOWEB,
      "Bearer token that GET /metrics accepts when metrics_auth is True"},
     {"mdns", B, "True", 0, "Announce <devfid>.local and _micros._tcp/_http._tcp over mDNS"},
     {"dns", S, "system", 0,
