@@ -128,6 +128,8 @@ set(CLI_SOURCES
   cli/status.c
   cli/backup.c
   cli/repl.c
+  cli/gateway.c
+  cli/mdns_browse.c
   core/err.c
   svc/cfg_schema.c
 )
