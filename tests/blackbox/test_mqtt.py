@@ -254,6 +254,24 @@ class MqttLifecycleTest(unittest.TestCase):
         self.assertTrue(fresh)
         self.assertTrue(availability(self.broker, "rn2", "online"))
 
+    def test_auth_requires_the_password_in_the_payload(self):
+        self.start("au1", auth=True)
+        self.assertTrue(availability(self.broker, "au1", "online"))
+        c = Client(self.broker.port)
+        c.subscribe("micros/au1/reply")
+        c.publish("micros/au1/cmd", "system heartbeat")
+        r = json.loads(c.wait_for(lambda t, p, r: True, 10)[1])
+        self.assertEqual(r, {"id": None, "result": "Auth:Protected", "state": False})
+        c.publish("micros/au1/cmd", json.dumps({"cmd": "system heartbeat", "id": 1,
+                                                 "pwd": "wrong-Pass1"}))
+        r = json.loads(c.wait_for(lambda t, p, r: True, 10)[1])
+        self.assertEqual(r["result"], "Auth:Protected")
+        c.publish("micros/au1/cmd", json.dumps({"cmd": "system heartbeat", "id": 2,
+                                                 "pwd": "ADmin123"}))
+        r = json.loads(c.wait_for(lambda t, p, r: True, 10)[1])
+        c.close()
+        self.assertEqual(r, {"id": 2, "result": "<3 heartbeat <3", "state": True})
+
     def test_turning_mqtt_off_live(self):
         n = self.start("off1")
         self.assertTrue(availability(self.broker, "off1", "online"))
