@@ -211,21 +211,17 @@ static const struct lm_func *status_func(const struct lm_module *mod)
 static struct val *copy_val(struct arena *a, const struct val *v)
 {
     switch (v->type) {
-    case VAL_NONE:
-        return val_none(a);
-    case VAL_BOOL:
-        return val_bool(a, v->u.b);
-    case VAL_INT:
-        return val_int(a, v->u.i);
-    case VAL_FLOAT:
-        return val_float(a, v->u.f);
-    case VAL_STR:
-        return val_strn(a, v->u.s.p, v->u.s.len);
+    case VAL_NONE: return val_none(a);
+    case VAL_BOOL: return val_bool(a, v->u.b);
+    case VAL_INT: return val_int(a, v->u.i);
+    case VAL_FLOAT: return val_float(a, v->u.f);
+    case VAL_STR: return val_strn(a, v->u.s.p, v->u.s.len);
     case VAL_LIST:
     case VAL_TUPLE:
     case VAL_DICT: {
-        struct val *c = v->type == VAL_LIST ? val_list(a) : v->type == VAL_TUPLE ? val_tuple(a)
-                                                                                 : val_dict(a);
+        struct val *c = v->type == VAL_LIST    ? val_list(a)
+                        : v->type == VAL_TUPLE ? val_tuple(a)
+                                               : val_dict(a);
         for (const struct val *it = v->u.c.head; it; it = it->next) {
             if (v->type != VAL_DICT)
                 val_append(c, copy_val(a, it));
@@ -306,7 +302,12 @@ static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t)
     bool full = ev_now(loop) - m->last_full_ms >= m->period_ms || m->last_full_ms == 0;
     if (full)
         m->last_full_ms = ev_now(loop);
-    ha_sync(m); /* new modules loaded since the last poll */
+    /* Discovery again only when the set of loaded modules changed (or after a reconnect). */
+    uint32_t sig = m->node->nloaded + 1;
+    if (sig != m->ha_sig) {
+        m->ha_sig = sig;
+        ha_sync(m);
+    }
     for (size_t i = 0; m->node->modules && m->node->modules[i] && i < MQTT_MODULES_MAX; i++)
         if (is_exposed(m, i))
             poll_module(m, i, full);
@@ -468,6 +469,7 @@ static void on_conn(void *arg, int rc, bool is_v5)
     flush(m);
     /* Everything retained is sent again: the broker may have restarted without its store. */
     ha_forget(m->ha);
+    m->ha_sig = 0;
     m->last_full_ms = 0;
     for (size_t i = 0; i < MQTT_MODULES_MAX; i++)
         m->state_dirty[i] = true;

@@ -76,6 +76,7 @@ struct mqtt {
     char *last_state[MQTT_MODULES_MAX];
     bool state_dirty[MQTT_MODULES_MAX];
     struct ha *ha;
+    uint32_t ha_sig; /* loaded-module count + 1 when discovery last ran, 0 = run again */
     /* scratch for running commands */
     struct arena arena;
     void *arena_mem;
