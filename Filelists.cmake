@@ -20,6 +20,9 @@ set(SVC_SOURCES
   svc/exec.c
   svc/lm.c
   svc/lm_help.c
+  svc/luamod.c
+  svc/luamod_api.c
+  svc/luaval.c
   svc/render.c
   svc/syslog.c
   svc/task.c
@@ -27,15 +30,19 @@ set(SVC_SOURCES
   svc/endpoint.c
   svc/cfg_web.c
   svc/pinmap.c
+  svc/persist.c
   svc/mqtt.c
   svc/ha_discovery.c
   svc/notify.c
+  svc/metrics.c
+  svc/metrics_count.c
 )
 set(NET_SOURCES
   net/admit.c
   net/conn.c
   net/shell.c
   net/lobby.c
+  net/server.c
   net/http.c
   net/http_parse.c
   net/http_reply.c
@@ -66,12 +73,22 @@ set(MODULE_SOURCES
   modules/lm_gameOfLife.c
   modules/lm_telegram.c
   modules/lm_mqtt.c
+  modules/lm_lua.c
 )
 set(APP_SOURCES
   app/app.c
+  app/app_metrics.c
+  app/app_mdns.c
 )
+# The event loop backend: epoll on Linux, poll(2) elsewhere (both are tested: test_ev,
+# test_ev_epoll).
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  set(EV_BACKEND_SOURCE port/posix/ev_epoll.c)
+else()
+  set(EV_BACKEND_SOURCE port/posix/ev_poll.c)
+endif()
 set(PORT_POSIX_SOURCES
-  port/posix/ev_poll.c
+  ${EV_BACKEND_SOURCE}
   port/posix/hal_fs.c
   port/posix/hal_net.c
   port/posix/hal_net_info.c
@@ -80,8 +97,12 @@ set(PORT_POSIX_SOURCES
   port/posix/hal_gpio.c
   port/posix/sim_gpio.c
   port/posix/gpio_gpiod.c
+  port/posix/sd_notify.c
   port/posix/httpc_none.c
   port/posix/mqtt_none.c
+  port/posix/hal_proc.c
+  port/posix/mdns_avahi.c
+  port/posix/resolve.c
 )
 # Ports of optional libraries, added when pkg-config finds them (CMakeLists.txt): the HTTP(S)
 # client on libcurl (else httpc_none.c answers ERR_NOTSUP).

@@ -1,6 +1,8 @@
 /* app.c - start-up and wiring of a node. */
 #include "app.h"
 
+#include "../svc/luamod.h"
+
 #include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
@@ -10,9 +12,12 @@
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
+#include "app_metrics.h"
+#include "app_mdns.h"
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
+#include "../svc/luamod.h"
 #include "../svc/pinmap.h"
 #include "../svc/task.h"
 
@@ -114,6 +119,8 @@ static int app_start_web(struct app *app)
 {
     endpoints_init(&app->endpoints);
     app->node.endpoints = &app->endpoints;
+    if (app_metrics_start(app) < 0)
+        LOG_W("metrics: cannot register /metrics");
     if (!cfg_get_bool(&app->cfg, "webui"))
         return 0;
     cfg_web_register(&app->endpoints, &app->node);
@@ -178,6 +185,8 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     syslog_init(&app->log, opt->data_dir);
     app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
+    int64_t persist_ms = cfg_get_int(&app->cfg, "persist_ms");
+    persist_init(&app->persist, &app->loop, &app->log, persist_ms > 0 ? (uint64_t)persist_ms : 0);
     ensure_hwuid(app);
     cfg_put_str(&app->cfg, "version", MICROS_VERSION);
 
@@ -194,10 +203,14 @@ int app_init(struct app *app, const struct app_options *opt)
     node->app = app;
     node->modules = modules_builtin;
     node->is_loaded = app->is_loaded;
+    node->persist = &app->persist;
     if (modules_builtin_count > sizeof app->is_loaded / sizeof app->is_loaded[0]) {
         LOG_E("too many built-in modules");
         return ERR_FULL;
     }
+    app->luamods = luamods_new(node);
+    if (!app->luamods)
+        return ERR_NOMEM;
     syslog_write(&app->log, "[BOOT] info: micrOS-C %s started, data %s", MICROS_VERSION,
                  opt->data_dir);
 
@@ -257,6 +270,7 @@ int app_init(struct app *app, const struct app_options *opt)
         return ERR_NOMEM;
     node->mqtt = app->mqtt;
     sched_boothook(&app->sched);
+    app_mdns_start(app);
     return 0;
 }
 
@@ -279,6 +293,7 @@ void app_deinit(struct app *app)
         free(app->notify);
         app->notify = NULL;
     }
+    app_mdns_stop(app);
     http_stop(&app->http);
     shell_stop(&app->shell);
     sched_deinit(&app->sched);
@@ -295,7 +310,11 @@ void app_deinit(struct app *app)
         app->tasks = NULL;
         app->node.tasks = NULL;
     }
+    luamods_free(app->luamods);
+    app->luamods = NULL;
     admit_deinit(&app->admit);
+    persist_deinit(&app->persist); /* unsaved module state reaches the disk before exit/reboot */
+    app->node.persist = NULL;
     hal_httpc_deinit();
     hal_gpio_deinit();
     cfg_deinit(&app->cfg);

@@ -403,6 +403,34 @@ static int fn_hosts(struct lm_ctx *ctx)
     return 0;
 }
 
+/* mdns: the node's mDNS announcement (host name, services, daemon state). */
+static int fn_mdns(struct lm_ctx *ctx)
+{
+    struct val *d = lm_ret_dict(ctx);
+    if (ctx->node && ctx->node->mdns_facts)
+        ctx->node->mdns_facts(ctx->node, ctx->arena, d);
+    else
+        val_dict_set(ctx->arena, d, "state", val_str(ctx->arena, "off"));
+    return 0;
+}
+
+/* metrics: the Prometheus exposition text of GET /metrics (for gateways on the shell). */
+static int fn_metrics(struct lm_ctx *ctx)
+{
+    if (!ctx->node || !ctx->node->metrics_text)
+        return lm_error(ctx, "metrics are not available");
+    struct buf b;
+    buf_init(&b, 256 * 1024);
+    int rc = ctx->node->metrics_text(ctx->node, &b);
+    if (rc < 0) {
+        buf_free(&b);
+        return lm_error(ctx, "metrics: %s", err_str(rc));
+    }
+    struct val *v = val_strn(ctx->arena, b.p ? b.p : "", b.len);
+    buf_free(&b);
+    return v ? lm_ret(ctx, v) : lm_error(ctx, "metrics: out of memory");
+}
+
 /* Takes the first CPU sample, so that the first `top` already reports the load since load. */
 static int system_load(struct node *node)
 {
@@ -471,6 +499,8 @@ static const struct lm_func s_funcs[] = {
     {.name = "memory_usage", .fn = fn_memory_usage},
     {.name = "disk_usage", .fn = fn_disk_usage},
     {.name = "hosts", .fn = fn_hosts},
+    {.name = "mdns", .fn = fn_mdns},
+    {.name = "metrics", .fn = fn_metrics},
     {.name = NULL},
 };
 

@@ -57,6 +57,9 @@ const struct cfg_key cfg_schema[] = {
     {"gpiochip", S, "sim", 0, "GPIO backend: sim (simulated pins) or a gpiochip (gpiochip0)"},
     {"boardmap", S, "auto", 0,
      "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
+    {"persist_ms", I, "1000", 0,
+     "Module state files (data/*.cache) are written this long after the last change (at most "
+     "10x later during a stream of changes); 0 = at once"},
     {"httpc_ca", S, "n/a", 0, "Extra CA file (PEM) the HTTPS client trusts besides the system's"},
     {"httpc_base", S, "n/a", 0,
      "Tests: send every outgoing HTTP(S) request to this base URL (http[s]://host:port)"},
@@ -75,6 +78,17 @@ const struct cfg_key cfg_schema[] = {
     {"notify_webhook", B, "True", CFG_LIVE, "Send notifications to webhook_url"},
     {"notify_mqtt", B, "True", CFG_LIVE, "Publish notifications to <prefix>/<devfid>/notify"},
     {"webhook_url", S, "n/a", CFG_LIVE, "Notification webhook: JSON POSTed to this http(s) URL"},
+    {"lua_mem_kb", I, "256", CFG_LIVE, "Memory cap of one Lua Load Module, KB (16..8192)"},
+    {"lua_budget", I, "20000000", CFG_LIVE,
+     "Lua VM instructions one call may run before it is stopped (runaway loops)"},
+    {"metrics_auth", B, "False", 0,
+     "GET /metrics needs x-micros-auth (appwd) or a bearer token (metrics_token); else open"},
+    {"metrics_token", S, "n/a", CFG_SECRET | CFG_NOWEB,
+     "Bearer token that GET /metrics accepts when metrics_auth is True"},
+    {"mdns", B, "True", 0, "Announce <devfid>.local and _micros._tcp/_http._tcp over mDNS"},
+    {"dns", S, "system", 0,
+     "InterCon DNS servers: system (/etc/resolv.conf), off, or ip[:port],... (c-ares)"},
+    {"dns_timeout_ms", I, "3000", 0, "InterCon name lookup limit (DNS and mDNS), ms"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];

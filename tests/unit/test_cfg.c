@@ -137,12 +137,13 @@ static void schema_should_list_micros_keys_then_ours(void **state)
     assert_true(cfg_find(STR_LIT("crontasks"))->flags & CFG_LIVE);
     unsigned g = cfg_find(STR_LIT("guimeta"))->flags;
     assert_int_equal(g, CFG_LIVE | CFG_OFFLOAD | CFG_NOWEB);
-    const char *noweb[] = {"hwuid", "guimeta", "socport", "version", "auth", "soctout"};
+    const char *noweb[] = {"hwuid", "guimeta", "socport",      "version",
+                           "auth",  "soctout", "metrics_token"};
     int n = 0;
     for (size_t i = 0; i < cfg_schema_len; i++)
         n += (cfg_schema[i].flags & CFG_NOWEB) != 0;
-    assert_int_equal(n, 6);
-    for (size_t i = 0; i < 6; i++)
+    assert_int_equal(n, 7);
+    for (size_t i = 0; i < 7; i++)
         assert_true(cfg_find(str_c(noweb[i]))->flags & CFG_NOWEB);
     assert_true(cfg_find(STR_LIT("devip"))->flags & CFG_SYSTEM);
     assert_null(cfg_find(STR_LIT("nokey")));
