@@ -162,21 +162,35 @@ int mqtt_publish_sub(struct mqtt *m, const char *suffix, const char *payload, si
 
 static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t);
 
-static int module_index(const struct node *node, const char *name, size_t n)
+/* The state slot of module name (n bytes), created when create is set; NULL when none/full. */
+static struct mqtt_mod *mod_slot(struct mqtt *m, const char *name, size_t n, bool create)
 {
-    for (int i = 0; node->modules && node->modules[i] && i < MQTT_MODULES_MAX; i++)
-        if (strlen(node->modules[i]->name) == n && memcmp(node->modules[i]->name, name, n) == 0)
-            return i;
-    return -1;
+    struct mqtt_mod *free_slot = NULL;
+    for (size_t i = 0; i < MQTT_MODULES_MAX; i++) {
+        struct mqtt_mod *e = &m->mods[i];
+        if (!e->name[0]) {
+            if (!free_slot)
+                free_slot = e;
+            continue;
+        }
+        if (strlen(e->name) == n && memcmp(e->name, name, n) == 0)
+            return e;
+    }
+    if (!create || !free_slot || n >= sizeof free_slot->name)
+        return NULL;
+    memcpy(free_slot->name, name, n);
+    free_slot->name[n] = '\0';
+    free_slot->is_dirty = true;
+    return free_slot;
 }
 
 void mqtt_state_changed(struct mqtt *m, const char *module)
 {
     if (!m || !m->is_enabled)
         return;
-    int i = module_index(m->node, module, strlen(module));
-    if (i >= 0)
-        m->state_dirty[i] = true;
+    struct mqtt_mod *e = mod_slot(m, module, strlen(module), false);
+    if (e)
+        e->is_dirty = true;
     if (m->is_up)
         ev_timer_start(m->node->loop, &m->poll, 0, on_poll); /* publish it now */
 }
@@ -250,23 +264,27 @@ static void merge(struct arena *a, struct val *d, const char *name, struct val *
     val_dict_set(a, d, name, copy_val(a, v));
 }
 
-static bool is_exposed(const struct mqtt *m, size_t i)
+/* Loaded modules (and system, always) are published and announced. */
+static bool is_exposed(const struct mqtt *m, const struct lm_module *mod)
 {
-    const struct node *node = m->node;
-    return (node->is_loaded && node->is_loaded[i]) || strcmp(node->modules[i]->name, "system") == 0;
+    return lm_is_loaded(m->node, mod) || strcmp(mod->name, "system") == 0;
 }
 
 /* Reads module i's status; when it changed (or full is set) publishes the merged state. */
-static void poll_module(struct mqtt *m, size_t i, bool full)
+static void poll_module(struct mqtt *m, const struct lm_module *mod, bool full)
 {
-    const struct lm_module *mod = m->node->modules[i];
+    struct mqtt_mod *e = mod_slot(m, mod->name, strlen(mod->name), true);
+    if (!e)
+        return;
+    if (m->all_dirty)
+        e->is_dirty = true;
     const struct lm_func *sf = status_func(mod);
     bool has_measures = false;
     for (const struct lm_func *f = mod->funcs; f->name; f++)
         has_measures = has_measures || f->measures;
     if (!sf && !has_measures)
         return;
-    if (!sf && !full && !m->state_dirty[i])
+    if (!sf && !full && !e->is_dirty)
         return;
     arena_reset(&m->arena);
     struct val *status = sf ? call_value(m, mod->name, sf->name) : NULL;
@@ -274,11 +292,11 @@ static void poll_module(struct mqtt *m, size_t i, bool full)
     buf_init(&js, MQTT_OFFLINE_BYTES);
     if (status)
         render_json(&js, status);
-    bool changed = sf && (!m->last_state[i] || strcmp(m->last_state[i], buf_cstr(&js)) != 0);
-    if (changed || full || m->state_dirty[i]) {
-        m->state_dirty[i] = false;
-        free(m->last_state[i]);
-        m->last_state[i] = dup_str(buf_cstr(&js));
+    bool changed = sf && (!e->last_state || strcmp(e->last_state, buf_cstr(&js)) != 0);
+    if (changed || full || e->is_dirty) {
+        e->is_dirty = false;
+        free(e->last_state);
+        e->last_state = dup_str(buf_cstr(&js));
         struct val *d = val_dict(&m->arena);
         merge(&m->arena, d, sf ? sf->name : "status", status);
         for (const struct lm_func *f = mod->funcs; f->name; f++)
@@ -303,14 +321,24 @@ static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t)
     if (full)
         m->last_full_ms = ev_now(loop);
     /* Discovery again only when the set of loaded modules changed (or after a reconnect). */
-    uint32_t sig = m->node->nloaded + 1;
+    uint32_t sig = 2166136261u;
+    for (size_t i = 0, n = lm_count(m->node); i < n; i++) {
+        const struct lm_module *mod = lm_at(m->node, i);
+        for (const char *p = mod && is_exposed(m, mod) ? mod->name : ""; *p; p++)
+            sig = (sig ^ (unsigned char)*p) * 16777619u;
+        sig = (sig ^ '/') * 16777619u;
+    }
+    sig |= 1u; /* never 0, which means "run again" */
     if (sig != m->ha_sig) {
         m->ha_sig = sig;
         ha_sync(m);
     }
-    for (size_t i = 0; m->node->modules && m->node->modules[i] && i < MQTT_MODULES_MAX; i++)
-        if (is_exposed(m, i))
-            poll_module(m, i, full);
+    for (size_t i = 0, n = lm_count(m->node); i < n; i++) {
+        const struct lm_module *mod = lm_at(m->node, i);
+        if (mod && is_exposed(m, mod))
+            poll_module(m, mod, full);
+    }
+    m->all_dirty = false;
     return MQTT_POLL_MS;
 }
 
@@ -373,9 +401,9 @@ static void handle_cmd(struct mqtt *m, const char *payload, size_t len,
         buf_free(&body);
         struct str rest = l;
         struct str mod = str_next_word(&rest);
-        int i = module_index(m->node, mod.p, mod.len);
-        if (i >= 0)
-            m->state_dirty[i] = true;
+        struct mqtt_mod *e = mod_slot(m, mod.p, mod.len, false);
+        if (e)
+            e->is_dirty = true;
     }
 send:
     if (out.is_full)
@@ -471,8 +499,7 @@ static void on_conn(void *arg, int rc, bool is_v5)
     ha_forget(m->ha);
     m->ha_sig = 0;
     m->last_full_ms = 0;
-    for (size_t i = 0; i < MQTT_MODULES_MAX; i++)
-        m->state_dirty[i] = true;
+    m->all_dirty = true;
     ev_timer_start(m->node->loop, &m->poll, 0, on_poll);
 }
 
@@ -556,9 +583,8 @@ static void stop(struct mqtt *m, bool clear)
             ha_clear(m);
             char topic[MQTT_TOPIC_MAX];
             for (size_t i = 0; i < MQTT_MODULES_MAX; i++)
-                if (m->last_state[i]) {
-                    snprintf(topic, sizeof topic, "%s/state/%s", m->base,
-                             m->node->modules[i]->name);
+                if (m->mods[i].last_state) {
+                    snprintf(topic, sizeof topic, "%s/state/%s", m->base, m->mods[i].name);
                     hal_mqtt_publish(m->cli, topic, "", 0, m->qos, true, NULL);
                 }
         }
@@ -575,8 +601,8 @@ static void stop(struct mqtt *m, bool clear)
     buf_clear_all(m);
     ha_forget(m->ha);
     for (size_t i = 0; i < MQTT_MODULES_MAX; i++) {
-        free(m->last_state[i]);
-        m->last_state[i] = NULL;
+        free(m->mods[i].last_state);
+        memset(&m->mods[i], 0, sizeof m->mods[i]);
     }
 }
 

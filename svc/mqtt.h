@@ -72,9 +72,13 @@ struct mqtt {
     /* offline buffer */
     struct mqtt_item *head, *tail;
     size_t nbuf, bufbytes;
-    /* per module (index in node->modules): last state JSON published */
-    char *last_state[MQTT_MODULES_MAX];
-    bool state_dirty[MQTT_MODULES_MAX];
+    /* per module: last state JSON published */
+    struct mqtt_mod {
+        char name[32];        /* "" = free slot */
+        char *last_state;     /* status JSON last published, or NULL */
+        bool is_dirty;        /* publish on the next poll */
+    } mods[MQTT_MODULES_MAX]; /* by name: run-time (Lua) modules may move in the registry */
+    bool all_dirty;           /* every module's state is sent on the next poll */
     struct ha *ha;
     uint32_t ha_sig; /* loaded-module count + 1 when discovery last ran, 0 = run again */
     /* scratch for running commands */

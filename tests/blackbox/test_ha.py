@@ -98,6 +98,18 @@ def check_sensor(tc, cfg):
     tc.assertIn("value_json", cfg.get("value_template", "{{ value_json }}"))
 
 
+LUA_LAMP = """local M = {}
+local presses = 0
+function M.measure() return {temp = 20.5} end
+function M.press() presses = presses + 1; return presses end
+function M.count() return presses end
+M.__decl = {
+    measure = {widget = "TEXTBOX", measures = {{"temp", "°C", "temperature"}}},
+    press = {widget = "BUTTON"},
+}
+return M
+"""
+
 CHECKS = {"switch": check_switch, "light": check_light, "number": check_number,
           "button": check_button, "sensor": check_sensor}
 
@@ -113,7 +125,12 @@ class HaDiscovery(unittest.TestCase):
         cls.broker = Broker()
         cls.node = Node(config={"mqtt": True, "mqtt_port": cls.broker.port, "devfid": "ha1",
                                 "mqtt_period": 5})
+        # A Lua module (when the build runs Lua) gets entities from its declarations too.
+        os.makedirs(os.path.join(cls.node.data_dir, "modules"), exist_ok=True)
+        with open(os.path.join(cls.node.data_dir, "modules", "LM_lamp.lua"), "w") as f:
+            f.write(LUA_LAMP)
         sh = cls.node.shell()
+        cls.has_lua = "temp" in body(sh.cmd("lamp measure"))
         # Load the modules a home node would use (loading is what announces them).
         for cmd in ("rgb status", "switch status", "cct status", "dimmer status",
                     "sim sensor temp=21.5 hum=40", "dht22 measure", "ds18 measure",
@@ -184,6 +201,20 @@ class HaDiscovery(unittest.TestCase):
         self.assertIn("Mem usage", self.find("sensor", "system_info_0")["value_template"])
         # Nothing for modules that were never loaded.
         self.assertFalse([t for t in self.configs if "neopixel" in t])
+
+    def test_lua_module_gets_entities_too(self):
+        if not self.has_lua:
+            self.skipTest("this build runs no Lua modules")
+        t = self.find("sensor", "lamp_measure_0")
+        self.assertEqual((t["device_class"], t["unit_of_measurement"]), ("temperature", "°C"))
+        b = self.find("button", "lamp_press")
+        c = Client(self.broker.port)
+        c.publish(b["command_topic"], "PRESS")
+        c.close()
+        end = time.time() + 10
+        while time.time() < end and self.shell("lamp count") != "1\n":
+            time.sleep(0.2)
+        self.assertEqual(self.shell("lamp count"), "1\n")
 
     def test_sensor_state_matches_its_template(self):
         t = self.find("sensor", "dht22_measure_0")
