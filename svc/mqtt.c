@@ -6,6 +6,7 @@
 #include "../core/log.h"
 #include "../core/str.h"
 #include "../hal/hal_mqtt.h"
+#include "../hal/hal_resolve.h"
 #include "cfg.h"
 #include "exec.h"
 #include "ha_discovery.h"
@@ -512,7 +513,51 @@ static void on_disc(void *arg, int rc)
     schedule_retry(m);
 }
 
+/* An IPv4/IPv6 literal (or localhost): connected to directly; anything else is resolved first,
+ * asynchronously (hal_resolve), so no lookup ever waits on the loop. */
+static bool is_literal(const char *h)
+{
+    if (strcmp(h, "localhost") == 0 || strchr(h, ':'))
+        return true;
+    for (const char *p = h; *p; p++)
+        if ((*p < '0' || *p > '9') && *p != '.')
+            return false;
+    return h[0] != '\0';
+}
+
+static void connect_to(struct mqtt *m, const char *host);
+
+static void on_resolved(void *arg, int rc, const char *ip, const char *detail)
+{
+    struct mqtt *m = arg;
+    m->rsv = NULL;
+    if (rc < 0) {
+        (void)detail;
+        outage(m, "cannot resolve", rc);
+        schedule_retry(m);
+        return;
+    }
+    connect_to(m, ip);
+}
+
 static void connect_now(struct mqtt *m)
+{
+    const char *host = cfg_str_or(m->node->cfg, "mqtt_host", "127.0.0.1");
+    if (is_literal(host)) {
+        connect_to(m, host);
+        return;
+    }
+    if (m->rsv)
+        return;
+    int rc = hal_resolve_start(m->node->loop, host, MQTT_RESOLVE_MS, on_resolved, m, &m->rsv);
+    if (rc < 0) {
+        m->rsv = NULL;
+        outage(m, "cannot resolve", rc);
+        schedule_retry(m);
+    }
+}
+
+static void connect_to(struct mqtt *m, const char *host)
 {
     const struct cfg *cfg = m->node->cfg;
     char will[MQTT_TOPIC_MAX], client_id[128];
@@ -521,7 +566,7 @@ static void connect_now(struct mqtt *m)
              cfg_str_or(cfg, "hwuid", "node"));
     int64_t port = cfg_get_int(cfg, "mqtt_port");
     struct hal_mqtt_opts o = {
-        .host = cfg_str_or(cfg, "mqtt_host", "127.0.0.1"),
+        .host = host,
         .port = port > 0 && port < 65536 ? (uint16_t)port : 1883,
         .client_id = client_id,
         .user = cfg_str_or(cfg, "mqtt_user", NULL),
@@ -591,6 +636,10 @@ static void stop(struct mqtt *m, bool clear)
         char topic[MQTT_TOPIC_MAX];
         snprintf(topic, sizeof topic, "%s/availability", m->base);
         hal_mqtt_publish(m->cli, topic, clear ? "" : "offline", clear ? 0 : 7, m->qos, true, NULL);
+    }
+    if (m->rsv) {
+        hal_resolve_cancel(m->rsv);
+        m->rsv = NULL;
     }
     hal_mqtt_free(m->cli);
     m->cli = NULL;

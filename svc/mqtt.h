@@ -38,8 +38,10 @@
 #define MQTT_BACKOFF_MAX 60000
 #define MQTT_POLL_MS     1000 /* status functions are compared this often */
 #define MQTT_MODULES_MAX 64
+#define MQTT_RESOLVE_MS  5000 /* broker name lookup timeout */
 
 struct hal_mqtt;
+struct hal_resolve;
 struct val;
 struct ha;
 
@@ -55,8 +57,9 @@ struct mqtt_item {
 struct mqtt {
     struct node *node;
     struct hal_mqtt *cli;
-    bool is_enabled; /* mqtt = True and started */
-    bool is_up;      /* connected */
+    struct hal_resolve *rsv; /* broker name lookup in progress */
+    bool is_enabled;         /* mqtt = True and started */
+    bool is_up;              /* connected */
     bool is_v5;
     bool is_outage_logged;
     char prefix[64];

@@ -272,6 +272,20 @@ class MqttLifecycleTest(unittest.TestCase):
         c.close()
         self.assertEqual(r, {"id": 2, "result": "<3 heartbeat <3", "state": True})
 
+    def test_broker_name_is_resolved_without_blocking(self):
+        # The harness turns DNS off (no lookups leave the machine): the name cannot resolve,
+        # the node says so once and keeps serving.
+        n = self.start("dn1", mqtt_host="broker.invalid")
+        time.sleep(2.5)
+        sh = n.shell()
+        self.assertEqual(body(sh.cmd("system heartbeat"), b"dn1 $ "), "<3 heartbeat <3")
+        st = json.loads(body(sh.cmd("mqtt status >json"), b"dn1 $ "))
+        sh.close()
+        self.assertFalse(st["connected"])
+        with open(os.path.join(n.data_dir, "logs", "warn.sys.log")) as f:
+            warn = f.read()
+        self.assertEqual(warn.count("mqtt: cannot resolve broker.invalid"), 1, warn)
+
     def test_turning_mqtt_off_live(self):
         n = self.start("off1")
         self.assertTrue(availability(self.broker, "off1", "online"))
