@@ -216,6 +216,23 @@ class HaDiscovery(unittest.TestCase):
             time.sleep(0.2)
         self.assertEqual(self.shell("lamp count"), "1\n")
 
+    def test_zz_removed_lua_module_entities_go_away(self):
+        if not self.has_lua:
+            self.skipTest("this build runs no Lua modules")
+        c = Client(self.broker.port)
+        c.subscribe("homeassistant/#")
+        lamp = {t for t, p, r in c.collect(quiet=1.0) if "/ha1/lamp_" in t and p}
+        self.assertTrue(lamp)
+        os.remove(os.path.join(self.node.data_dir, "modules", "LM_lamp.lua"))
+        cleared = set()
+        end = time.time() + 10
+        while time.time() < end and cleared != lamp:
+            m = c.recv(1)
+            if m and m[0] in lamp and m[1] == b"":
+                cleared.add(m[0])
+        c.close()
+        self.assertEqual(cleared, lamp)
+
     def test_sensor_state_matches_its_template(self):
         t = self.find("sensor", "dht22_measure_0")
         c = Client(self.broker.port)
