@@ -103,7 +103,11 @@ local presses = 0
 function M.measure() return {temp = 20.5} end
 function M.press() presses = presses + 1; return presses end
 function M.count() return presses end
+local level = 0
+function M.set_level(value) level = value; return level end
+function M.get_level() return level end
 M.__decl = {
+    set_level = {params = {{"value", "int", 0, "0-100-5"}}, widget = "SLIDER"},
     measure = {widget = "TEXTBOX", measures = {{"temp", "°C", "temperature"}}},
     press = {widget = "BUTTON"},
 }
@@ -215,6 +219,21 @@ class HaDiscovery(unittest.TestCase):
         while time.time() < end and self.shell("lamp count") != "1\n":
             time.sleep(0.2)
         self.assertEqual(self.shell("lamp count"), "1\n")
+
+    def test_lua_slider_becomes_a_number(self):
+        if not self.has_lua:
+            self.skipTest("this build runs no Lua modules")
+        n = self.find("number", "lamp_set_level")
+        self.assertEqual((n["min"], n["max"], n["step"]), (0, 100, 5))
+        c = Client(self.broker.port)
+        c.publish(n["command_topic"], "35")
+        c.publish(n["command_topic"], "135")  # outside the declared range: refused
+        c.close()
+        end = time.time() + 10
+        while time.time() < end and self.shell("lamp get_level") != "35\n":
+            time.sleep(0.2)
+        time.sleep(0.5)
+        self.assertEqual(self.shell("lamp get_level"), "35\n")
 
     def test_zz_removed_lua_module_entities_go_away(self):
         if not self.has_lua:
