@@ -61,6 +61,17 @@ set(MODULE_SOURCES
   modules/lm_ds18.c
   modules/lm_light_sensor.c
   modules/lm_gameOfLife.c
+  modules/drv_bme280.c
+  modules/i2c_util.c
+  modules/font5x7.c
+  modules/oled.c
+  modules/lm_i2c.c
+  modules/lm_bme280.c
+  modules/lm_aht10.c
+  modules/lm_veml7700.c
+  modules/lm_qmi8658.c
+  modules/lm_oled.c
+  modules/lm_oled_sh1106.c
 )
 set(APP_SOURCES
   app/app.c
@@ -75,6 +86,29 @@ set(PORT_POSIX_SOURCES
   port/posix/hal_gpio.c
   port/posix/sim_gpio.c
   port/posix/gpio_gpiod.c
+  port/posix/hal_bus.c
+  port/posix/bus_linux.c
+  port/posix/uart_baud.c
+  port/posix/sim_bus.c
+  port/posix/sim_dev_bme280.c
+  port/posix/sim_dev_aht10.c
+  port/posix/sim_dev_veml7700.c
+  port/posix/sim_dev_ssd1306.c
+  port/posix/sim_dev_qmi8658.c
+  port/posix/sim_dev_ld2410.c
+)
+# The bus bank alone (simulated devices + Linux buses), for unit tests that list sources.
+set(BUS_POSIX_SOURCES
+  port/posix/hal_bus.c
+  port/posix/bus_linux.c
+  port/posix/uart_baud.c
+  port/posix/sim_bus.c
+  port/posix/sim_dev_bme280.c
+  port/posix/sim_dev_aht10.c
+  port/posix/sim_dev_veml7700.c
+  port/posix/sim_dev_ssd1306.c
+  port/posix/sim_dev_qmi8658.c
+  port/posix/sim_dev_ld2410.c
 )
 # microsctl, the host toolkit (may use OS headers and libedit; not part of the node).
 set(CLI_SOURCES

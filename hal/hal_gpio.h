@@ -1,4 +1,4 @@
-/* hal_gpio.h - pins: digital in/out with edge events, PWM, ADC, neopixel strips, I2C.
+/* hal_gpio.h - pins: digital in/out with edge events, PWM, ADC, neopixel strips.
  *
  * Pins are numbers from the board's pin map (svc/pinmap). On Linux the port
  * implements this twice: a simulated pin bank (default; outputs keep their
@@ -8,6 +8,8 @@
  * signal or another thread. */
 #ifndef HAL_GPIO_H
 #define HAL_GPIO_H
+
+#include "hal_bus.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,10 +61,7 @@ int hal_adc_read(int pin, uint32_t *raw);
 /* Writes n RGB pixels (3 bytes each, r,g,b) to a neopixel strip on pin. */
 int hal_neopixel_write(int pin, const uint8_t *rgb, size_t n);
 
-/* I2C: scans bus for devices; writes up to cap 7-bit addresses; returns the count. */
-int hal_i2c_scan(int bus, uint8_t *addrs, size_t cap);
-/* I2C: write then read (either length may be 0). Returns 0 or ERR_*. */
-int hal_i2c_xfer(int bus, uint8_t addr, const uint8_t *wr, size_t wn, uint8_t *rd, size_t rn);
+/* I2C, SPI and UART are in hal_bus.h (included here for the I2C calls' old callers). */
 
 /* Sensors that Linux drives through kernel drivers (1-Wire, IIO) and the simulator fakes. */
 enum hal_sensor { HAL_SENSOR_DHT22, HAL_SENSOR_DS18 };

@@ -57,6 +57,11 @@ const struct cfg_key cfg_schema[] = {
     {"gpiochip", S, "sim", 0, "GPIO backend: sim (simulated pins) or a gpiochip (gpiochip0)"},
     {"boardmap", S, "auto", 0,
      "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
+    {"busdev", S, "auto", 0,
+     "I2C/SPI/UART devices: sim (simulated sensors and displays), linux (/dev/i2c-N, "
+     "/dev/spidevB.C, serial ports); auto = sim with simulated pins, linux with a gpiochip"},
+    {"uartdev", S, "auto", 0,
+     "Serial device for UART modules (ld2410), e.g. /dev/ttyUSB0; auto = the pin map's uart"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];
