@@ -72,6 +72,14 @@ set(MODULE_SOURCES
   modules/lm_qmi8658.c
   modules/lm_oled.c
   modules/lm_oled_sh1106.c
+  modules/lm_dht11.c
+  modules/lm_rencoder.c
+  modules/lm_stepper.c
+  modules/lm_L298N.c
+  modules/lm_L9110_DCmotor.c
+  modules/lm_haptic.c
+  modules/ld2410_frame.c
+  modules/lm_ld2410.c
 )
 set(APP_SOURCES
   app/app.c

@@ -64,10 +64,10 @@ int hal_neopixel_write(int pin, const uint8_t *rgb, size_t n);
 /* I2C, SPI and UART are in hal_bus.h (included here for the I2C calls' old callers). */
 
 /* Sensors that Linux drives through kernel drivers (1-Wire, IIO) and the simulator fakes. */
-enum hal_sensor { HAL_SENSOR_DHT22, HAL_SENSOR_DS18 };
+enum hal_sensor { HAL_SENSOR_DHT22, HAL_SENSOR_DS18, HAL_SENSOR_DHT11 };
 /* Reads the sensor on pin: temperature in degrees C into *temp_c and, for a DHT22, relative
- * humidity in percent into *hum_pct (may be NULL). Returns 0, ERR_NOENT (no sensor found),
- * ERR_NOTSUP or ERR_IO. May take a few ms on real hardware. */
+ * humidity in percent into *hum_pct (may be NULL); a DHT11 reads whole degrees and percent. Returns
+ * 0, ERR_NOENT (no sensor found), ERR_NOTSUP or ERR_IO. May take a few ms on real hardware. */
 int hal_sensor_read(enum hal_sensor kind, int pin, double *temp_c, double *hum_pct);
 
 #endif

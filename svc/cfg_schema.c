@@ -56,7 +56,8 @@ const struct cfg_key cfg_schema[] = {
     {"tz", S, "n/a", CFG_LIVE, "POSIX TZ rule, e.g. CET-1CEST,M3.5.0,M10.5.0/3; wins over utc"},
     {"gpiochip", S, "sim", 0, "GPIO backend: sim (simulated pins) or a gpiochip (gpiochip0)"},
     {"boardmap", S, "auto", 0,
-     "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
+     "Pin map: esp32, esp32s3, esp32s2, esp32c3, esp32c6, tinypico, m5stamp, qtpy, rp2, rpi; auto "
+     "= esp32 on sim, rpi on a gpiochip"},
     {"busdev", S, "auto", 0,
      "I2C/SPI/UART devices: sim (simulated sensors and displays), linux (/dev/i2c-N, "
      "/dev/spidevB.C, serial ports); auto = sim with simulated pins, linux with a gpiochip"},

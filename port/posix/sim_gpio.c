@@ -7,6 +7,7 @@
 #include "../../hal/hal_sim.h"
 #include "sim_bus_priv.h"
 
+#include <math.h>
 #include <string.h>
 
 struct sim_watch {
@@ -237,7 +238,12 @@ static int sim_sensor_read(enum hal_sensor kind, int pin, double *temp_c, double
         return ERR_RANGE;
     *temp_c = s_sim.temp_c;
     if (hum_pct)
-        *hum_pct = kind == HAL_SENSOR_DHT22 ? s_sim.hum_pct : 0;
+        *hum_pct = kind == HAL_SENSOR_DS18 ? 0 : s_sim.hum_pct;
+    if (kind == HAL_SENSOR_DHT11) { /* 1 degC / 1 % resolution */
+        *temp_c = round(*temp_c);
+        if (hum_pct)
+            *hum_pct = round(*hum_pct);
+    }
     return 0;
 }
 
