@@ -141,6 +141,7 @@ set(WEB_FILES
   web/index.js
   web/dashboard.html
   web/dashboard.js
+  web/board.js
   web/config.html
   web/config.js
   web/app.js
