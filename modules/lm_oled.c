@@ -12,14 +12,6 @@ static struct oled s_oled = {.chip = "ssd1306",
                              .brightness = 50,
                              .rotate = 0};
 
-/* The display's I2C address and framebuffer, for the web UI's picture (app/oled_view.c). */
-const struct oled *lm_oled_state(void);
-
-const struct oled *lm_oled_state(void)
-{
-    return &s_oled;
-}
-
 static int fn_load(struct lm_ctx *ctx)
 {
     return oled_fn_load(ctx, &s_oled);
@@ -89,7 +81,7 @@ static const struct lm_func s_funcs[] = {
     {.name = "load",
      .fn = fn_load,
      .params = LM_PARAMS({"width", LM_INT, "128", NULL}, {"height", LM_INT, "64", NULL},
-                         {"brightness", LM_INT, "50", "0-100"})},
+                         {"brightness", LM_INT, "50", "0-100"}, {"addr", LM_INT, "0x3c", NULL})},
     {.name = "text",
      .fn = fn_text,
      .params = LM_PARAMS({"string", LM_STR, "'text'", NULL}, {"x", LM_INT, "0", "0-127"},

@@ -1,25 +1,17 @@
-/* lm_oled_sh1106.c - Load Module `oled_sh1106` (micrOS LM_oled_sh1106): a 128x64 SH1106 OLED at
- * 0x3d on the I2C bus. Drawing calls change the framebuffer; show sends it to the display (as
- * micrOS). */
+/* lm_oled_sh1106.c - Load Module `oled_sh1106` (micrOS LM_oled_sh1106): a 128x64 SH1106 OLED
+ * at 0x3c on the I2C bus (load addr=0x3d for the other address). Drawing calls change the
+ * framebuffer; show sends it to the display (as micrOS). */
 #include "../svc/lm.h"
 #include "../svc/pinmap.h"
 #include "oled.h"
 
 static struct oled s_oled = {.chip = "sh1106",
-                             .addr = 0x3d,
+                             .addr = 0x3c,
                              .is_sh1106 = true,
                              .width = OLED_W,
                              .height = OLED_H,
                              .brightness = 50,
                              .rotate = 180};
-
-/* The display's I2C address and framebuffer, for the web UI's picture (app/oled_view.c). */
-const struct oled *lm_oled_sh1106_state(void);
-
-const struct oled *lm_oled_sh1106_state(void)
-{
-    return &s_oled;
-}
 
 static int fn_load(struct lm_ctx *ctx)
 {
@@ -102,9 +94,9 @@ static int fn_pinmap(struct lm_ctx *ctx)
 static const struct lm_func s_funcs[] = {
     {.name = "load",
      .fn = fn_load,
-     .params =
-         LM_PARAMS({"width", LM_INT, "128", NULL}, {"height", LM_INT, "64", NULL},
-                   {"brightness", LM_INT, "50", "0-100"}, {"rotate", LM_INT, "180", "0,180"})},
+     .params = LM_PARAMS({"width", LM_INT, "128", NULL}, {"height", LM_INT, "64", NULL},
+                         {"brightness", LM_INT, "50", "0-100"}, {"rotate", LM_INT, "180", "0,180"},
+                         {"addr", LM_INT, "0x3c", NULL})},
     {.name = "text",
      .fn = fn_text,
      .params = LM_PARAMS({"string", LM_STR, "'text'", NULL}, {"x", LM_INT, "0", "0-127"},

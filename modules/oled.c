@@ -246,6 +246,10 @@ int oled_fn_load(struct lm_ctx *ctx, struct oled *o)
     int64_t w = lm_int(ctx, "width"), h = lm_int(ctx, "height"), b = lm_int(ctx, "brightness");
     if (w < 8 || w > OLED_W || (h != 32 && h != 64) || b < 0 || b > 100)
         return lm_error(ctx, "width must be 8-128, height 32 or 64, brightness 0-100");
+    int64_t addr = lm_int(ctx, "addr");
+    if (addr < 0x08 || addr > 0x77)
+        return lm_error(ctx, "addr must be an I2C address 0x08-0x77 (0x3c or 0x3d)");
+    o->addr = (uint8_t)addr;
     o->width = (int)w;
     o->height = (int)h;
     o->brightness = (int)b;

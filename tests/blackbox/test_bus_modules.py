@@ -143,6 +143,8 @@ class Buses(unittest.TestCase):
                        "options": ["None"]}, w)
 
     def test_06_oled_sh1106_and_an_irq_callback(self):
+        # micrOS's default address is 0x3c (taken here by the ssd1306): the sh1106 sits at 0x3d
+        self.assertEqual(self.cmd("oled_sh1106 load addr=0x3d"), "sh1106 128x64 loaded\n")
         self.cmd("oled_sh1106 clean")
         self.cmd("oled_sh1106 text 'SH' 0 0")
         self.cmd("oled_sh1106 show")
