@@ -80,6 +80,8 @@ set(MODULE_SOURCES
   modules/lm_haptic.c
   modules/ld2410_frame.c
   modules/lm_ld2410.c
+  modules/lm_roboarm.c
+  modules/lm_presence.c
 )
 set(APP_SOURCES
   app/app.c

@@ -288,6 +288,50 @@ class Motors(unittest.TestCase):
         self.assertEqual(body(self.sh.cmd("L9110_DCmotor motor_control 2 300")),
                          "invalid parameters\n")
 
+    def test_roboarm_smooth_moves_and_a_killed_task(self):
+        self.assertEqual(body(self.sh.cmd("roboarm load")), "Init and Move to home X77, Y77\n")
+        self.assertEqual(body(self.sh.cmd("roboarm control 100 60 speed_ms=5")),
+                         "Move X77->100 Y77->60\n")
+        time.sleep(0.05)
+        mid = self.js("roboarm status")
+        self.assertTrue(77 < mid["X"] < 100, mid)  # on its way, not jumped
+        time.sleep(0.4)
+        self.assertEqual(self.js("roboarm status"), {"X": 100, "Y": 60})
+        self.assertEqual((self.js("sim pin 27")["duty"], self.js("sim pin 12")["duty"]), (100, 60))
+        self.assertEqual(body(self.sh.cmd("roboarm control 40 40 speed_ms=10 &")),
+                         "{'roboarm.control': 'Starting'}\n")
+        time.sleep(0.2)
+        self.assertEqual(body(self.sh.cmd("task kill roboarm.control")),
+                         "Kill: roboarm.control|True\n")
+        stopped = self.js("roboarm status")
+        self.assertTrue(40 < stopped["X"] < 100, stopped)
+        time.sleep(0.2)
+        self.assertEqual(self.js("roboarm status"), stopped)
+        self.assertEqual(body(self.sh.cmd("roboarm control 200 50")),
+                         "X200/Y50 out of range... range: 40-115\n")
+        w = [json.loads(x) for x in self.js("roboarm help True")]
+        self.assertEqual(w[0]["type"], "joystick")
+
+    def test_presence_level_trigger_with_timer(self):
+        self.assertEqual(body(self.sh.cmd("presence load threshold=50 timer=1")),
+                         "Presence: threshold 50%, timer 1s\n")
+        self.sh.cmd("sim adc 39 100")
+        self.sh.cmd("presence motion_trig sample_ms=10 buff_size=5")
+        time.sleep(0.2)
+        self.assertEqual(self.js("presence status")["S"], 0)
+        self.sh.cmd("sim adc 39 3000")  # 73 % of full scale
+        time.sleep(0.2)
+        st = self.js("presence status")
+        self.assertEqual(st["S"], 1)
+        self.assertGreater(st["triggers"], 0)
+        self.sh.cmd("sim adc 39 100")
+        time.sleep(1.4)
+        self.assertEqual(self.js("presence status")["S"], 0)  # the OFF timer ran out
+        samples = self.js("presence get_samples")
+        self.assertEqual(len(samples), 5)
+        self.assertEqual(samples[-1][1:], [2, 0])
+        self.sh.cmd("presence stop")
+
 
 if __name__ == "__main__":
     harness.main()
