@@ -248,7 +248,8 @@ class Buses(unittest.TestCase):
 class Motors(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.node = Node()
+        # l298n_INA's default (12) is servo_2 on esp32: move it so roboarm fits too
+        cls.node = Node(config={"cstmpmap": "l298n_INA:14"})
 
     @classmethod
     def tearDownClass(cls):
@@ -269,7 +270,7 @@ class Motors(unittest.TestCase):
         self.assertEqual(self.js("sim pin 10")["duty"], 600)
         self.assertEqual(self.js("L298N direction 1 forward=False"),
                          {"motor1": {"speed": 600, "state": "backward"}})
-        self.assertEqual((self.js("sim pin 12")["level"], self.js("sim pin 11")["level"]), (0, 1))
+        self.assertEqual((self.js("sim pin 14")["level"], self.js("sim pin 11")["level"]), (0, 1))
         self.assertEqual(self.js("L298N brake 2"), {"motor2": {"speed": 0, "state": "brake"}})
         self.assertEqual((self.js("sim pin 9")["level"], self.js("sim pin 40")["level"]), (1, 1))
         self.assertEqual(self.js("L298N speed 1 2000"), {"speed": "value range error"})
