@@ -95,6 +95,7 @@ set(MODULE_SOURCES
   modules/lm_ld2410.c
   modules/lm_roboarm.c
   modules/lm_presence.c
+  modules/lm_rest.c
 )
 set(APP_SOURCES
   app/app.c

@@ -3,7 +3,9 @@ I2C sensors read what `sim` sets, bus errors are clear Core errors, an OLED text
 pixel by pixel against our font, a rotary encoder is turned by edge interrupts, a stepper task
 is stopped midway by `task kill`, H-bridge drivers set duties and levels, the ld2410 reads the
 simulated radar over the UART, and modules run from tasks, cron and IRQ callbacks."""
+import http.server
 import importlib.util
+import threading
 import json
 import os
 import time
@@ -332,6 +334,68 @@ class Motors(unittest.TestCase):
         self.assertEqual(len(samples), 5)
         self.assertEqual(samples[-1][1:], [2, 0])
         self.sh.cmd("presence stop")
+
+
+class Gateway(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/webhooks/template":
+            data, ctype, code = b'{"ok": true, "n": [1, 2.5]}', "application/json", 200
+        else:
+            data, ctype, code = b"nope", "text/plain", 404
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class Rest(unittest.TestCase):
+    """`rest` against a small HTTP server on loopback, through the non-blocking client."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+        threading.Thread(target=cls.http.serve_forever, daemon=True).start()
+        cls.node = Node()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+        cls.http.shutdown()
+
+    def setUp(self):
+        self.sh = self.node.shell()
+
+    def tearDown(self):
+        self.sh.close()
+
+    def cmd(self, text):
+        return body(self.sh.cmd(text))
+
+    def wait_show(self, tag, want):
+        end = time.time() + 5
+        while time.time() < end:
+            out = self.cmd("task show " + tag)
+            if want in out:
+                return out
+            time.sleep(0.05)
+        self.fail("task %s never showed %r: %r" % (tag, want, out))
+
+    def test_rest_get_as_task_and_native_task(self):
+        self.assertEqual(self.cmd("rest load"), "Missing Gateway url\n")
+        self.assertEqual(self.cmd("rest url /webhooks/template &"), "{'rest.url': 'Starting'}\n")
+        self.wait_show("rest.url", "Missing Gateway url")
+        base = "http://127.0.0.1:%d" % self.http.server_address[1]
+        self.assertEqual(self.cmd("rest load " + base), "Gateway url: %s\n" % base)
+        self.assertEqual(self.cmd("rest url /webhooks/template &"), "{'rest.url': 'Starting'}\n")
+        self.wait_show("rest.url", " status: 200\n response: {'ok': True, 'n': [1, 2.5]}\n")
+        self.assertEqual(self.cmd("rest aurl /nothing"), " rest./nothing: Starting\n")
+        self.wait_show("rest./nothing", "status: 404, response: nope")
+        self.assertEqual(self.cmd("rest url http://127.0.0.1:1/x &"), "{'rest.url': 'Starting'}\n")
+        self.wait_show("rest.url", "Core error: LM_rest->url: GET failed:")
 
 
 if __name__ == "__main__":
