@@ -398,5 +398,29 @@ class Rest(unittest.TestCase):
         self.wait_show("rest.url", "Core error: LM_rest->url: GET failed:")
 
 
+class Cron(unittest.TestCase):
+    """A bus module run by cron: the stepper turns and the OLED gets text at a set second."""
+
+    def test_cron_runs_bus_modules(self):
+        node = Node(config={"cron": True, "tz": "UTC0"})
+        try:
+            sh = node.shell()
+            due = int(time.time()) + 3
+            h, m, s = time.gmtime(due)[3:6]
+            entries = ";".join("*:%d:%d:%d!%s" % (h, m, s, c) for c in
+                               ("stepper step 2", "oled text 'CRON' 0 40"))
+            self.assertEqual(sh.cmd("conf"), b"[configure] node01 $ ")
+            self.assertEqual(sh.cmd("crontasks " + entries), b"Saved\n[configure] node01 $ ")
+            sh.cmd("noconf")
+            time.sleep(max(0, due - time.time()) + 1.2)
+            self.assertEqual(json.loads(body(sh.cmd("stepper status >json")))["position"], 2)
+            sh.cmd("oled show")
+            d = json.loads(body(sh.cmd("sim display 0x3c >json")))
+            self.assertEqual(fb_pixels(d["fb"]), expected_text("CRON", 0, 40))
+            sh.close()
+        finally:
+            node.stop()
+
+
 if __name__ == "__main__":
     harness.main()
