@@ -68,6 +68,11 @@ static int fn_poweron(struct lm_ctx *ctx)
     return oled_fn_power(ctx, &s_oled, true);
 }
 
+static int fn_framebuffer(struct lm_ctx *ctx)
+{
+    return oled_fn_framebuffer(ctx, &s_oled);
+}
+
 static int fn_poweroff(struct lm_ctx *ctx)
 {
     return oled_fn_power(ctx, &s_oled, false);
@@ -129,6 +134,7 @@ static const struct lm_func s_funcs[] = {
     {.name = "poweron", .fn = fn_poweron, .widget = "BUTTON"},
     {.name = "poweroff", .fn = fn_poweroff, .widget = "BUTTON"},
     {.name = "flip", .fn = fn_flip, .widget = "BUTTON"},
+    {.name = "framebuffer", .fn = fn_framebuffer},
     {.name = "pinmap", .fn = fn_pinmap},
     {.name = NULL},
 };

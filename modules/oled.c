@@ -107,6 +107,8 @@ int oled_show(struct lm_ctx *ctx, struct oled *o)
                 i2c_util_xfer(ctx, o->chip, o->addr, b, sizeof b, NULL, 0) < 0)
                 return ERR_INVAL;
         }
+        memcpy(o->shown, o->fb, sizeof o->shown);
+        o->shows++;
         return 0;
     }
     const uint8_t win[] = {0x21, 0, (uint8_t)(o->width - 1), 0x22, 0, (uint8_t)(pages - 1)};
@@ -119,6 +121,8 @@ int oled_show(struct lm_ctx *ctx, struct oled *o)
     if (cmds(ctx, o, win, sizeof win) < 0 ||
         i2c_util_xfer(ctx, o->chip, o->addr, b, n + 1, NULL, 0) < 0)
         return ERR_INVAL;
+    memcpy(o->shown, o->fb, sizeof o->shown);
+    o->shows++;
     return 0;
 }
 
@@ -381,4 +385,24 @@ int oled_fn_power(struct lm_ctx *ctx, struct oled *o, bool on)
         return ERR_INVAL;
     o->is_on = on;
     return lm_ret_bool(ctx, true);
+}
+
+int oled_fn_framebuffer(struct lm_ctx *ctx, struct oled *o)
+{
+    char *hex = arena_alloc(ctx->arena, OLED_BYTES * 2 + 1);
+    if (!hex)
+        return lm_error(ctx, "memory allocation failed");
+    for (size_t i = 0; i < OLED_BYTES; i++)
+        snprintf(hex + 2 * i, 3, "%02x", o->shown[i]);
+    struct arena *a = ctx->arena;
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(a, d, "model", val_str(a, o->chip));
+    val_dict_set(a, d, "addr", val_strf(a, "0x%02x", o->addr));
+    val_dict_set(a, d, "w", val_int(a, o->width));
+    val_dict_set(a, d, "h", val_int(a, o->height));
+    val_dict_set(a, d, "on", val_bool(a, o->is_ready && o->is_on));
+    val_dict_set(a, d, "inverted", val_bool(a, o->is_inverted));
+    val_dict_set(a, d, "writes", val_int(a, o->shows));
+    val_dict_set(a, d, "fb", val_str(a, hex));
+    return 0;
 }

@@ -22,9 +22,11 @@ struct oled {
     bool is_inverted;
     bool is_on;
     int width, height;
-    int brightness;         /* percent */
-    int rotate;             /* 0 or 180 */
-    uint8_t fb[OLED_BYTES]; /* 8 pages x 128 columns, bit 0 = top row of the page */
+    int brightness;            /* percent */
+    int rotate;                /* 0 or 180 */
+    uint8_t fb[OLED_BYTES];    /* 8 pages x 128 columns, bit 0 = top row of the page */
+    uint8_t shown[OLED_BYTES]; /* what the last show sent: what the glass shows */
+    uint32_t shows;            /* successful show calls */
 };
 
 /* Initialises the controller (once, or again after load). Returns 0 or fails ctx. */
@@ -55,5 +57,8 @@ int oled_fn_bitmap(struct lm_ctx *ctx, struct oled *o);
 int oled_fn_image(struct lm_ctx *ctx, struct oled *o);
 int oled_fn_show(struct lm_ctx *ctx, struct oled *o);
 int oled_fn_power(struct lm_ctx *ctx, struct oled *o, bool on);
+/* {model, addr, w, h, on, inverted, writes, fb: hex of what the glass shows} - the shape of
+ * `sim display`, so the web dashboard draws a real display the same way. */
+int oled_fn_framebuffer(struct lm_ctx *ctx, struct oled *o);
 
 #endif

@@ -2,7 +2,8 @@
  * displays on the simulated I2C bus drawn from their framebuffers (`sim display`, what the
  * controller keeps, so exactly what the glass would show), and the simulated pin bank as a
  * board view (`sim pins`: use, tag, level, PWM duty). Polled twice a second while the page is
- * visible; shown only when the node runs the simulated backends (`sim devices` answers). */
+ * visible. On real buses (`sim devices` fails) a "Displays" card draws what the loaded oled
+ * modules last sent to their displays (`oled framebuffer`). */
 'use strict';
 (() => {
   const {el, rest} = Micros;
@@ -62,11 +63,40 @@
     return {node: v, set};
   }
 
+  /* Real buses: the displays the oled modules drive, from their last `show` (their
+   * `framebuffer` function), once a module is loaded. */
+  async function startReal(main) {
+    const displays = el('div', {class: 'row oleds'});
+    const card = el('section', {class: 'card wide hidden', id: 'displays'}, el('h2', {}, 'Displays'), displays);
+    main.append(card);
+    const screens = new Map();
+    const poll = async () => {
+      if (document.hidden) return;
+      try {
+        const mods = await rest(['modules']);
+        const loaded = Array.isArray(mods.result) ? mods.result : [];
+        for (const m of ['oled', 'oled_sh1106'].filter((x) => loaded.includes(x))) {
+          const d = await rest([m, 'framebuffer']);
+          if (!d.state) continue;
+          if (!screens.has(m)) {
+            const s = oled(d.result.addr, d.result.model);
+            screens.set(m, s);
+            displays.append(s.node);
+            card.classList.remove('hidden');
+          }
+          screens.get(m).draw(d.result);
+        }
+      } catch (e) { /* next poll */ }
+    };
+    poll();
+    setInterval(poll, POLL_MS * 2);
+  }
+
   async function start() {
     const main = document.getElementById('dash');
     try {
       const b = await rest(['sim', 'devices']);
-      if (!b.state) return; /* real buses and pins: nothing simulated to show */
+      if (!b.state) return startReal(main); /* real buses and pins */
     } catch (e) { return; }
     const displays = el('div', {class: 'row oleds'});
     const board = el('div', {class: 'board'});

@@ -130,6 +130,8 @@ class Buses(unittest.TestCase):
         self.assertTrue(d["on"])
         self.assertGreater(d["writes"], before["writes"])
         self.assertEqual(fb_pixels(d["fb"]), expected_text("Hi micrOS!", 4, 20))
+        mine = self.js("oled framebuffer")  # the module's copy of what it sent (real displays)
+        self.assertEqual((mine["fb"], mine["addr"], mine["model"]), (d["fb"], "0x3c", "ssd1306"))
         self.cmd("oled rect 0 0 128 64")
         self.cmd("oled show")
         px = fb_pixels(self.js("sim display 0x3c")["fb"])
