@@ -7,6 +7,7 @@
 #include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../hal/hal_bus.h"
 #include "../hal/hal_gpio.h"
 #include "../hal/hal_httpc.h"
 #include "../hal/hal_sim.h"
@@ -155,10 +156,20 @@ static void start_gpio(struct app *app)
     if (rc < 0)
         syslog_write(&app->log, "[WARN] pinmap: %s in boardmap/cstmpmap, map %s", err_str(rc),
                      pinmap_name());
+    /* Buses: simulated devices (the whole kit plugged in) or the kernel's /dev nodes. */
+    const char *bus = cfg_get_str(&app->cfg, "busdev");
+    if (!bus || strcmp(bus, "auto") == 0 || strcmp(bus, "n/a") == 0)
+        bus = hal_sim_is_active() ? "sim" : "linux";
+    if (hal_bus_init(&app->loop, bus) < 0) {
+        syslog_write(&app->log, "[ERR] busdev: unknown backend '%s', using simulated devices", bus);
+        hal_bus_init(&app->loop, "sim");
+    }
+    if (strcmp(hal_bus_backend(), "sim") == 0)
+        hal_sim_plug_kit();
     char err[128];
     if (pinmap_get("builtin") >= 0 && pinmap_bind("builtin", -1, err, sizeof err) >= 0)
         hal_gpio_setup(pinmap_get("builtin"), HAL_PIN_OUT);
-    LOG_I("gpio: %s, pin map %s", hal_gpio_backend(), pinmap_name());
+    LOG_I("gpio: %s, buses: %s, pin map %s", hal_gpio_backend(), hal_bus_backend(), pinmap_name());
 }
 
 /* The HTTP(S) client for webhooks, Telegram and downloads, with the test overrides. */
@@ -334,6 +345,7 @@ void app_deinit(struct app *app)
     persist_deinit(&app->persist); /* unsaved module state reaches the disk before exit/reboot */
     app->node.persist = NULL;
     hal_httpc_deinit();
+    hal_bus_deinit();
     hal_gpio_deinit();
     cfg_deinit(&app->cfg);
     ev_deinit(&app->loop);
