@@ -177,7 +177,9 @@ int ctl_search(struct ctl_opts *o, int argc, char **argv)
             return rc;
     }
     uint32_t base;
-    unsigned prefix, plo = o->port, phi = o->port;
+    unsigned prefix;
+    unsigned plo = o->port;
+    unsigned phi = plo;
     if (o->subnet ? parse_cidr(o->subnet, &base, &prefix) : default_subnet(&base, &prefix)) {
         fprintf(stderr,
                 o->subnet ? "microsctl search: bad --subnet '%s' (a.b.c.d/N, N 8..32)\n"

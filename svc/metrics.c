@@ -460,12 +460,12 @@ static bool is_authorized(struct node *node, const struct endpoint_req *req)
         return true;
     const char *pwd = cfg_get_str(node->cfg, "appwd");
     struct str hdr = endpoint_header(req, "x-micros-auth");
-    if (hdr.p && pwd[0] && endpoint_password_ok(pwd, hdr))
+    if (hdr.p && pwd[0] && endpoint_secret_ok(node, req, pwd, hdr)) /* with the back-off */
         return true;
     const char *token = cfg_get_str(node->cfg, "metrics_token");
     struct str az = endpoint_header(req, "authorization");
     if (az.p && token[0] && strcmp(token, "n/a") && str_starts(az, "Bearer ") &&
-        endpoint_password_ok(token, str_trim(str_from(az, 7))))
+        endpoint_secret_ok(node, req, token, str_trim(str_from(az, 7))))
         return true;
     return false;
 }
