@@ -21,8 +21,9 @@ typedef void hal_resolve_fn(void *arg, int rc, const char *ip, const char *detai
  * hal_resolve_cancel). Returns 0, ERR_INVAL (bad name) or ERR_NOMEM; cb is then never called. */
 int hal_resolve_start(struct ev_loop *loop, const char *name, uint32_t timeout_ms,
                       hal_resolve_fn *cb, void *arg, struct hal_resolve **out);
-/* Sets the DNS servers: "system" (/etc/resolv.conf), "off", or "ip[:port],..." (the `dns`
- * key; $MICROS_DNS wins). Takes effect before the first lookup. */
+/* Sets the DNS servers: "system" (/etc/resolv.conf), "off" (/etc/hosts only, no query leaves
+ * the machine), or "ip[:port],..." (the `dns` key; $MICROS_DNS wins). Takes effect before the
+ * first lookup. */
 void hal_resolve_set_dns(const char *servers);
 /* Stops a lookup: its callback is never called. */
 void hal_resolve_cancel(struct hal_resolve *r);

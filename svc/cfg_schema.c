@@ -90,7 +90,7 @@ const struct cfg_key cfg_schema[] = {
      "Bearer token that GET /metrics accepts when metrics_auth is True"},
     {"mdns", B, "True", 0, "Announce <devfid>.local and _micros._tcp/_http._tcp over mDNS"},
     {"dns", S, "system", 0,
-     "InterCon DNS servers: system (/etc/resolv.conf), off, or ip[:port],... (c-ares)"},
+     "DNS servers: system (/etc/resolv.conf), off (/etc/hosts only), or ip[:port],..."},
     {"dns_timeout_ms", I, "3000", 0, "InterCon name lookup limit (DNS and mDNS), ms"},
     {"netbuf_kb", I, "16384", 0,
      "Node-wide cap on unsent network output, KB; past it the clients holding most are closed"},

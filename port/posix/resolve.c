@@ -108,6 +108,7 @@ static bool is_local(const char *name)
 
 static struct {
     bool is_init;
+    bool is_off; /* dns=off: /etc/hosts only */
     ares_channel ch;
     struct ev_loop *loop;
     struct ev_timer tick;
@@ -168,8 +169,8 @@ static int cares_init(struct ev_loop *loop)
         return 0;
     const char *env = getenv("MICROS_DNS");
     const char *servers = env && *env ? env : s_servers;
-    if (!strcmp(servers, "off"))
-        return ERR_NOTSUP;
+    /* "off": no DNS query ever leaves the machine; /etc/hosts still answers. */
+    bool is_off = !strcmp(servers, "off");
     if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
         return ERR_NOMEM;
     struct ares_options o;
@@ -178,12 +179,17 @@ static int cares_init(struct ev_loop *loop)
     o.timeout = 1000; /* ms per try (ARES_OPT_TIMEOUTMS) */
     o.tries = 2;
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    char files_only[] = "f";
+    if (is_off) {
+        o.lookups = files_only;
+        mask |= ARES_OPT_LOOKUPS;
+    }
     int rc = ares_init_options(&s_c.ch, &o, mask);
     if (rc != ARES_SUCCESS) {
         LOG_W("resolve: DNS client: %s", ares_strerror(rc));
         return ERR_IO;
     }
-    if (strcmp(servers, "system") != 0) {
+    if (!is_off && strcmp(servers, "system") != 0) {
         rc = ares_set_servers_ports_csv(s_c.ch, servers);
         if (rc != ARES_SUCCESS) {
             LOG_W("resolve: dns servers '%s': %s", servers, ares_strerror(rc));
@@ -193,6 +199,7 @@ static int cares_init(struct ev_loop *loop)
     }
     s_c.loop = loop;
     s_c.is_init = true;
+    s_c.is_off = is_off;
     return 0;
 }
 
@@ -217,7 +224,8 @@ static void on_host(void *arg, int status, int timeouts, struct hostent *h)
         return;
     }
     char why[160];
-    snprintf(why, sizeof why, "DNS: %s", ares_strerror(status));
+    snprintf(why, sizeof why, "DNS: %s",
+             s_c.is_off ? "not in /etc/hosts (dns=off)" : ares_strerror(status));
     if (status != ARES_EDESTRUCTION && !strchr(r->name, '.')) {
         char alt[NAME_MAX_LEN + 8];
         snprintf(alt, sizeof alt, "%s.local", r->name);
