@@ -219,6 +219,17 @@ class Buses(unittest.TestCase):
         self.assertEqual(self.cmd("stepper step -3"), "Move -3 step (2 ms)\n")
         time.sleep(0.3)
         self.assertEqual(self.js("stepper status")["position"], pos - 3)
+        self.assertIn("No        stepper.move", self.cmd("task list"))  # finished
+        # a long direct move is the native task stepper.move: killing it switches coils off
+        self.cmd("stepper step 3000")
+        time.sleep(0.2)
+        self.assertIn("Yes       stepper.move", self.cmd("task list"))
+        self.assertEqual(self.cmd("task kill stepper.move"), "Kill: stepper.move|True\n")
+        at = self.js("stepper status")
+        self.assertFalse(at["moving"])
+        self.assertGreater(at["position"], pos - 3)
+        self.assertEqual([self.js("sim pin %d" % p)["level"] for p in (33, 25, 26, 27)],
+                         [0, 0, 0, 0])
 
     def test_09_haptic_and_ld2410(self):
         self.assertEqual(self.cmd("haptic tap"), "Tap: low\n")
