@@ -9,6 +9,7 @@ set(CORE_SOURCES
   core/str.c
 )
 set(SVC_SOURCES
+  svc/auth.c
   svc/cfg.c
   svc/cfg_schema.c
   svc/clock.c
@@ -24,6 +25,8 @@ set(SVC_SOURCES
   svc/luamod_api.c
   svc/luaval.c
   svc/render.c
+  svc/persist.c
+  svc/secret.c
   svc/syslog.c
   svc/task.c
   svc/val.c
@@ -157,6 +160,8 @@ set(CLI_SOURCES
   cli/status.c
   cli/backup.c
   cli/repl.c
+  cli/gateway.c
+  cli/mdns_browse.c
   core/err.c
   svc/cfg_schema.c
 )

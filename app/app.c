@@ -1,5 +1,6 @@
 /* app.c - start-up and wiring of a node. */
 #include "app.h"
+#include "../svc/secret.h"
 
 #include "../svc/luamod.h"
 
@@ -13,6 +14,7 @@
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
+#include "../net/conn.h"
 #include "app_metrics.h"
 #include "app_mdns.h"
 #include "../net/intercon.h"
@@ -51,6 +53,12 @@ static int64_t on_reboot_timer(struct ev_loop *loop, struct ev_timer *t)
 }
 
 /* Reboot once the reply ("Bye!") has had a moment to leave. */
+/* log_filter_fn: masks appwd/stapwd in every console and syslog line. */
+static void redact(char *line, size_t cap, void *arg)
+{
+    secret_redact(arg, line, cap);
+}
+
 static void on_reboot(struct node *node, bool hard)
 {
     struct app *app = node->app;
@@ -194,8 +202,13 @@ int app_init(struct app *app, const struct app_options *opt)
         LOG_E("data folder %s: %s", opt->data_dir, err_str(rc));
         return rc;
     }
+    log_set_filter(redact, &app->cfg);
     syslog_init(&app->log, opt->data_dir);
+    if (cfg_problem(&app->cfg)) /* reported in system alarms, greeting and web UI */
+        syslog_write(&app->log, "[ERR] config: %s", cfg_problem(&app->cfg));
     app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
+    int64_t netbuf_kb = cfg_get_int(&app->cfg, "netbuf_kb");
+    conn_set_out_cap(netbuf_kb > 0 ? (size_t)netbuf_kb * 1024u : 0);
     int64_t persist_ms = cfg_get_int(&app->cfg, "persist_ms");
     persist_init(&app->persist, &app->loop, &app->log, persist_ms > 0 ? (uint64_t)persist_ms : 0);
     ensure_hwuid(app);
@@ -205,6 +218,8 @@ int app_init(struct app *app, const struct app_options *opt)
     node->loop = &app->loop;
     node->cfg = &app->cfg;
     node->log = &app->log;
+    auth_init(&app->auth, &app->log);
+    node->auth = &app->auth;
     node->data_dir = opt->data_dir;
     node->version = MICROS_VERSION;
     node->is_release = MICROS_RELEASE;
@@ -231,7 +246,10 @@ int app_init(struct app *app, const struct app_options *opt)
     size_t limit = clamp_aioqueue(app);
     /* --maxconn raises the client table for big deployments; the task queue keeps aioqueue. */
     size_t clients = opt->maxconn > 0 && opt->maxconn <= CLIENT_MAX ? (size_t)opt->maxconn : limit;
-    rc = admit_init(&app->admit, clients, CLIENT_IDLE_GRACE_MS);
+    /* A logged-in owner is kept soctout seconds idle (micrOS; at least 5). */
+    int64_t soctout = cfg_get_int(&app->cfg, "soctout");
+    rc = admit_init(&app->admit, clients, CLIENT_IDLE_GRACE_MS,
+                    (uint64_t)(soctout < 5 ? 5 : soctout) * 1000u);
     if (rc < 0)
         return rc;
     app->tasks = calloc(1, sizeof *app->tasks);

@@ -6,6 +6,7 @@
 #include "../hal/hal_gpio.h"
 #include "../hal/hal_sim.h"
 #include "../svc/lm.h"
+#include "../svc/notify.h"
 #include "../svc/pinmap.h"
 
 #include <stdio.h>
@@ -354,6 +355,13 @@ static int fn_backend(struct lm_ctx *ctx)
     return lm_ret_str(ctx, hal_gpio_backend());
 }
 
+/* sim notify "text": a module's notify() call (svc/notify.h), as a sensor module would make. */
+static int fn_notify(struct lm_ctx *ctx)
+{
+    notify(ctx->node, lm_str(ctx, "text"));
+    return lm_ret_str(ctx, "notified");
+}
+
 static const struct lm_func s_funcs[] = {
     {.name = "pins", .fn = fn_pins},
     {.name = "pin", .fn = fn_pin, .params = LM_PARAMS({"pin", LM_INT, NULL, NULL})},
@@ -369,6 +377,7 @@ static const struct lm_func s_funcs[] = {
     {.name = "strip", .fn = fn_strip, .params = LM_PARAMS({"pin", LM_INT, NULL, NULL})},
     {.name = "i2c", .fn = fn_i2c, .params = LM_PARAMS({"bus", LM_INT, "0", NULL})},
     {.name = "backend", .fn = fn_backend},
+    {.name = "notify", .fn = fn_notify, .params = LM_PARAMS({"text", LM_STR, NULL, NULL})},
     {.name = "devices", .fn = fn_devices, .params = LM_PARAMS({"bus", LM_INT, "0", NULL})},
     {.name = "plug",
      .fn = fn_plug,
