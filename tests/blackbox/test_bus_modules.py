@@ -327,6 +327,19 @@ class Motors(unittest.TestCase):
                          "X200/Y50 out of range... range: 40-115\n")
         w = [json.loads(x) for x in self.js("roboarm help True")]
         self.assertEqual(w[0]["type"], "joystick")
+        # record two positions, replay them
+        self.assertEqual(body(self.sh.cmd("roboarm record clean=True")), "Record was cleaned\n")
+        self.sh.cmd("roboarm control 50 60 smooth=False")
+        self.assertEqual(body(self.sh.cmd("roboarm record")), "Record[0]: X:50 Y:60\n")
+        self.sh.cmd("roboarm control 110 90 smooth=False")
+        self.assertEqual(body(self.sh.cmd("roboarm record")), "Record[1]: X:110 Y:90\n")
+        self.sh.cmd("roboarm control 77 77 smooth=False")
+        self.assertEqual(self.js("roboarm play s=2"), {"roboarm._play": "Starting", "Play steps": 2})
+        time.sleep(0.6)
+        self.assertEqual(self.js("roboarm status"), {"X": 110, "Y": 90})
+        time.sleep(1.2)  # the record reaches data/ (write-behind)
+        with open(os.path.join(self.node.data_dir, "data", "rarm.cache")) as f:
+            self.assertEqual(f.read(), "50,60,110,90")
 
     def test_presence_level_trigger_with_timer(self):
         self.assertEqual(body(self.sh.cmd("presence load threshold=50 timer=1")),
