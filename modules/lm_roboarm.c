@@ -4,13 +4,18 @@
  * between the steps; here a move runs on a loop timer (the call returns at once and a new
  * move takes over from where the arm is), or, called as a task (`roboarm control 100 50 &`),
  * one step per task iteration so `task kill` stops the arm where it is. Waypoint sequences
- * (jiggle, boot_move, random) are queued on the same timer. */
+ * (jiggle, boot_move, random, play) are queued on the same timer. record keeps the current
+ * position in data/rarm.cache and play replays the record (micrOS's play also takes X Y pairs
+ * as arguments; ours plays the record only). */
 #include "../core/err.h"
 #include "../core/ev.h"
+#include "../hal/hal_fs.h"
 #include "../hal/hal_gpio.h"
 #include "../svc/lm.h"
+#include "../svc/persist.h"
 #include "../svc/pinmap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #define ARM_MIN    40
@@ -29,6 +34,10 @@ static struct {
     size_t qn, qi;
     /* the move in progress */
     int fx, fy, tx, ty, step, steps;
+    /* record/play: positions kept in data/rarm.cache ("x,y,x,y,...", as micrOS) */
+    int rec[ARM_QUEUE * 2];
+    size_t nrec;
+    bool is_rec_read;
 } s_arm = {.pin = {-1, -1}, .x = ARM_CENTER, .y = ARM_CENTER, .speed_ms = 10};
 
 static const char *const s_tags[2] = {"servo_1", "servo_2"};
@@ -215,6 +224,87 @@ static int fn_boot_move(struct lm_ctx *ctx)
     return lm_ret_str(ctx, "Boot sequence: init + end ranges + laser positioning");
 }
 
+static void rec_path(struct lm_ctx *ctx, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/data/rarm.cache", ctx->node->data_dir ? ctx->node->data_dir : ".");
+}
+
+static void rec_read(struct lm_ctx *ctx)
+{
+    if (s_arm.is_rec_read)
+        return;
+    s_arm.is_rec_read = true;
+    char path[512], buf[256];
+    rec_path(ctx, path, sizeof path);
+    if (hal_fs_read(path, buf, sizeof buf) <= 0)
+        return;
+    s_arm.nrec = 0;
+    for (char *p = buf; *p && s_arm.nrec < ARM_QUEUE * 2;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        s_arm.rec[s_arm.nrec++] = clampv((int)v);
+        p = *end == ',' ? end + 1 : end;
+    }
+    s_arm.nrec &= ~(size_t)1;
+}
+
+static int rec_write(struct lm_ctx *ctx)
+{
+    char path[512], buf[256];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < s_arm.nrec; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%d", i ? "," : "", s_arm.rec[i]);
+    rec_path(ctx, path, sizeof path);
+    return persist_write(ctx->node->persist, path, buf, n);
+}
+
+static int fn_record(struct lm_ctx *ctx)
+{
+    rec_read(ctx);
+    if (lm_bool(ctx, "clean")) {
+        s_arm.nrec = 0;
+        rec_write(ctx);
+        return lm_ret_str(ctx, "Record was cleaned");
+    }
+    int64_t limit = lm_int(ctx, "rec_limit");
+    limit = limit > ARM_QUEUE ? ARM_QUEUE : limit;
+    size_t n = s_arm.nrec / 2;
+    if ((int64_t)n >= limit)
+        return lm_ret_strf(ctx, "Record[%zu]: limit exceeded: %lld", n, (long long)limit);
+    s_arm.rec[s_arm.nrec++] = s_arm.x;
+    s_arm.rec[s_arm.nrec++] = s_arm.y;
+    int rc = rec_write(ctx);
+    if (rc < 0)
+        return lm_error(ctx, "data/rarm.cache: %s", err_str(rc));
+    return lm_ret_strf(ctx, "Record[%zu]: X:%d Y:%d", n, s_arm.x, s_arm.y);
+}
+
+static int fn_play(struct lm_ctx *ctx)
+{
+    if (setup(ctx) < 0)
+        return ERR_INVAL;
+    rec_read(ctx);
+    if (!lm_is_none(ctx, "s")) {
+        int64_t ms = lm_int(ctx, "s");
+        s_arm.speed_ms = ms < 1 ? 1 : ms > 1000 ? 1000 : (int)ms;
+    }
+    int xs[ARM_QUEUE], ys[ARM_QUEUE];
+    size_t n = s_arm.nrec / 2;
+    for (size_t i = 0; i < n; i++) {
+        xs[i] = s_arm.rec[2 * i];
+        ys[i] = s_arm.rec[2 * i + 1];
+    }
+    if (n)
+        run(xs, ys, n);
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, "roboarm._play", val_str(ctx->arena, n ? "Starting" : "Empty"));
+    val_dict_set(ctx->arena, d, "Play steps", val_int(ctx->arena, (int64_t)n));
+    return 0;
+}
+
 static int fn_status(struct lm_ctx *ctx)
 {
     struct val *d = lm_ret_dict(ctx);
@@ -251,6 +341,10 @@ static const struct lm_func s_funcs[] = {
      .params = LM_PARAMS({"x_range", LM_INT, "20", NULL}, {"y_range", LM_INT, "20", NULL},
                          {"speed_ms", LM_INT, "5", NULL}),
      .widget = "BUTTON"},
+    {.name = "play", .fn = fn_play, .params = LM_PARAMS({"s", LM_INT, "None", NULL})},
+    {.name = "record",
+     .fn = fn_record,
+     .params = LM_PARAMS({"clean", LM_BOOL, "False", NULL}, {"rec_limit", LM_INT, "8", NULL})},
     {.name = "status",
      .fn = fn_status,
      .params = LM_PARAMS({"lmf", LM_STR, "None", NULL}),

@@ -3,13 +3,15 @@
  * (2 ms each by default), 4 in FULL mode (10 ms); 509 steps turn the shaft once. micrOS
  * sleeps between phases; here the phases run on the event loop: as a task (`stepper step 500
  * &`) each phase is a task iteration (lm_again), so `task kill` stops the motor where it is;
- * called directly, a loop timer runs the move and the call returns at once. The coils are
+ * called directly, a loop timer runs the move, listed as the native task `stepper.move` (whose
+ * kill also switches the coils off), and the call returns at once. The coils are
  * switched off after a move (the gearbox holds the shaft). */
 #include "../core/err.h"
 #include "../core/ev.h"
 #include "../hal/hal_gpio.h"
 #include "../svc/lm.h"
 #include "../svc/pinmap.h"
+#include "../svc/task.h"
 
 #include <math.h>
 #include <string.h>
@@ -33,7 +35,11 @@ static struct {
     int64_t phases_left;
     int dir;
     unsigned phase;
-} s_st = {.pin = {-1, -1, -1, -1}};
+    struct tasks *tasks;
+    int task_id; /* native task "stepper.move" of a timer-driven move, or -1 */
+} s_st = {.pin = {-1, -1, -1, -1}, .task_id = -1};
+
+#define STEPPER_TASK_TAG "stepper.move"
 
 static unsigned nphases(void)
 {
@@ -105,12 +111,30 @@ static void set_speed(struct lm_ctx *ctx)
     s_st.speed_ms = ms < min ? min : ms > 1000 ? 1000 : ms;
 }
 
+/* Ends the timer-driven move's native task (finished or replaced). */
+static void move_task_end(void)
+{
+    if (s_st.task_id >= 0 && s_st.tasks)
+        task_native_finish(s_st.tasks, s_st.task_id);
+    s_st.task_id = -1;
+}
+
+/* `task kill stepper.move`: stop where the motor is and switch the coils off. */
+static void move_kill(void *arg)
+{
+    (void)arg;
+    ev_timer_stop(s_st.loop, &s_st.timer);
+    coils(NULL);
+    s_st.task_id = -1;
+}
+
 static int64_t timer_cb(struct ev_loop *loop, struct ev_timer *t)
 {
     (void)loop;
     (void)t;
     if (s_st.phases_left <= 0) {
         coils(NULL);
+        move_task_end();
         return EV_DONE;
     }
     phase_step(s_st.dir);
@@ -147,6 +171,10 @@ static int move(struct lm_ctx *ctx, int64_t steps, const char *what, int64_t sho
         s_st.dir = steps < 0 ? -1 : 1;
         s_st.phases_left = (steps < 0 ? -steps : steps) * (int64_t)nphases();
         s_st.phase = 0;
+        move_task_end();
+        s_st.tasks = ctx->node->tasks;
+        if (s_st.tasks) /* listed while it runs, so `task kill stepper.move` stops it */
+            s_st.task_id = task_native_add(s_st.tasks, STEPPER_TASK_TAG, NULL, move_kill, NULL);
         ev_timer_start(s_st.loop, &s_st.timer, 0, timer_cb);
     }
     return lm_ret_strf(ctx, "Move %lld %s (%lld ms)", (long long)shown, what,
@@ -179,6 +207,7 @@ static int fn_standby(struct lm_ctx *ctx)
     if (s_st.is_loaded) {
         ev_timer_stop(s_st.loop, &s_st.timer);
         coils(NULL);
+        move_task_end();
     }
     return lm_ret_str(ctx, "Standby");
 }

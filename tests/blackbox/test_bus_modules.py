@@ -219,6 +219,17 @@ class Buses(unittest.TestCase):
         self.assertEqual(self.cmd("stepper step -3"), "Move -3 step (2 ms)\n")
         time.sleep(0.3)
         self.assertEqual(self.js("stepper status")["position"], pos - 3)
+        self.assertIn("No        stepper.move", self.cmd("task list"))  # finished
+        # a long direct move is the native task stepper.move: killing it switches coils off
+        self.cmd("stepper step 3000")
+        time.sleep(0.2)
+        self.assertIn("Yes       stepper.move", self.cmd("task list"))
+        self.assertEqual(self.cmd("task kill stepper.move"), "Kill: stepper.move|True\n")
+        at = self.js("stepper status")
+        self.assertFalse(at["moving"])
+        self.assertGreater(at["position"], pos - 3)
+        self.assertEqual([self.js("sim pin %d" % p)["level"] for p in (33, 25, 26, 27)],
+                         [0, 0, 0, 0])
 
     def test_09_haptic_and_ld2410(self):
         self.assertEqual(self.cmd("haptic tap"), "Tap: low\n")
@@ -316,6 +327,19 @@ class Motors(unittest.TestCase):
                          "X200/Y50 out of range... range: 40-115\n")
         w = [json.loads(x) for x in self.js("roboarm help True")]
         self.assertEqual(w[0]["type"], "joystick")
+        # record two positions, replay them
+        self.assertEqual(body(self.sh.cmd("roboarm record clean=True")), "Record was cleaned\n")
+        self.sh.cmd("roboarm control 50 60 smooth=False")
+        self.assertEqual(body(self.sh.cmd("roboarm record")), "Record[0]: X:50 Y:60\n")
+        self.sh.cmd("roboarm control 110 90 smooth=False")
+        self.assertEqual(body(self.sh.cmd("roboarm record")), "Record[1]: X:110 Y:90\n")
+        self.sh.cmd("roboarm control 77 77 smooth=False")
+        self.assertEqual(self.js("roboarm play s=2"), {"roboarm._play": "Starting", "Play steps": 2})
+        time.sleep(0.6)
+        self.assertEqual(self.js("roboarm status"), {"X": 110, "Y": 90})
+        time.sleep(1.2)  # the record reaches data/ (write-behind)
+        with open(os.path.join(self.node.data_dir, "data", "rarm.cache")) as f:
+            self.assertEqual(f.read(), "50,60,110,90")
 
     def test_presence_level_trigger_with_timer(self):
         self.assertEqual(body(self.sh.cmd("presence load threshold=50 timer=1")),
