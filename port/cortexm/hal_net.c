@@ -57,6 +57,12 @@ long hal_sock_send(int fd, const void *buf, size_t len)
     return ERR_NOTSUP;
 }
 
+long hal_sock_pending(int fd)
+{
+    (void)fd;
+    return ERR_NOTSUP;
+}
+
 void hal_sock_close(int fd)
 {
     (void)fd;
