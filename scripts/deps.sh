@@ -51,6 +51,10 @@ if [ "$mode" = cross ] || [ "$mode" = test ]; then
     want+=(qemu-user file)  # run the arm64/armhf micros under qemu-user; file names the binary
     want+=(libcjson-dev:arm64 libhttp-parser2.9:arm64)  # target libraries (multiarch)
     want+=(libcjson-dev:armhf libhttp-parser2.9:armhf)
+    # Lua in the arm64/armhf micros: the runtime library with the host's (Multi-Arch: same) headers;
+    # liblua5.4-dev:<arch> would pull libc6-dev:<arch>, co-installable only at the host's exact version.
+    want+=(liblua5.4-0:arm64)  # Lua Load Modules in the arm64 micros (tests/cross/run.sh)
+    want+=(liblua5.4-0:armhf)  # Lua Load Modules in the armhf micros
 fi
 case "$mode" in
 run | test | cross) ;;
