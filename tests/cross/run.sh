@@ -4,9 +4,12 @@
 #     modules, app) as a static library, linked with port/cortexm into an image; sizes from
 #     arm-none-eabi-size. cJSON has no Cortex-M build in Debian (libcjson-dev ships host
 #     headers and .so only) and is not vendored: the image is linked with its functions left
-#     unresolved, and the script lists them.
-#  2. micros for arm64 and armhf with Debian's cross compilers and multiarch libraries; the
-#     black-box shell tests run against each under qemu-user.
+#     unresolved, and the script lists them. Lua is not built for Cortex-M (no MICROS_HAVE_LUA:
+#     svc/luamod.c answers "this build runs no Lua modules"), rather than leaving lua_* unresolved
+#     too: nothing refers to a library the image lacks, and Lua on an MCU is the port's choice
+#     (docs/reliability.md section 5).
+#  2. micros for arm64 and armhf with Debian's cross compilers and multiarch libraries, with Lua;
+#     the black-box shell tests and three Lua tests run against each under qemu-user.
 #   tests/cross/run.sh [--build DIR] [--only cortexm|arm64|armhf]...
 # scripts/deps.sh cross installs what it needs (root); without the tools it fails and says so.
 set -euo pipefail
