@@ -45,6 +45,14 @@ if [ ! -x "$build/pack" ]; then
     cc -O2 -o "$build/pack" "$root/tools/pack.c" -lz
 fi
 
+# ccache when the machine has it: a rerun of this test then compiles only what changed.
+ccache=()
+launcher=()
+if command -v ccache >/dev/null; then
+    ccache=(ccache)
+    launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+
 fail=0
 if want cortexm; then
     out=$build/cortexm
@@ -57,19 +65,19 @@ if want cortexm; then
     objs=()
     for s in $(sources CORE_SOURCES SVC_SOURCES NET_SOURCES MODULE_SOURCES APP_SOURCES); do
         o=$out/obj/$(echo "$s" | tr / _).o
-        arm-none-eabi-gcc "${cflags[@]}" -c "$root/$s" -o "$o"
+        "${ccache[@]}" arm-none-eabi-gcc "${cflags[@]}" -c "$root/$s" -o "$o"
         objs+=("$o")
     done
     web=$(sed -n '/^set(WEB_FILES$/,/^)/p' "$root/Filelists.cmake" | grep '^ *web/' | sed 's|^ *web/||')
     # shellcheck disable=SC2086
     "$build/pack" "$out/web_assets.c" "$root/web" $web
-    arm-none-eabi-gcc "${cflags[@]}" -c "$out/web_assets.c" -o "$out/obj/web_assets.o"
+    "${ccache[@]}" arm-none-eabi-gcc "${cflags[@]}" -c "$out/web_assets.c" -o "$out/obj/web_assets.o"
     objs+=("$out/obj/web_assets.o")
     arm-none-eabi-ar rcs "$out/libmicros_portable.a" "${objs[@]}"
     port=()
     for s in "$root"/port/cortexm/*.c; do
         o=$out/obj/port_$(basename "$s" .c).o
-        arm-none-eabi-gcc "${cflags[@]}" -c "$s" -o "$o"
+        "${ccache[@]}" arm-none-eabi-gcc "${cflags[@]}" -c "$s" -o "$o"
         port+=("$o")
     done
     lflags=(-mcpu=cortex-m4 -mthumb --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections)
@@ -132,7 +140,7 @@ EOP
     PKG_CONFIG_LIBDIR=$out/lua:/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig \
     cmake -S "$root" -B "$out" -DCMAKE_BUILD_TYPE=Release -DMICROS_TESTS=OFF -DMICROS_WERROR=ON \
         -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="$arch" \
-        -DCMAKE_C_COMPILER="$triplet-gcc" \
+        -DCMAKE_C_COMPILER="$triplet-gcc" "${launcher[@]}" \
         -DCMAKE_FIND_ROOT_PATH="/usr/$triplet;/usr/lib/$triplet" \
         -DHTTP_PARSER_INCLUDE="$inc" -DHTTP_PARSER_LIB="$hp" -DMICROS_PACK_TOOL="$build/pack" -DMICROS_CTL=OFF \
         -DMICROS_LUA=ON -DMICROS_CURL=OFF -DMICROS_MQTT=OFF -DMICROS_NAMES=OFF -DMICROS_GPIOD=OFF \
