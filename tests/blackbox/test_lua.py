@@ -327,6 +327,7 @@ function M.setup()
 end
 function M.edges() return edges end
 function M.run(cmd) return micros.exec(cmd) end
+function M.note(text) return micros.notify(text) end
 return M
 """)
         self.assertEqual(self.cmd("events setup"), "ok\n")
@@ -342,6 +343,8 @@ return M
         with urllib.request.urlopen("http://127.0.0.1:%d/lua/text" % self.node.webport) as r:
             self.assertEqual(r.read(), b"plain")
         self.assertEqual(json.loads(self.cmd("events run 'demo add 2 2' >json")), [4, True])
+        verdict = self.cmd("events note hello")  # micrOS's verdict text
+        self.assertTrue(verdict.startswith(("Sent over", "Notifications")), verdict)
         end = time.time() + 5
         while time.time() < end and "timer fired" not in self.infolog():
             time.sleep(0.05)
