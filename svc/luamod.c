@@ -675,6 +675,20 @@ static struct luamod *slot_of(struct luamods *set, struct str name)
     return NULL;
 }
 
+/* Words the shell or the executor answer before any module: a Lua module of that name could
+ * never be called over the shell. */
+static const char *const s_reserved[] = {"task", "modules", "hello",     "version", "reboot",
+                                         "conf", "config",  "configure", "noconf",  "noconfig",
+                                         "help", "exit",    "dump",      NULL};
+
+static bool is_reserved(struct str name)
+{
+    for (size_t i = 0; s_reserved[i]; i++)
+        if (str_eqc(name, s_reserved[i]))
+            return true;
+    return false;
+}
+
 static bool is_builtin(const struct node *node, struct str name)
 {
     for (size_t i = 0; node->modules && node->modules[i]; i++)
@@ -691,7 +705,7 @@ static struct luamod *refresh(struct luamods *set, struct str name)
     char nm[LUAMOD_NAME_MAX];
     memcpy(nm, name.p, name.len);
     nm[name.len] = '\0';
-    if (!is_ident(nm))
+    if (!is_ident(nm) || is_reserved(name))
         return NULL;
     struct luamod *m = slot_of(set, name);
     /* One file check per event-loop callback (a command's read, a task's or cron's timer):
@@ -772,6 +786,14 @@ static void scan_one(const char *name, bool is_dir, void *arg)
     tmp[nm.len] = '\0';
     if (!is_ident(tmp))
         return;
+    if (is_reserved(nm)) {
+        set->refused++;
+        if (set->node->log)
+            syslog_write(set->node->log,
+                         "[ERR] LM_%s.lua ignored: '%s' is a shell command; rename the Lua module",
+                         tmp, tmp);
+        return;
+    }
     if (is_builtin(set->node, nm)) {
         set->refused++;
         if (set->node->log)

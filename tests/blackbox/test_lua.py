@@ -364,6 +364,10 @@ return M
         log = self.errlog()
         self.assertIn("LM_rgb.lua ignored: a built-in C module is called rgb", log)
         os.remove(os.path.join(self.mods, "LM_rgb.lua"))
+        self.write("hello", HELLO)  # a shell command's name
+        self.assertNotIn("'hello'", self.cmd("modules all"))
+        self.assertIn("LM_hello.lua ignored: 'hello' is a shell command", self.errlog())
+        os.remove(os.path.join(self.mods, "LM_hello.lua"))
         self.write("gone", HELLO)
         self.assertEqual(self.cmd("gone hello x"), "hi x\n")
         os.remove(os.path.join(self.mods, "LM_gone.lua"))
