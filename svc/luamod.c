@@ -768,9 +768,10 @@ static const struct lm_module *dyn_find(void *arg, struct str name)
     return m ? &m->mod : NULL;
 }
 
-struct scan_ctx {
-    struct luamods *set;
-};
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
 
 static void scan_one(const char *name, bool is_dir, void *arg)
 {
@@ -814,7 +815,7 @@ static size_t dyn_count(void *arg)
     set->nscan = 0;
     hal_fs_list(dir, scan_one, set);
     /* files sort by name, so listings are stable */
-    qsort(set->scan, set->nscan, sizeof set->scan[0], (int (*)(const void *, const void *))strcmp);
+    qsort(set->scan, set->nscan, sizeof set->scan[0], name_cmp);
     for (size_t i = 0; i < LUAMOD_MAX; i++) { /* forget deleted files */
         struct luamod *m = &set->mods[i];
         bool seen = false;
