@@ -511,7 +511,8 @@ static void build_funcs(lua_State *L, struct luamod *m, int idx)
         }
         lua_pop(L, 1);
     }
-    qsort(found, n, sizeof found[0], fn_line_cmp);
+    if (n > 1)
+        qsort(found, n, sizeof found[0], fn_line_cmp);
     lua_getfield(L, LUA_REGISTRYINDEX, REG_FUNCS);
     int ft = lua_gettop(L);
     for (size_t i = 0; i < n; i++) {
