@@ -287,6 +287,11 @@ class Lua(unittest.TestCase):
         self.assertIn("binary", self.cmd("sandbox bytecode"))
         self.assertEqual(self.cmd("sandbox text"), "2\n")
         self.assertIn("is not a module name", self.cmd("sandbox req '../x'"))
+        with open(os.path.join(self.mods, "util.lua"), "w") as f:
+            f.write("return {twice = function(x) return 2 * x end}\n")
+        self.write("user", "local util = require('util')\nlocal M = {}\n"
+                           "function M.go(x) return util.twice(x) end\nreturn M\n")
+        self.assertEqual(self.cmd("user go 21"), "42\n")
         self.assertIn("No such file", self.cmd("sandbox req nothere") + "No such file")
         self.assertIn("inside data/ only", self.cmd("sandbox readf '../config/node_config.json'"))
         self.assertIn("inside data/ only", self.cmd("sandbox readf '/etc/passwd'"))
