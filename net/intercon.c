@@ -347,9 +347,9 @@ static void call_start(struct intercon_call *k)
     /* Not known here: DNS or mDNS, asynchronously (hal_resolve). */
     int64_t tmo = cfg_get_int(k->owner->node->cfg, "dns_timeout_ms");
     k->state = IC_RESOLVING;
-    int rc = hal_resolve_start(k->owner->node->loop, k->host,
-                               (uint32_t)(tmo > 0 && tmo < 60000 ? tmo : 3000), on_resolved, k,
-                               &k->rsv);
+    int rc =
+        hal_resolve_start(k->owner->node->loop, k->host,
+                          (uint32_t)(tmo > 0 && tmo < 60000 ? tmo : 3000), on_resolved, k, &k->rsv);
     if (rc < 0)
         call_fail(k, "NoHost: %s: %s", k->host, rc == ERR_INVAL ? "not a host name" : err_str(rc));
 }
