@@ -16,6 +16,9 @@
 /* Reads the whole file into buf (cap bytes, NUL-terminated: at most cap-1 bytes of data).
  * Returns the length, ERR_NOENT, ERR_TOOBIG (file larger than cap-1) or ERR_IO. */
 long hal_fs_read(const char *path, char *buf, size_t cap);
+/* Like hal_fs_read for root/rel, but only a regular file whose folders below root are real
+ * folders: a symlink (file or folder), FIFO or device gives ERR_PERM (web/ static files). */
+long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap);
 /* Replaces path atomically: temp file in the same folder, fsync, rename, fsync folder.
  * Returns 0, ERR_NOSPC, ERR_ROFS, ERR_PERM or ERR_IO; path is unchanged on failure. */
 int hal_fs_write_atomic(const char *path, const void *data, size_t len);

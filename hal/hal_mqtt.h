@@ -4,7 +4,7 @@
  * reconnect back-off, offline buffer). Nothing here blocks: connect starts a non-blocking
  * connect and reports the outcome through on_conn; the socket lives in the loop's watcher set
  * and a loop timer does the keep-alive. The broker's host must be an IP literal or "localhost"
- * (no DNS lookup on the loop; ERR_NOHOST otherwise).
+ * (svc/mqtt resolves names first with hal_resolve; ERR_NOHOST otherwise).
  *
  * MQTT 5 is tried first; a broker that refuses it gets MQTT 3.1.1 on the next attempt (on_conn
  * says which is in use). Properties (response topic, correlation data) travel only on 5. */

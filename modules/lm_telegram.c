@@ -197,11 +197,8 @@ static void flush_pending(void)
 
 static bool module_loaded(const char *name, size_t n)
 {
-    const struct node *node = T.node;
-    for (size_t i = 0; node->modules && node->modules[i]; i++)
-        if (strlen(node->modules[i]->name) == n && memcmp(node->modules[i]->name, name, n) == 0)
-            return node->is_loaded && node->is_loaded[i];
-    return false;
+    const struct lm_module *mod = lm_find(T.node, (struct str){name, n});
+    return mod && lm_is_loaded(T.node, mod);
 }
 
 static void timestamp(char *buf, size_t cap)
@@ -270,11 +267,12 @@ static void handle_message(const char *text, int64_t chat, int64_t mid)
     if (strncmp(msg, "/ping", 5) == 0) {
         char list[512] = "";
         size_t used = 0;
-        const struct node *node = T.node;
-        for (size_t i = 0; node->modules && node->modules[i]; i++)
-            if (node->is_loaded && node->is_loaded[i])
-                used += (size_t)snprintf(list + used, sizeof list - used, "%s, ",
-                                         node->modules[i]->name);
+        struct node *node = T.node;
+        for (size_t i = 0, nm = lm_count(node); i < nm && used < sizeof list; i++) {
+            const struct lm_module *mod = lm_at(node, i);
+            if (mod && lm_is_loaded(node, mod))
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s, ", mod->name);
+        }
         snprintf(list + used, sizeof list - used, "task");
         send_to(chat, list, mid);
         task_text("[UP] Ping%s%s", "", "");

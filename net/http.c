@@ -28,6 +28,8 @@ struct http_session {
     bool is_continue_sent; /* "100 Continue" answered for the current request */
     uint64_t req_start_ms; /* when the current incomplete request began, 0 = none */
     uint64_t served;       /* requests answered on this connection */
+    struct http_pstate ps; /* the request under way, parsed incrementally */
+    struct buf chunk;      /* its chunked body, joined */
 };
 
 /* --- routing --- */
@@ -41,9 +43,10 @@ static void allow_header(char *out, size_t cap, unsigned methods)
 
 static void call_endpoint(struct http_server *srv, const struct http_req *req,
                           const struct endpoint *ep, unsigned method, struct str dpath,
-                          bool keep_alive)
+                          bool keep_alive, const char *peer)
 {
     struct endpoint_req er = {
+        .peer = peer,
         .method = method,
         .path = dpath,
         .query = req->query,
@@ -100,7 +103,7 @@ static void handle(struct http_session *s, struct http_req *req)
     }
     const struct endpoint *ep = srv->eps && dpath.len ? endpoint_find(srv->eps, dpath) : NULL;
     if (ep && (ep->methods & method)) {
-        call_endpoint(srv, req, ep, method, dpath, ka);
+        call_endpoint(srv, req, ep, method, dpath, ka, s->b.conn.peer);
     } else if (ep) {
         char allow[80];
         allow_header(allow, sizeof allow, ep->methods);
@@ -143,11 +146,14 @@ static void pump(struct http_session *s)
             s->has_more = true;
             break;
         }
-        struct http_req req;
+        struct http_req *rq = NULL;
         size_t used = 0;
         int status = 400;
         const char *text = NULL;
-        int r = http_parse(&s->b.conn.in, &s->srv->chunk, &req, &used, &status, &text);
+        uint64_t parsed = s->ps.parsed;
+        int r = http_parse_more(&s->ps, &s->b.conn.in, &rq, &used, &status, &text);
+        srv->stats.parsed_bytes += s->ps.parsed - parsed;
+        struct http_req req = *rq;
         if (r == 0) {
             if (!s->req_start_ms)
                 s->req_start_ms = now ? now : 1;
@@ -184,6 +190,7 @@ static void pump(struct http_session *s)
         return;
     if (close_after) {
         buf_clear(&c->in);
+        http_pstate_reset(&s->ps);
         s->has_more = false;
         conn_drain_close(c);
         return;
@@ -223,6 +230,8 @@ static void on_open(struct server_sess *b)
     struct http_session *s = (struct http_session *)b;
     s->srv = server_owner(b->srv);
     s->srv->stats.accepted++;
+    buf_init(&s->chunk, HTTP_BODY_MAX + 1);
+    http_pstate_init(&s->ps, &s->chunk);
 }
 
 static void on_data(struct server_sess *b)
@@ -243,7 +252,9 @@ static void on_drain(struct server_sess *b)
 
 static void on_close(struct server_sess *b)
 {
-    ((struct http_session *)b)->has_more = false;
+    struct http_session *s = (struct http_session *)b;
+    s->has_more = false;
+    buf_free(&s->chunk);
 }
 
 /* A request that takes too long is answered 408 and the connection closed. */
@@ -262,6 +273,7 @@ static void on_tick(struct server_sess *b, uint64_t now)
         "HTTP/1.1 408 Request Timeout\r\ncontent-length: 15\r\ncontent-type: "
         "text/plain\r\nconnection: close\r\n\r\nRequest Timeout";
     buf_clear(&c->in);
+    http_pstate_reset(&s->ps);
     if (conn_send(c, head, sizeof head - 1) == 0)
         conn_drain_close(c);
 }
@@ -338,6 +350,8 @@ void http_stop(struct http_server *srv)
 {
     if (!srv->node)
         return;
+    LOG_I("http: %llu requests, %llu bytes parsed", (unsigned long long)srv->stats.requests,
+          (unsigned long long)srv->stats.parsed_bytes);
     server_stop(&srv->srv);
     ev_timer_stop(srv->loop, &srv->work_timer);
     free(srv->arena_mem);

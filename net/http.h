@@ -83,6 +83,7 @@ struct http_session;
 struct http_stats {
     uint64_t accepted, requests, keepalive_reuse, busy_503, timeouts_408, errors_4xx, errors_5xx,
         evicted_idle;
+    uint64_t parsed_bytes; /* bytes given to the request parser (each byte once: incremental) */
 };
 
 struct http_server {

@@ -380,9 +380,9 @@ static void module_configs(struct sync_ctx *s, const struct lm_module *mod)
     }
 }
 
-static bool exposed(const struct node *node, size_t i)
+static bool exposed(const struct node *node, const struct lm_module *mod)
 {
-    return (node->is_loaded && node->is_loaded[i]) || strcmp(node->modules[i]->name, "system") == 0;
+    return lm_is_loaded(node, mod) || strcmp(mod->name, "system") == 0;
 }
 
 static void init_ctx(struct sync_ctx *s, struct mqtt *m)
@@ -401,9 +401,11 @@ void ha_sync(struct mqtt *m)
     init_ctx(&s, m);
     for (size_t i = 0; i < ha->n; i++)
         ha->e[i].is_seen = false;
-    for (size_t i = 0; m->node->modules && m->node->modules[i]; i++)
-        if (exposed(m->node, i))
-            module_configs(&s, m->node->modules[i]);
+    for (size_t i = 0, n = lm_count(m->node); i < n; i++) {
+        const struct lm_module *mod = lm_at(m->node, i);
+        if (mod && exposed(m->node, mod))
+            module_configs(&s, mod);
+    }
     /* Configs no longer wanted: an empty retained payload removes the entity. */
     size_t w = 0;
     for (size_t i = 0; i < ha->n; i++) {
@@ -570,10 +572,8 @@ void ha_publish_states(struct mqtt *m, const struct lm_module *mod, const struct
 
 static const struct lm_module *module_named(const struct node *node, const char *name, size_t n)
 {
-    for (size_t i = 0; node->modules && node->modules[i]; i++)
-        if (strlen(node->modules[i]->name) == n && memcmp(node->modules[i]->name, name, n) == 0)
-            return exposed(node, i) ? node->modules[i] : NULL;
-    return NULL;
+    const struct lm_module *mod = lm_find(node, (struct str){name, n});
+    return mod && exposed(node, mod) ? mod : NULL;
 }
 
 static void run(struct mqtt *m, const char *line)

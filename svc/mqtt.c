@@ -6,6 +6,7 @@
 #include "../core/log.h"
 #include "../core/str.h"
 #include "../hal/hal_mqtt.h"
+#include "../hal/hal_resolve.h"
 #include "cfg.h"
 #include "exec.h"
 #include "ha_discovery.h"
@@ -162,21 +163,35 @@ int mqtt_publish_sub(struct mqtt *m, const char *suffix, const char *payload, si
 
 static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t);
 
-static int module_index(const struct node *node, const char *name, size_t n)
+/* The state slot of module name (n bytes), created when create is set; NULL when none/full. */
+static struct mqtt_mod *mod_slot(struct mqtt *m, const char *name, size_t n, bool create)
 {
-    for (int i = 0; node->modules && node->modules[i] && i < MQTT_MODULES_MAX; i++)
-        if (strlen(node->modules[i]->name) == n && memcmp(node->modules[i]->name, name, n) == 0)
-            return i;
-    return -1;
+    struct mqtt_mod *free_slot = NULL;
+    for (size_t i = 0; i < MQTT_MODULES_MAX; i++) {
+        struct mqtt_mod *e = &m->mods[i];
+        if (!e->name[0]) {
+            if (!free_slot)
+                free_slot = e;
+            continue;
+        }
+        if (strlen(e->name) == n && memcmp(e->name, name, n) == 0)
+            return e;
+    }
+    if (!create || !free_slot || n >= sizeof free_slot->name)
+        return NULL;
+    memcpy(free_slot->name, name, n);
+    free_slot->name[n] = '\0';
+    free_slot->is_dirty = true;
+    return free_slot;
 }
 
 void mqtt_state_changed(struct mqtt *m, const char *module)
 {
     if (!m || !m->is_enabled)
         return;
-    int i = module_index(m->node, module, strlen(module));
-    if (i >= 0)
-        m->state_dirty[i] = true;
+    struct mqtt_mod *e = mod_slot(m, module, strlen(module), false);
+    if (e)
+        e->is_dirty = true;
     if (m->is_up)
         ev_timer_start(m->node->loop, &m->poll, 0, on_poll); /* publish it now */
 }
@@ -211,21 +226,17 @@ static const struct lm_func *status_func(const struct lm_module *mod)
 static struct val *copy_val(struct arena *a, const struct val *v)
 {
     switch (v->type) {
-    case VAL_NONE:
-        return val_none(a);
-    case VAL_BOOL:
-        return val_bool(a, v->u.b);
-    case VAL_INT:
-        return val_int(a, v->u.i);
-    case VAL_FLOAT:
-        return val_float(a, v->u.f);
-    case VAL_STR:
-        return val_strn(a, v->u.s.p, v->u.s.len);
+    case VAL_NONE: return val_none(a);
+    case VAL_BOOL: return val_bool(a, v->u.b);
+    case VAL_INT: return val_int(a, v->u.i);
+    case VAL_FLOAT: return val_float(a, v->u.f);
+    case VAL_STR: return val_strn(a, v->u.s.p, v->u.s.len);
     case VAL_LIST:
     case VAL_TUPLE:
     case VAL_DICT: {
-        struct val *c = v->type == VAL_LIST ? val_list(a) : v->type == VAL_TUPLE ? val_tuple(a)
-                                                                                 : val_dict(a);
+        struct val *c = v->type == VAL_LIST    ? val_list(a)
+                        : v->type == VAL_TUPLE ? val_tuple(a)
+                                               : val_dict(a);
         for (const struct val *it = v->u.c.head; it; it = it->next) {
             if (v->type != VAL_DICT)
                 val_append(c, copy_val(a, it));
@@ -254,23 +265,27 @@ static void merge(struct arena *a, struct val *d, const char *name, struct val *
     val_dict_set(a, d, name, copy_val(a, v));
 }
 
-static bool is_exposed(const struct mqtt *m, size_t i)
+/* Loaded modules (and system, always) are published and announced. */
+static bool is_exposed(const struct mqtt *m, const struct lm_module *mod)
 {
-    const struct node *node = m->node;
-    return (node->is_loaded && node->is_loaded[i]) || strcmp(node->modules[i]->name, "system") == 0;
+    return lm_is_loaded(m->node, mod) || strcmp(mod->name, "system") == 0;
 }
 
 /* Reads module i's status; when it changed (or full is set) publishes the merged state. */
-static void poll_module(struct mqtt *m, size_t i, bool full)
+static void poll_module(struct mqtt *m, const struct lm_module *mod, bool full)
 {
-    const struct lm_module *mod = m->node->modules[i];
+    struct mqtt_mod *e = mod_slot(m, mod->name, strlen(mod->name), true);
+    if (!e)
+        return;
+    if (m->all_dirty)
+        e->is_dirty = true;
     const struct lm_func *sf = status_func(mod);
     bool has_measures = false;
     for (const struct lm_func *f = mod->funcs; f->name; f++)
         has_measures = has_measures || f->measures;
     if (!sf && !has_measures)
         return;
-    if (!sf && !full && !m->state_dirty[i])
+    if (!sf && !full && !e->is_dirty)
         return;
     arena_reset(&m->arena);
     struct val *status = sf ? call_value(m, mod->name, sf->name) : NULL;
@@ -278,11 +293,11 @@ static void poll_module(struct mqtt *m, size_t i, bool full)
     buf_init(&js, MQTT_OFFLINE_BYTES);
     if (status)
         render_json(&js, status);
-    bool changed = sf && (!m->last_state[i] || strcmp(m->last_state[i], buf_cstr(&js)) != 0);
-    if (changed || full || m->state_dirty[i]) {
-        m->state_dirty[i] = false;
-        free(m->last_state[i]);
-        m->last_state[i] = dup_str(buf_cstr(&js));
+    bool changed = sf && (!e->last_state || strcmp(e->last_state, buf_cstr(&js)) != 0);
+    if (changed || full || e->is_dirty) {
+        e->is_dirty = false;
+        free(e->last_state);
+        e->last_state = dup_str(buf_cstr(&js));
         struct val *d = val_dict(&m->arena);
         merge(&m->arena, d, sf ? sf->name : "status", status);
         for (const struct lm_func *f = mod->funcs; f->name; f++)
@@ -306,10 +321,25 @@ static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t)
     bool full = ev_now(loop) - m->last_full_ms >= m->period_ms || m->last_full_ms == 0;
     if (full)
         m->last_full_ms = ev_now(loop);
-    ha_sync(m); /* new modules loaded since the last poll */
-    for (size_t i = 0; m->node->modules && m->node->modules[i] && i < MQTT_MODULES_MAX; i++)
-        if (is_exposed(m, i))
-            poll_module(m, i, full);
+    /* Discovery again only when the set of loaded modules changed (or after a reconnect). */
+    uint32_t sig = 2166136261u;
+    for (size_t i = 0, n = lm_count(m->node); i < n; i++) {
+        const struct lm_module *mod = lm_at(m->node, i);
+        for (const char *p = mod && is_exposed(m, mod) ? mod->name : ""; *p; p++)
+            sig = (sig ^ (unsigned char)*p) * 16777619u;
+        sig = (sig ^ '/') * 16777619u;
+    }
+    sig |= 1u; /* never 0, which means "run again" */
+    if (sig != m->ha_sig) {
+        m->ha_sig = sig;
+        ha_sync(m);
+    }
+    for (size_t i = 0, n = lm_count(m->node); i < n; i++) {
+        const struct lm_module *mod = lm_at(m->node, i);
+        if (mod && is_exposed(m, mod))
+            poll_module(m, mod, full);
+    }
+    m->all_dirty = false;
     return MQTT_POLL_MS;
 }
 
@@ -372,9 +402,9 @@ static void handle_cmd(struct mqtt *m, const char *payload, size_t len,
         buf_free(&body);
         struct str rest = l;
         struct str mod = str_next_word(&rest);
-        int i = module_index(m->node, mod.p, mod.len);
-        if (i >= 0)
-            m->state_dirty[i] = true;
+        struct mqtt_mod *e = mod_slot(m, mod.p, mod.len, false);
+        if (e)
+            e->is_dirty = true;
     }
 send:
     if (out.is_full)
@@ -468,9 +498,9 @@ static void on_conn(void *arg, int rc, bool is_v5)
     flush(m);
     /* Everything retained is sent again: the broker may have restarted without its store. */
     ha_forget(m->ha);
+    m->ha_sig = 0;
     m->last_full_ms = 0;
-    for (size_t i = 0; i < MQTT_MODULES_MAX; i++)
-        m->state_dirty[i] = true;
+    m->all_dirty = true;
     ev_timer_start(m->node->loop, &m->poll, 0, on_poll);
 }
 
@@ -483,7 +513,51 @@ static void on_disc(void *arg, int rc)
     schedule_retry(m);
 }
 
+/* An IPv4/IPv6 literal (or localhost): connected to directly; anything else is resolved first,
+ * asynchronously (hal_resolve), so no lookup ever waits on the loop. */
+static bool is_literal(const char *h)
+{
+    if (strcmp(h, "localhost") == 0 || strchr(h, ':'))
+        return true;
+    for (const char *p = h; *p; p++)
+        if ((*p < '0' || *p > '9') && *p != '.')
+            return false;
+    return h[0] != '\0';
+}
+
+static void connect_to(struct mqtt *m, const char *host);
+
+static void on_resolved(void *arg, int rc, const char *ip, const char *detail)
+{
+    struct mqtt *m = arg;
+    m->rsv = NULL;
+    if (rc < 0) {
+        (void)detail;
+        outage(m, "cannot resolve", rc);
+        schedule_retry(m);
+        return;
+    }
+    connect_to(m, ip);
+}
+
 static void connect_now(struct mqtt *m)
+{
+    const char *host = cfg_str_or(m->node->cfg, "mqtt_host", "127.0.0.1");
+    if (is_literal(host)) {
+        connect_to(m, host);
+        return;
+    }
+    if (m->rsv)
+        return;
+    int rc = hal_resolve_start(m->node->loop, host, MQTT_RESOLVE_MS, on_resolved, m, &m->rsv);
+    if (rc < 0) {
+        m->rsv = NULL;
+        outage(m, "cannot resolve", rc);
+        schedule_retry(m);
+    }
+}
+
+static void connect_to(struct mqtt *m, const char *host)
 {
     const struct cfg *cfg = m->node->cfg;
     char will[MQTT_TOPIC_MAX], client_id[128];
@@ -492,7 +566,7 @@ static void connect_now(struct mqtt *m)
              cfg_str_or(cfg, "hwuid", "node"));
     int64_t port = cfg_get_int(cfg, "mqtt_port");
     struct hal_mqtt_opts o = {
-        .host = cfg_str_or(cfg, "mqtt_host", "127.0.0.1"),
+        .host = host,
         .port = port > 0 && port < 65536 ? (uint16_t)port : 1883,
         .client_id = client_id,
         .user = cfg_str_or(cfg, "mqtt_user", NULL),
@@ -554,15 +628,18 @@ static void stop(struct mqtt *m, bool clear)
             ha_clear(m);
             char topic[MQTT_TOPIC_MAX];
             for (size_t i = 0; i < MQTT_MODULES_MAX; i++)
-                if (m->last_state[i]) {
-                    snprintf(topic, sizeof topic, "%s/state/%s", m->base,
-                             m->node->modules[i]->name);
+                if (m->mods[i].last_state) {
+                    snprintf(topic, sizeof topic, "%s/state/%s", m->base, m->mods[i].name);
                     hal_mqtt_publish(m->cli, topic, "", 0, m->qos, true, NULL);
                 }
         }
         char topic[MQTT_TOPIC_MAX];
         snprintf(topic, sizeof topic, "%s/availability", m->base);
         hal_mqtt_publish(m->cli, topic, clear ? "" : "offline", clear ? 0 : 7, m->qos, true, NULL);
+    }
+    if (m->rsv) {
+        hal_resolve_cancel(m->rsv);
+        m->rsv = NULL;
     }
     hal_mqtt_free(m->cli);
     m->cli = NULL;
@@ -573,8 +650,8 @@ static void stop(struct mqtt *m, bool clear)
     buf_clear_all(m);
     ha_forget(m->ha);
     for (size_t i = 0; i < MQTT_MODULES_MAX; i++) {
-        free(m->last_state[i]);
-        m->last_state[i] = NULL;
+        free(m->mods[i].last_state);
+        memset(&m->mods[i], 0, sizeof m->mods[i]);
     }
 }
 

@@ -38,8 +38,10 @@
 #define MQTT_BACKOFF_MAX 60000
 #define MQTT_POLL_MS     1000 /* status functions are compared this often */
 #define MQTT_MODULES_MAX 64
+#define MQTT_RESOLVE_MS  5000 /* broker name lookup timeout */
 
 struct hal_mqtt;
+struct hal_resolve;
 struct val;
 struct ha;
 
@@ -55,8 +57,9 @@ struct mqtt_item {
 struct mqtt {
     struct node *node;
     struct hal_mqtt *cli;
-    bool is_enabled; /* mqtt = True and started */
-    bool is_up;      /* connected */
+    struct hal_resolve *rsv; /* broker name lookup in progress */
+    bool is_enabled;         /* mqtt = True and started */
+    bool is_up;              /* connected */
     bool is_v5;
     bool is_outage_logged;
     char prefix[64];
@@ -72,10 +75,15 @@ struct mqtt {
     /* offline buffer */
     struct mqtt_item *head, *tail;
     size_t nbuf, bufbytes;
-    /* per module (index in node->modules): last state JSON published */
-    char *last_state[MQTT_MODULES_MAX];
-    bool state_dirty[MQTT_MODULES_MAX];
+    /* per module: last state JSON published */
+    struct mqtt_mod {
+        char name[32];        /* "" = free slot */
+        char *last_state;     /* status JSON last published, or NULL */
+        bool is_dirty;        /* publish on the next poll */
+    } mods[MQTT_MODULES_MAX]; /* by name: run-time (Lua) modules may move in the registry */
+    bool all_dirty;           /* every module's state is sent on the next poll */
     struct ha *ha;
+    uint32_t ha_sig; /* loaded-module count + 1 when discovery last ran, 0 = run again */
     /* scratch for running commands */
     struct arena arena;
     void *arena_mem;

@@ -9,6 +9,7 @@ records every request and answers:
   GET  /slow/<ms>          200 after ms milliseconds
   GET  /big/<n>            200 with n bytes
   POST /hook...            200 "ok" (a webhook)
+  ANY  /hold...            waits until the test sets .release (a hanging webhook)
   /bot<token>/<method>     the Telegram Bot API: getMe, sendMessage, getUpdates (see Telegram)
 Run standalone (the C unit test does): python3 stub_http.py <dir> prints
 "<http_port> <https_port> <ca_file>" and serves until stdin closes.
@@ -90,6 +91,8 @@ class StubServer:
         self.requests = []
         self.telegram = telegram
         self.fail = False  # answer 503 to everything
+        self.release = threading.Event()  # /hold... requests wait for this
+        self.holding = threading.Event()  # set while a /hold request waits
         stub = self
 
         class H(BaseHTTPRequestHandler):
@@ -129,6 +132,10 @@ class StubServer:
                     return self.reply(200, "slow")
                 if path.startswith("/big/"):
                     return self.reply(200, b"x" * int(path[5:]))
+                if path.startswith("/hold"):
+                    stub.holding.set()
+                    stub.release.wait(30)
+                    return self.reply(200, "released")
                 if path.startswith("/hook"):
                     return self.reply(200, "ok")
                 if path.startswith("/bot") and stub.telegram:
