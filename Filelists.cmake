@@ -9,6 +9,7 @@ set(CORE_SOURCES
   core/str.c
 )
 set(SVC_SOURCES
+  svc/auth.c
   svc/cfg.c
   svc/cfg_schema.c
   svc/clock.c
@@ -24,6 +25,8 @@ set(SVC_SOURCES
   svc/luamod_api.c
   svc/luaval.c
   svc/render.c
+  svc/persist.c
+  svc/secret.c
   svc/syslog.c
   svc/task.c
   svc/val.c
@@ -74,6 +77,28 @@ set(MODULE_SOURCES
   modules/lm_telegram.c
   modules/lm_mqtt.c
   modules/lm_lua.c
+  modules/drv_bme280.c
+  modules/i2c_util.c
+  modules/font5x7.c
+  modules/oled.c
+  modules/lm_i2c.c
+  modules/lm_bme280.c
+  modules/lm_aht10.c
+  modules/lm_veml7700.c
+  modules/lm_qmi8658.c
+  modules/lm_oled.c
+  modules/lm_oled_sh1106.c
+  modules/lm_dht11.c
+  modules/lm_rencoder.c
+  modules/lm_stepper.c
+  modules/lm_L298N.c
+  modules/lm_L9110_DCmotor.c
+  modules/lm_haptic.c
+  modules/ld2410_frame.c
+  modules/lm_ld2410.c
+  modules/lm_roboarm.c
+  modules/lm_presence.c
+  modules/lm_rest.c
 )
 set(APP_SOURCES
   app/app.c
@@ -103,6 +128,16 @@ set(PORT_POSIX_SOURCES
   port/posix/hal_proc.c
   port/posix/mdns_avahi.c
   port/posix/resolve.c
+  port/posix/hal_bus.c
+  port/posix/bus_linux.c
+  port/posix/uart_baud.c
+  port/posix/sim_bus.c
+  port/posix/sim_dev_bme280.c
+  port/posix/sim_dev_aht10.c
+  port/posix/sim_dev_veml7700.c
+  port/posix/sim_dev_ssd1306.c
+  port/posix/sim_dev_qmi8658.c
+  port/posix/sim_dev_ld2410.c
 )
 # Ports of optional libraries, added when pkg-config finds them (CMakeLists.txt): the HTTP(S)
 # client on libcurl (else httpc_none.c answers ERR_NOTSUP).
@@ -125,6 +160,8 @@ set(CLI_SOURCES
   cli/status.c
   cli/backup.c
   cli/repl.c
+  cli/gateway.c
+  cli/mdns_browse.c
   core/err.c
   svc/cfg_schema.c
 )
@@ -136,6 +173,7 @@ set(WEB_FILES
   web/index.js
   web/dashboard.html
   web/dashboard.js
+  web/board.js
   web/config.html
   web/config.js
   web/app.js

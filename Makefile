@@ -6,7 +6,7 @@ TEST_BUILD ?= build-test
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 ARGS       ?=
 
-.PHONY: all run test build build-test bench clean format
+.PHONY: all run test build build-test bench clean format lint deb
 
 all: build
 
@@ -29,11 +29,24 @@ build-test:
 test: build-test
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The .deb for this machine's architecture (Release, prefix /usr): DEB_BUILD/micros_*.deb.
+DEB_BUILD ?= build-deb
+deb:
+	@scripts/deps.sh run
+	cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=Release -DMICROS_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(DEB_BUILD) -j $(JOBS) --target micros microsctl
+	cd $(DEB_BUILD) && cpack -G DEB
+	@ls -1 $(DEB_BUILD)/*.deb
+
 bench: build
 	./bench/run.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
+# CI's lint gate (.ci/run): clang-format --dry-run --Werror on every C file, cppcheck clean.
+lint:
+	scripts/lint.sh
+
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(DEB_BUILD)

@@ -70,6 +70,9 @@
 #ifndef INTERCON_REPLY_MAX
 #define INTERCON_REPLY_MAX 4096 /* peer output kept per call */
 #endif
+#ifndef INTERCON_REPLY_LIMIT
+#define INTERCON_REPLY_LIMIT (64 * 1024) /* a peer sending more than this fails the call */
+#endif
 #ifndef INTERCON_CONNECT_MS
 #define INTERCON_CONNECT_MS 3000 /* non-blocking connect timeout */
 #endif

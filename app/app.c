@@ -1,17 +1,20 @@
 /* app.c - start-up and wiring of a node. */
 #include "app.h"
+#include "../svc/secret.h"
 
 #include "../svc/luamod.h"
 
 #include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../hal/hal_bus.h"
 #include "../hal/hal_gpio.h"
 #include "../hal/hal_httpc.h"
 #include "../hal/hal_sim.h"
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
+#include "../net/conn.h"
 #include "app_metrics.h"
 #include "app_mdns.h"
 #include "../net/intercon.h"
@@ -50,6 +53,12 @@ static int64_t on_reboot_timer(struct ev_loop *loop, struct ev_timer *t)
 }
 
 /* Reboot once the reply ("Bye!") has had a moment to leave. */
+/* log_filter_fn: masks appwd/stapwd in every console and syslog line. */
+static void redact(char *line, size_t cap, void *arg)
+{
+    secret_redact(arg, line, cap);
+}
+
 static void on_reboot(struct node *node, bool hard)
 {
     struct app *app = node->app;
@@ -147,10 +156,20 @@ static void start_gpio(struct app *app)
     if (rc < 0)
         syslog_write(&app->log, "[WARN] pinmap: %s in boardmap/cstmpmap, map %s", err_str(rc),
                      pinmap_name());
+    /* Buses: simulated devices (the whole kit plugged in) or the kernel's /dev nodes. */
+    const char *bus = cfg_get_str(&app->cfg, "busdev");
+    if (!bus || strcmp(bus, "auto") == 0 || strcmp(bus, "n/a") == 0)
+        bus = hal_sim_is_active() ? "sim" : "linux";
+    if (hal_bus_init(&app->loop, bus) < 0) {
+        syslog_write(&app->log, "[ERR] busdev: unknown backend '%s', using simulated devices", bus);
+        hal_bus_init(&app->loop, "sim");
+    }
+    if (strcmp(hal_bus_backend(), "sim") == 0)
+        hal_sim_plug_kit();
     char err[128];
     if (pinmap_get("builtin") >= 0 && pinmap_bind("builtin", -1, err, sizeof err) >= 0)
         hal_gpio_setup(pinmap_get("builtin"), HAL_PIN_OUT);
-    LOG_I("gpio: %s, pin map %s", hal_gpio_backend(), pinmap_name());
+    LOG_I("gpio: %s, buses: %s, pin map %s", hal_gpio_backend(), hal_bus_backend(), pinmap_name());
 }
 
 /* The HTTP(S) client for webhooks, Telegram and downloads, with the test overrides. */
@@ -183,8 +202,13 @@ int app_init(struct app *app, const struct app_options *opt)
         LOG_E("data folder %s: %s", opt->data_dir, err_str(rc));
         return rc;
     }
+    log_set_filter(redact, &app->cfg);
     syslog_init(&app->log, opt->data_dir);
+    if (cfg_problem(&app->cfg)) /* reported in system alarms, greeting and web UI */
+        syslog_write(&app->log, "[ERR] config: %s", cfg_problem(&app->cfg));
     app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
+    int64_t netbuf_kb = cfg_get_int(&app->cfg, "netbuf_kb");
+    conn_set_out_cap(netbuf_kb > 0 ? (size_t)netbuf_kb * 1024u : 0);
     int64_t persist_ms = cfg_get_int(&app->cfg, "persist_ms");
     persist_init(&app->persist, &app->loop, &app->log, persist_ms > 0 ? (uint64_t)persist_ms : 0);
     ensure_hwuid(app);
@@ -194,6 +218,8 @@ int app_init(struct app *app, const struct app_options *opt)
     node->loop = &app->loop;
     node->cfg = &app->cfg;
     node->log = &app->log;
+    auth_init(&app->auth, &app->log);
+    node->auth = &app->auth;
     node->data_dir = opt->data_dir;
     node->version = MICROS_VERSION;
     node->is_release = MICROS_RELEASE;
@@ -220,7 +246,10 @@ int app_init(struct app *app, const struct app_options *opt)
     size_t limit = clamp_aioqueue(app);
     /* --maxconn raises the client table for big deployments; the task queue keeps aioqueue. */
     size_t clients = opt->maxconn > 0 && opt->maxconn <= CLIENT_MAX ? (size_t)opt->maxconn : limit;
-    rc = admit_init(&app->admit, clients, CLIENT_IDLE_GRACE_MS);
+    /* A logged-in owner is kept soctout seconds idle (micrOS; at least 5). */
+    int64_t soctout = cfg_get_int(&app->cfg, "soctout");
+    rc = admit_init(&app->admit, clients, CLIENT_IDLE_GRACE_MS,
+                    (uint64_t)(soctout < 5 ? 5 : soctout) * 1000u);
     if (rc < 0)
         return rc;
     app->tasks = calloc(1, sizeof *app->tasks);
@@ -316,6 +345,7 @@ void app_deinit(struct app *app)
     persist_deinit(&app->persist); /* unsaved module state reaches the disk before exit/reboot */
     app->node.persist = NULL;
     hal_httpc_deinit();
+    hal_bus_deinit();
     hal_gpio_deinit();
     cfg_deinit(&app->cfg);
     ev_deinit(&app->loop);

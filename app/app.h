@@ -7,6 +7,7 @@
 #include "../svc/persist.h"
 #include "../net/http.h"
 #include "../net/shell.h"
+#include "../svc/auth.h"
 #include "../svc/cfg.h"
 #include "../svc/endpoint.h"
 #include "../svc/mqtt.h"
@@ -33,6 +34,7 @@ struct app {
     struct ev_loop loop;
     struct cfg cfg;
     struct syslog log;
+    struct auth auth; /* password back-off (svc/auth.h) */
     struct node node;
     struct admit admit;
     struct shell shell;

@@ -2,7 +2,18 @@
  * GET /metrics. */
 #include "app_metrics.h"
 
+#include "../net/intercon.h"
 #include "../svc/metrics.h"
+
+/* InterCon calls as a transport: requests = calls started, errors = calls that failed. */
+static void collect_intercon(struct app *app)
+{
+    if (!app->intercon)
+        return;
+    const struct intercon_stats *st = &app->intercon->stats;
+    metrics_set("intercon", METRICS_REQ, st->calls);
+    metrics_set("intercon", METRICS_ERR, st->failed + st->busy);
+}
 
 /* Copies the servers' counters into the metrics table before each render. */
 static void collect(void *arg)
@@ -23,6 +34,7 @@ static void collect(void *arg)
                     hs->errors_4xx + hs->errors_5xx + hs->busy_503 + hs->timeouts_408);
         metrics_set("http", METRICS_OPEN, web);
     }
+    collect_intercon(app);
 }
 
 int app_metrics_start(struct app *app)

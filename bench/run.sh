@@ -11,5 +11,9 @@ echo "## Tasks: 100 periodic tasks (20 ms), with 0 / 1 / 2 shell clients hammeri
 for c in 0 1 2; do "$build/bench_task_lateness" 100 20 10 "$c"; done
 
 echo
+# The network core's ratios: shell against ideal_shell, writes per reply, fsyncs per slider drag
+"$(dirname "$0")/ratio.sh" "$build"
+
+echo
 # HTTP: wrk against micros and nginx; also rewrites the HTTP section of docs/benchmarks.md
 "$(dirname "$0")/http_wrk.sh" "$build" 5

@@ -214,7 +214,7 @@ static void conn_on_reply(struct conn *c, bool is_eof)
                 at = p + i;
                 break;
             }
-        size_t pre_n = (size_t)(at - line);
+        size_t pre_n = at ? (size_t)(at - line) : 0;
         if (pre_n >= sizeof c->pre)
             pre_n = sizeof c->pre - 1;
         memcpy(c->pre, line, pre_n);

@@ -30,8 +30,11 @@ struct ctl_opts {
     unsigned reply_timeout_ms; /* --reply-timeout */
     unsigned parallel;         /* --parallel */
     bool is_timeout_set;
-    bool is_json;  /* --json */
-    bool is_color; /* stdout is a terminal and NO_COLOR is unset */
+    bool is_port_set; /* --port was given (gateway: its own HTTP port) */
+    const char *bind; /* --bind ADDR (gateway) */
+    bool is_no_mdns;  /* --no-mdns (search: TCP scan only) */
+    bool is_json;     /* --json */
+    bool is_color;    /* stdout is a terminal and NO_COLOR is unset */
     struct cache cache;
 };
 
@@ -51,5 +54,6 @@ int ctl_status(struct ctl_opts *o, int argc, char **argv);
 int ctl_backup(struct ctl_opts *o, int argc, char **argv);
 int ctl_restore(struct ctl_opts *o, int argc, char **argv);
 int ctl_list(struct ctl_opts *o, int argc, char **argv);
+int ctl_gateway(struct ctl_opts *o, int argc, char **argv);
 
 #endif

@@ -16,6 +16,8 @@
 #define O_SUBNET   16u
 #define O_PORTS    32u
 #define O_PARALLEL 64u
+#define O_BIND     128u
+#define O_NOMDNS   256u
 #define O_CONN     (O_PWD | O_PORT | O_TIMEOUT)
 
 struct subcmd {
@@ -39,12 +41,15 @@ static const struct subcmd s_cmds[] = {
      "Exit status: 0 every command succeeded, 1 a command failed (Core error, the shell's\n"
      "hint for an unknown command, AuthFailed, conf-mode Invalid key / Failed to save /\n"
      "None), 2 usage, 3 no session (unknown device, refused, timeout, busy, auth).\n"},
-    {"search", ctl_search, 0, 0, O_PORT | O_TIMEOUT | O_SUBNET | O_PORTS | O_PARALLEL | O_JSON,
-     "search [--subnet CIDR] [--port N | --ports A-B] [--timeout ms] [--parallel N]",
-     "Scans the shell port of every host of a subnet (default: this host's /24, network and\n"
+    {"search", ctl_search, 0, 0,
+     O_PORT | O_TIMEOUT | O_SUBNET | O_PORTS | O_PARALLEL | O_JSON | O_NOMDNS,
+     "search [--subnet CIDR] [--port N | --ports A-B] [--timeout ms] [--parallel N] [--no-mdns]",
+     "Without --subnet/--ports, first browses _micros._tcp over mDNS (avahi-daemon; about a\n"
+     "second) and stops there when nodes answered. Otherwise (or with --no-mdns):\n"
+     "scans the shell port of every host of a subnet (default: this host's /24, network and\n"
      "broadcast addresses left out) with 'hello', --parallel connections at a time (default\n"
      "64, at most 512; one poll loop, no threads), each probe bounded by --timeout (default\n"
-     "1500 ms). Found nodes are added to the device cache. mDNS is not used.\n"},
+     "1500 ms). Found nodes are added to the device cache.\n"},
     {"status", ctl_status, 0, 0, O_CONN | O_JSON | O_PARALLEL, "status [--json]",
      "The devToolKit -stat table for every cached device, queried in parallel: uid, fuid,\n"
      "ip, ONLINE/OFFLINE (or BUSY, LOCKED = needs a password, NOSHELL = no prompt), version,\n"
@@ -60,6 +65,13 @@ static const struct subcmd s_cmds[] = {
      "fails. Then sets each value that differs (equal values are skipped) and reports what\n"
      "changed. Keys the node maintains itself (version, hwuid, devip) are left alone.\n"},
     {"list", ctl_list, 0, 0, O_JSON, "list [--json]", "Prints the device cache.\n"},
+    {"gateway", ctl_gateway, 0, 0, O_PWD | O_PORT | O_PARALLEL | O_BIND,
+     "gateway [--bind ADDR] [--port N]",
+     "Serves micrOS Gateway's REST API for the devices in the cache (default 0.0.0.0:5005):\n"
+     "/list/, /search/ (mDNS), /status, /sendcmd/<device>/<cmd>, /metrics/<device>/<cmd>\n"
+     "(micrOS_<board>__<module>_<function>_<key> gauges) and /metrics for the whole fleet\n"
+     "(up{node} and every node's metrics with a node label), polling the nodes in parallel\n"
+     "over their shell. See docs/metrics.md.\n"},
 };
 
 static const char *s_common_help =
@@ -156,7 +168,12 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--json")) {
             need = O_JSON;
             has_value = false;
-        } else if (!strcmp(a, "--password"))
+        } else if (!strcmp(a, "--no-mdns")) {
+            need = O_NOMDNS;
+            has_value = false;
+        } else if (!strcmp(a, "--bind"))
+            need = O_BIND;
+        else if (!strcmp(a, "--password"))
             need = O_PWD;
         else if (!strcmp(a, "--port"))
             need = O_PORT;
@@ -188,9 +205,14 @@ int main(int argc, char **argv)
             o.is_json = true;
         else if (need == O_PWD)
             o.password = v;
-        else if (need == O_PORT)
+        else if (need == O_NOMDNS)
+            o.is_no_mdns = true;
+        else if (need == O_BIND)
+            o.bind = v;
+        else if (need == O_PORT) {
             is_ok = parse_uint(v, 1, 65535, &o.port);
-        else if (need == O_PORTS)
+            o.is_port_set = true;
+        } else if (need == O_PORTS)
             o.ports = v;
         else if (need == O_SUBNET)
             o.subnet = v;

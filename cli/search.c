@@ -2,6 +2,7 @@
 #include "../core/err.h"
 #include "batch.h"
 #include "ctl.h"
+#include "mdns_browse.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -121,12 +122,64 @@ static void on_probe(struct batch_job *j, void *arg)
     batch_job_free(j);
 }
 
+/* mDNS first: every node that announces _micros._tcp, in about a second. Returns the exit
+ * status when nodes were found, or -1 to go on with the TCP scan. */
+static int search_mdns(struct ctl_opts *o)
+{
+    static struct mdns_found found[1024];
+    char why[160] = "";
+    uint64_t t0 = conn_now_ms();
+    long n = mdns_browse(found, sizeof found / sizeof found[0], 1500, why, sizeof why);
+    if (n <= 0) {
+        if (!o->is_json)
+            fprintf(stderr, "mDNS: %s; scanning TCP instead\n",
+                    n < 0 ? why : "no _micros._tcp service answered");
+        return -1;
+    }
+    cJSON *arr = o->is_json ? cJSON_CreateArray() : NULL;
+    if (!arr)
+        printf("%-24s%-22s%s\n", "[ UID ]", "[ FUID ]", "[ IP:PORT ]");
+    for (long i = 0; i < n; i++) {
+        struct mdns_found *f = &found[i];
+        const char *uid = f->uid[0] ? f->uid : f->name;
+        cache_put(&o->cache, uid, f->ip, f->port, f->name);
+        if (arr) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "uid", uid);
+            cJSON_AddStringToObject(e, "fuid", f->name);
+            cJSON_AddStringToObject(e, "ip", f->ip);
+            cJSON_AddNumberToObject(e, "port", f->port);
+            cJSON_AddItemToArray(arr, e);
+        } else {
+            printf("%-23s %-21s %s:%u\n", uid, f->name, f->ip, f->port);
+        }
+    }
+    int rc = cache_save(&o->cache);
+    if (arr) {
+        char *s = cJSON_Print(arr);
+        puts(s ? s : "[]");
+        free(s);
+        cJSON_Delete(arr);
+    }
+    fprintf(stderr, "Found %ld micrOS node(s) over mDNS in %.2f s%s%s\n", n,
+            (double)(conn_now_ms() - t0) / 1000.0,
+            rc ? "; cannot write the cache " : "; cache: ", o->cache.path);
+    return rc ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+}
+
 int ctl_search(struct ctl_opts *o, int argc, char **argv)
 {
     (void)argc;
     (void)argv;
+    if (!o->is_no_mdns && !o->subnet && !o->ports) {
+        int rc = search_mdns(o);
+        if (rc >= 0)
+            return rc;
+    }
     uint32_t base;
-    unsigned prefix, plo = o->port, phi = o->port;
+    unsigned prefix;
+    unsigned plo = o->port;
+    unsigned phi = plo;
     if (o->subnet ? parse_cidr(o->subnet, &base, &prefix) : default_subnet(&base, &prefix)) {
         fprintf(stderr,
                 o->subnet ? "microsctl search: bad --subnet '%s' (a.b.c.d/N, N 8..32)\n"

@@ -1,4 +1,11 @@
-/* hal_fs.h - files. Paths are plain strings; the node builds them under its data folder. */
+/* hal_fs.h - files. Paths are plain strings; the node builds them under its data folder.
+ *
+ * fsync policy: hal_fs_write_atomic is the only durable write — when it returns 0 the content
+ * has been fsynced and renamed into place and the folder fsynced (two fsyncs; tens of ms on an
+ * SD card). It blocks, so nothing calls it per request: the config writes it for a "Saved"
+ * value (rare, a person's action), module state goes through svc/persist.c (write-behind,
+ * coalesced), the syslog when it trims a full log. hal_fs_append does not fsync (logs: the newest
+ * lines may be lost on a power cut, never the file). */
 #ifndef HAL_FS_H
 #define HAL_FS_H
 
@@ -9,6 +16,9 @@
 /* Reads the whole file into buf (cap bytes, NUL-terminated: at most cap-1 bytes of data).
  * Returns the length, ERR_NOENT, ERR_TOOBIG (file larger than cap-1) or ERR_IO. */
 long hal_fs_read(const char *path, char *buf, size_t cap);
+/* Like hal_fs_read for root/rel, but only a regular file whose folders below root are real
+ * folders: a symlink (file or folder), FIFO or device gives ERR_PERM (web/ static files). */
+long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap);
 /* Replaces path atomically: temp file in the same folder, fsync, rename, fsync folder.
  * Returns 0, ERR_NOSPC, ERR_ROFS, ERR_PERM or ERR_IO; path is unchanged on failure. */
 int hal_fs_write_atomic(const char *path, const void *data, size_t len);

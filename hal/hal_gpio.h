@@ -1,4 +1,4 @@
-/* hal_gpio.h - pins: digital in/out with edge events, PWM, ADC, neopixel strips, I2C.
+/* hal_gpio.h - pins: digital in/out with edge events, PWM, ADC, neopixel strips.
  *
  * Pins are numbers from the board's pin map (svc/pinmap). On Linux the port
  * implements this twice: a simulated pin bank (default; outputs keep their
@@ -8,6 +8,8 @@
  * signal or another thread. */
 #ifndef HAL_GPIO_H
 #define HAL_GPIO_H
+
+#include "hal_bus.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,16 +61,13 @@ int hal_adc_read(int pin, uint32_t *raw);
 /* Writes n RGB pixels (3 bytes each, r,g,b) to a neopixel strip on pin. */
 int hal_neopixel_write(int pin, const uint8_t *rgb, size_t n);
 
-/* I2C: scans bus for devices; writes up to cap 7-bit addresses; returns the count. */
-int hal_i2c_scan(int bus, uint8_t *addrs, size_t cap);
-/* I2C: write then read (either length may be 0). Returns 0 or ERR_*. */
-int hal_i2c_xfer(int bus, uint8_t addr, const uint8_t *wr, size_t wn, uint8_t *rd, size_t rn);
+/* I2C, SPI and UART are in hal_bus.h (included here for the I2C calls' old callers). */
 
 /* Sensors that Linux drives through kernel drivers (1-Wire, IIO) and the simulator fakes. */
-enum hal_sensor { HAL_SENSOR_DHT22, HAL_SENSOR_DS18 };
+enum hal_sensor { HAL_SENSOR_DHT22, HAL_SENSOR_DS18, HAL_SENSOR_DHT11 };
 /* Reads the sensor on pin: temperature in degrees C into *temp_c and, for a DHT22, relative
- * humidity in percent into *hum_pct (may be NULL). Returns 0, ERR_NOENT (no sensor found),
- * ERR_NOTSUP or ERR_IO. May take a few ms on real hardware. */
+ * humidity in percent into *hum_pct (may be NULL); a DHT11 reads whole degrees and percent. Returns
+ * 0, ERR_NOENT (no sensor found), ERR_NOTSUP or ERR_IO. May take a few ms on real hardware. */
 int hal_sensor_read(enum hal_sensor kind, int pin, double *temp_c, double *hum_pct);
 
 #endif

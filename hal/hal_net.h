@@ -23,6 +23,8 @@ int hal_tcp_connect_result(int fd);
 long hal_sock_recv(int fd, void *buf, size_t len);
 /* Writes up to len bytes. Returns the count, ERR_AGAIN, ERR_CLOSED or ERR_IO. */
 long hal_sock_send(int fd, const void *buf, size_t len);
+/* Returns how many received bytes wait to be read (without reading them), or ERR_IO. */
+long hal_sock_pending(int fd);
 /* Closes the socket. */
 void hal_sock_close(int fd);
 

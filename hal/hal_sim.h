@@ -61,7 +61,59 @@ void hal_sim_sensor_get(double *temp_c, double *hum_pct);
 bool hal_sim_is_active(void);
 /* Number of edges dropped because the edge queue was full. */
 uint64_t hal_sim_edges_dropped(void);
-/* Forgets every pin, strip, I2C register and sensor value (tests). */
+
+/* --- the simulated buses (hal_bus.h with the "sim" backend) --- */
+
+/* Device models the simulated I2C buses can carry, at register level. */
+enum hal_sim_dev {
+    HAL_SIM_BME280,   /* temperature/humidity/pressure, chip id 0x60, datasheet calibration */
+    HAL_SIM_AHT10,    /* temperature/humidity, command based (0xE1 init, 0xAC measure) */
+    HAL_SIM_VEML7700, /* ambient light, 16-bit little-endian registers */
+    HAL_SIM_SSD1306,  /* 128x64 OLED, keeps its framebuffer */
+    HAL_SIM_SH1106,   /* 132-column OLED controller showing 128 columns from column 2 */
+    HAL_SIM_QMI8658,  /* 6-axis IMU, chip id 0x05 */
+};
+#define HAL_SIM_I2C_DEVS     8       /* devices plugged at once */
+#define HAL_SIM_LD2410_FRAME 23      /* bytes of an ld2410 basic-mode report frame */
+#define HAL_SIM_LD2410_MS    100     /* the simulated radar reports every this many ms */
+#define HAL_SIM_PRESSURE     1013.25 /* hPa until set */
+#define HAL_SIM_LUX          120.0   /* lx until set */
+
+/* What the simulated sensors measure besides temperature and humidity (hal_sim_sensor_set). */
+struct hal_sim_env {
+    double pressure_hpa;
+    double lux;
+    double accel_g[3];  /* x, y, z in g (z = 1 g lying flat) */
+    double gyro_dps[3]; /* degrees per second */
+    /* ld2410 radar target: state 0 none, 1 moving, 2 static, 3 both; distances in cm */
+    int radar_state;
+    int radar_move_cm, radar_move_energy, radar_static_cm, radar_static_energy, radar_detect_cm;
+};
+
+/* Plugs a device model on the simulated bus at addr (7-bit). Returns 0, ERR_EXIST (address
+ * taken), ERR_FULL or ERR_RANGE. */
+int hal_sim_i2c_plug(enum hal_sim_dev kind, int bus, uint8_t addr);
+/* Unplugs the device at bus/addr (then it NAKs). Returns 0 or ERR_NOENT. */
+int hal_sim_i2c_unplug(int bus, uint8_t addr);
+/* Plugs the whole kit on bus 0 (what the node starts with): ssd1306 0x3c, sh1106 0x3d,
+ * bme280 0x76, aht10 0x38, veml7700 0x10, qmi8658 0x6b. */
+void hal_sim_plug_kit(void);
+/* Returns the name of the model at bus/addr ("bme280"), or NULL. */
+const char *hal_sim_i2c_model(int bus, uint8_t addr);
+/* Copies a simulated display's state: fb gets SIM 128x64 pixels as 1024 bytes, 8 pages of
+ * 128 columns, bit 0 = top row of the page (as the SSD1306 keeps them). Returns 0 or
+ * ERR_NOENT (no display at bus/addr). */
+int hal_sim_display_get(int bus, uint8_t addr, uint8_t *fb, size_t cap, bool *is_on,
+                        bool *is_inverted, uint32_t *writes);
+/* Reads and replaces the environment. */
+void hal_sim_env_get(struct hal_sim_env *out);
+void hal_sim_env_set(const struct hal_sim_env *env);
+/* The simulated UART ports carry an ld2410 radar: bytes the node writes are counted, and a
+ * report frame goes out every HAL_SIM_LD2410_MS while the port is open. Frames sent so far. */
+uint64_t hal_sim_uart_frames(void);
+
+/* Forgets every pin, strip, I2C device and sensor value (tests); leaves a ssd1306 (0x3c) and a
+ * bme280 (0x76) on bus 0. */
 void hal_sim_reset(void);
 
 #endif

@@ -5,9 +5,9 @@
 #include "../core/log.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_gpio.h"
+#include "../svc/persist.h"
 #include "../svc/pinmap.h"
 #include "../svc/task.h"
-#include "../svc/persist.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -28,7 +28,7 @@ void light_restore(struct light *l, struct node *node)
     cache_path(l, path, sizeof path);
     if (hal_fs_read(path, buf, sizeof buf) <= 0)
         return;
-    double v[LIGHT_CH_MAX + 1];
+    double v[LIGHT_CH_MAX + 1] = {0};
     char *p = buf;
     for (int i = 0; i <= l->nch; i++) {
         char *end;
@@ -41,7 +41,7 @@ void light_restore(struct light *l, struct node *node)
     l->state = v[l->nch] >= 1 ? 1 : 0;
 }
 
-void light_save(struct light *l)
+int light_save(struct light *l)
 {
     char path[512], buf[256];
     size_t n = 0;
@@ -49,9 +49,10 @@ void light_save(struct light *l)
         n += (size_t)snprintf(buf + n, sizeof buf - n, "%g,", l->val[i]);
     snprintf(buf + n, sizeof buf - n, "%d", l->state);
     cache_path(l, path, sizeof path);
-    int rc = persist_write(l->node ? l->node->persist : NULL, path, buf, strlen(buf));
-    if (rc < 0)
-        LOG_W("%s: cannot save %s: %s", l->module, path, err_str(rc));
+    /* The result stays until the next write: the next reply tells a failure (persist.h: a
+     * background write's failure comes back with the next persist_write of the path). */
+    l->save_rc = persist_write(l->node ? l->node->persist : NULL, path, buf, strlen(buf));
+    return l->save_rc;
 }
 
 static int write_out(struct light *l, const double *v)
@@ -277,7 +278,7 @@ int light_init_pwm(struct lm_ctx *ctx, struct light *l, const int *numbers)
 {
     if (l->is_ready && !numbers)
         return 0;
-    int pin[LIGHT_CH_MAX];
+    int pin[LIGHT_CH_MAX] = {0};
     for (int i = 0; i < l->nch; i++) {
         pin[i] = light_bind_pwm(ctx, l->tags[i], numbers ? numbers[i] : -1, l->pwm_hz);
         if (pin[i] < 0)
@@ -293,7 +294,7 @@ void light_boot_pwm(struct light *l)
     if (l->state != 1)
         return;
     char err[128];
-    int pin[LIGHT_CH_MAX];
+    int pin[LIGHT_CH_MAX] = {0};
     for (int i = 0; i < l->nch; i++) {
         pin[i] = pinmap_bind(l->tags[i], -1, err, sizeof err);
         if (pin[i] < 0 || hal_pwm_setup(pin[i], l->pwm_hz) != 0)
@@ -312,6 +313,9 @@ void light_channel_args(struct lm_ctx *ctx, const struct light *l, double *to)
 
 int light_reply(struct lm_ctx *ctx, const struct light *l)
 {
+    if (l->save_rc < 0)
+        return lm_error(ctx, "state set but not saved: data/%s: %s (see system alarms)", l->file,
+                        err_str(l->save_rc));
     return lm_ret(ctx, l->status ? l->status(ctx) : light_status(ctx, l));
 }
 

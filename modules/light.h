@@ -44,6 +44,7 @@ struct light {
     struct val *(*status)(struct lm_ctx *ctx);
     int pin[LIGHT_CH_MAX]; /* PWM pins (light_write_pwm), -1 until bound */
     struct node *node;
+    int save_rc;              /* result of the last light_save: < 0 = the cache file is stale */
     double val[LIGHT_CH_MAX]; /* cached colour (the last "on" target) */
     int state;                /* S: 1 on, 0 off */
     double out[LIGHT_CH_MAX]; /* what the hardware shows now */
@@ -67,8 +68,9 @@ struct light_step {
 
 /* Restores val/state from data/<file> (missing or bad file: defaults stay). */
 void light_restore(struct light *l, struct node *node);
-/* Saves val/state to data/<file> (errors are logged, not returned). */
-void light_save(struct light *l);
+/* Saves val/state to data/<file> through persist_write (a failure goes to system alarms and
+ * is kept in save_rc, which the next light_reply turns into an error). Returns 0 or ERR_*. */
+int light_save(struct light *l);
 /* Writes v at once, stopping any background fade. Returns 0 or ERR_*. */
 int light_set_now(struct light *l, const double *v);
 /* Moves the outputs to `to`: at once (ms 0), in lm_again steps inside a task, else in the

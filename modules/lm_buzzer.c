@@ -221,11 +221,14 @@ static int fn_bipp(struct lm_ctx *ctx)
     s_bz.freq = freq;
     s_bz.bipps_left = (int)repeat;
     ev_timer_start(ctx->node->loop, &s_bz.timer, 0, bipp_tick);
-    char path[512], buf[24];
+    char buf[24];
+    snprintf(buf, sizeof buf, "%lld", (long long)freq);
+    char path[512];
     snprintf(path, sizeof path, "%s/data/buzzer.cache",
              ctx->node->data_dir ? ctx->node->data_dir : ".");
-    snprintf(buf, sizeof buf, "%lld", (long long)freq);
-    persist_write(ctx->node->persist, path, buf, strlen(buf));
+    int rc = persist_write(ctx->node->persist, path, buf, strlen(buf));
+    if (rc < 0)
+        return lm_error(ctx, "not saved: data/buzzer.cache: %s (see system alarms)", err_str(rc));
     char p[101];
     memset(p, 'p', (size_t)repeat);
     p[repeat] = '\0';
@@ -280,10 +283,10 @@ static const char *find_tone(const char *name)
     for (size_t i = 0; i < NTONES; i++) {
         char lower_t[32], lower_n[32];
         size_t j;
-        for (j = 0; s_tones[i].title[j] && j < 31; j++)
+        for (j = 0; j < 31 && s_tones[i].title[j]; j++)
             lower_t[j] = (char)tolower((unsigned char)s_tones[i].title[j]);
         lower_t[j] = '\0';
-        for (j = 0; name[j] && j < 31; j++)
+        for (j = 0; j < 31 && name[j]; j++)
             lower_n[j] = (char)tolower((unsigned char)name[j]);
         lower_n[j] = '\0';
         if (*lower_n && strstr(lower_t, lower_n))
@@ -301,7 +304,7 @@ static int fn_play(struct lm_ctx *ctx)
         return ERR_INVAL;
     if (!ctx->node->tasks)
         return lm_error(ctx, "task manager not running");
-    struct rtttl song;
+    struct rtttl song = {0};
     if (rtttl_parse(&song, find_tone(arg)) < 0)
         return lm_error(ctx, "RTTTL input structure error. [title:defaults:song]");
     struct exec_result res;

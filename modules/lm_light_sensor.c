@@ -199,7 +199,8 @@ static const struct lm_func s_funcs[] = {
      .fn = fn_subscribe_intercon,
      .params = LM_PARAMS({"on", LM_STR, NULL, NULL}, {"off", LM_STR, NULL, NULL},
                          {"threshold", LM_INT, "1", NULL}, {"tolerance", LM_INT, "2", NULL},
-                         {"sample_sec", LM_INT, "60", NULL})},
+                         {"sample_sec", LM_INT, "60", NULL}),
+     .flags = LM_SUDO}, /* sets up InterCon calls: needs pwd= (docs/web.md) */
     {.name = "pinmap", .fn = fn_pinmap},
     {.name = "load", .fn = fn_load},
     {.name = NULL},

@@ -2,11 +2,15 @@
  * what the node writes (levels, PWM duties, neopixel strips) and what it reads (inputs, ADC,
  * sensors). Works only while the simulated backend is active. */
 #include "../core/err.h"
+#include "../hal/hal_bus.h"
 #include "../hal/hal_gpio.h"
 #include "../hal/hal_sim.h"
 #include "../svc/lm.h"
 #include "../svc/notify.h"
 #include "../svc/pinmap.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #define SIM_STRIP_SHOWN 64 /* pixels `sim strip` returns at most */
 
@@ -170,6 +174,182 @@ static int fn_i2c(struct lm_ctx *ctx)
     return lm_ret(ctx, l);
 }
 
+static int need_sim_bus(struct lm_ctx *ctx)
+{
+    if (strcmp(hal_bus_backend(), "sim") == 0)
+        return 0;
+    return lm_error(ctx, "simulated buses are not active (bus backend: %s)", hal_bus_backend());
+}
+
+static const struct {
+    const char *name;
+    enum hal_sim_dev kind;
+} s_models[] = {{"bme280", HAL_SIM_BME280},     {"aht10", HAL_SIM_AHT10},
+                {"veml7700", HAL_SIM_VEML7700}, {"ssd1306", HAL_SIM_SSD1306},
+                {"sh1106", HAL_SIM_SH1106},     {"qmi8658", HAL_SIM_QMI8658}};
+
+static int fn_devices(struct lm_ctx *ctx)
+{
+    if (need_sim_bus(ctx) < 0)
+        return ERR_INVAL;
+    int bus = (int)lm_int(ctx, "bus");
+    struct val *d = lm_ret_dict(ctx);
+    for (int a = 0; a < 128; a++) {
+        const char *m = hal_sim_i2c_model(bus, (uint8_t)a);
+        if (m) {
+            char key[8];
+            snprintf(key, sizeof key, "0x%02x", a);
+            val_dict_set(ctx->arena, d, key, val_str(ctx->arena, m));
+        }
+    }
+    return 0;
+}
+
+static int fn_plug(struct lm_ctx *ctx)
+{
+    if (need_sim_bus(ctx) < 0)
+        return ERR_INVAL;
+    const char *model = lm_str(ctx, "model");
+    int64_t addr = lm_int(ctx, "addr"), bus = lm_int(ctx, "bus");
+    for (size_t i = 0; model && i < sizeof s_models / sizeof s_models[0]; i++) {
+        if (strcmp(model, s_models[i].name) != 0)
+            continue;
+        if (addr < 0 || addr > 0x7f || bus < 0)
+            return lm_error(ctx, "addr must be 0-0x7f");
+        int rc = hal_sim_i2c_plug(s_models[i].kind, (int)bus, (uint8_t)addr);
+        if (rc < 0)
+            return lm_error(ctx, "plug %s at 0x%02x: %s", model, (unsigned)addr, err_str(rc));
+        return lm_ret_strf(ctx, "%s plugged at 0x%02x on bus %d", model, (unsigned)addr, (int)bus);
+    }
+    return lm_error(ctx, "unknown model (bme280, aht10, veml7700, ssd1306, sh1106, qmi8658)");
+}
+
+static int fn_unplug(struct lm_ctx *ctx)
+{
+    if (need_sim_bus(ctx) < 0)
+        return ERR_INVAL;
+    int64_t addr = lm_int(ctx, "addr"), bus = lm_int(ctx, "bus");
+    if (addr < 0 || addr > 0x7f || hal_sim_i2c_unplug((int)bus, (uint8_t)addr) < 0)
+        return lm_error(ctx, "no simulated device at 0x%02x on bus %d", (unsigned)(addr & 0xff),
+                        (int)bus);
+    return lm_ret_strf(ctx, "unplugged 0x%02x", (unsigned)addr);
+}
+
+/* Sets the numeric arguments that are not None into *v. */
+static void set_if(struct lm_ctx *ctx, const char *name, double *v)
+{
+    if (!lm_is_none(ctx, name))
+        *v = lm_float(ctx, name);
+}
+
+static struct val *env_dict(struct lm_ctx *ctx, const struct hal_sim_env *e)
+{
+    struct arena *a = ctx->arena;
+    struct val *d = val_dict(a);
+    val_dict_set(a, d, "pressure[hPa]", val_float(a, e->pressure_hpa));
+    val_dict_set(a, d, "lux", val_float(a, e->lux));
+    struct val *acc = val_tuple(a), *gyr = val_tuple(a);
+    for (int i = 0; i < 3; i++) {
+        val_append(acc, val_float(a, e->accel_g[i]));
+        val_append(gyr, val_float(a, e->gyro_dps[i]));
+    }
+    val_dict_set(a, d, "accel[g]", acc);
+    val_dict_set(a, d, "gyro[dps]", gyr);
+    struct val *r = val_dict(a);
+    val_dict_set(a, r, "state", val_int(a, e->radar_state));
+    val_dict_set(a, r, "moving_distance", val_int(a, e->radar_move_cm));
+    val_dict_set(a, r, "moving_energy", val_int(a, e->radar_move_energy));
+    val_dict_set(a, r, "stationary_distance", val_int(a, e->radar_static_cm));
+    val_dict_set(a, r, "stationary_energy", val_int(a, e->radar_static_energy));
+    val_dict_set(a, r, "detection_distance", val_int(a, e->radar_detect_cm));
+    val_dict_set(a, d, "radar", r);
+    return d;
+}
+
+static int fn_env(struct lm_ctx *ctx)
+{
+    if (need_sim_bus(ctx) < 0)
+        return ERR_INVAL;
+    struct hal_sim_env e;
+    hal_sim_env_get(&e);
+    set_if(ctx, "pressure", &e.pressure_hpa);
+    set_if(ctx, "lux", &e.lux);
+    if (e.pressure_hpa < 300 || e.pressure_hpa > 1100 || e.lux < 0 || e.lux > 120000)
+        return lm_error(ctx, "pressure must be 300..1100 hPa and lux 0..120000");
+    hal_sim_env_set(&e);
+    return lm_ret(ctx, env_dict(ctx, &e));
+}
+
+static int fn_imu(struct lm_ctx *ctx)
+{
+    if (need_sim_bus(ctx) < 0)
+        return ERR_INVAL;
+    struct hal_sim_env e;
+    hal_sim_env_get(&e);
+    static const char *const acc[] = {"ax", "ay", "az"}, *const gyr[] = {"gx", "gy", "gz"};
+    for (int i = 0; i < 3; i++) {
+        set_if(ctx, acc[i], &e.accel_g[i]);
+        set_if(ctx, gyr[i], &e.gyro_dps[i]);
+        if (e.accel_g[i] < -8 || e.accel_g[i] > 8 || e.gyro_dps[i] < -256 || e.gyro_dps[i] > 256)
+            return lm_error(ctx, "acceleration must be -8..8 g and rotation -256..256 dps");
+    }
+    hal_sim_env_set(&e);
+    return lm_ret(ctx, env_dict(ctx, &e));
+}
+
+static int fn_radar(struct lm_ctx *ctx)
+{
+    if (need_sim_bus(ctx) < 0)
+        return ERR_INVAL;
+    struct hal_sim_env e;
+    hal_sim_env_get(&e);
+    int64_t v[6] = {lm_int(ctx, "state"),         lm_int(ctx, "moving"),
+                    lm_int(ctx, "moving_energy"), lm_int(ctx, "static"),
+                    lm_int(ctx, "static_energy"), lm_int(ctx, "detect")};
+    if (v[0] < 0 || v[0] > 3)
+        return lm_error(ctx, "state: 0 none, 1 moving, 2 static, 3 both");
+    for (int i = 1; i < 6; i++)
+        if (v[i] < 0 || v[i] > 65535)
+            return lm_error(ctx, "distances and energies must be 0..65535");
+    e.radar_state = (int)v[0];
+    e.radar_move_cm = (int)v[1];
+    e.radar_move_energy = (int)v[2];
+    e.radar_static_cm = (int)v[3];
+    e.radar_static_energy = (int)v[4];
+    e.radar_detect_cm = (int)v[5];
+    hal_sim_env_set(&e);
+    return lm_ret(ctx, env_dict(ctx, &e));
+}
+
+static int fn_display(struct lm_ctx *ctx)
+{
+    if (need_sim_bus(ctx) < 0)
+        return ERR_INVAL;
+    int64_t addr = lm_int(ctx, "addr"), bus = lm_int(ctx, "bus");
+    uint8_t fb[1024];
+    bool is_on = false, is_inv = false;
+    uint32_t writes = 0;
+    if (addr < 0 || addr > 0x7f ||
+        hal_sim_display_get((int)bus, (uint8_t)addr, fb, sizeof fb, &is_on, &is_inv, &writes) < 0)
+        return lm_error(ctx, "no simulated display at 0x%02x on bus %d", (unsigned)(addr & 0xff),
+                        (int)bus);
+    char *hex = arena_alloc(ctx->arena, sizeof fb * 2 + 1);
+    if (!hex)
+        return lm_error(ctx, "memory allocation failed");
+    for (size_t i = 0; i < sizeof fb; i++)
+        snprintf(hex + 2 * i, 3, "%02x", fb[i]);
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(ctx->arena, d, "model",
+                 val_str(ctx->arena, hal_sim_i2c_model((int)bus, (uint8_t)addr)));
+    val_dict_set(ctx->arena, d, "w", val_int(ctx->arena, 128));
+    val_dict_set(ctx->arena, d, "h", val_int(ctx->arena, 64));
+    val_dict_set(ctx->arena, d, "on", val_bool(ctx->arena, is_on));
+    val_dict_set(ctx->arena, d, "inverted", val_bool(ctx->arena, is_inv));
+    val_dict_set(ctx->arena, d, "writes", val_int(ctx->arena, writes));
+    val_dict_set(ctx->arena, d, "fb", val_str(ctx->arena, hex));
+    return 0;
+}
+
 static int fn_backend(struct lm_ctx *ctx)
 {
     return lm_ret_str(ctx, hal_gpio_backend());
@@ -198,6 +378,30 @@ static const struct lm_func s_funcs[] = {
     {.name = "i2c", .fn = fn_i2c, .params = LM_PARAMS({"bus", LM_INT, "0", NULL})},
     {.name = "backend", .fn = fn_backend},
     {.name = "notify", .fn = fn_notify, .params = LM_PARAMS({"text", LM_STR, NULL, NULL})},
+    {.name = "devices", .fn = fn_devices, .params = LM_PARAMS({"bus", LM_INT, "0", NULL})},
+    {.name = "plug",
+     .fn = fn_plug,
+     .params = LM_PARAMS({"model", LM_STR, NULL, NULL}, {"addr", LM_INT, NULL, NULL},
+                         {"bus", LM_INT, "0", NULL})},
+    {.name = "unplug",
+     .fn = fn_unplug,
+     .params = LM_PARAMS({"addr", LM_INT, NULL, NULL}, {"bus", LM_INT, "0", NULL})},
+    {.name = "env",
+     .fn = fn_env,
+     .params = LM_PARAMS({"pressure", LM_FLOAT, "None", NULL}, {"lux", LM_FLOAT, "None", NULL})},
+    {.name = "imu",
+     .fn = fn_imu,
+     .params = LM_PARAMS({"ax", LM_FLOAT, "None", NULL}, {"ay", LM_FLOAT, "None", NULL},
+                         {"az", LM_FLOAT, "None", NULL}, {"gx", LM_FLOAT, "None", NULL},
+                         {"gy", LM_FLOAT, "None", NULL}, {"gz", LM_FLOAT, "None", NULL})},
+    {.name = "radar",
+     .fn = fn_radar,
+     .params = LM_PARAMS({"state", LM_INT, "1", "0,1,2,3"}, {"moving", LM_INT, "100", NULL},
+                         {"moving_energy", LM_INT, "50", NULL}, {"static", LM_INT, "0", NULL},
+                         {"static_energy", LM_INT, "0", NULL}, {"detect", LM_INT, "100", NULL})},
+    {.name = "display",
+     .fn = fn_display,
+     .params = LM_PARAMS({"addr", LM_INT, "0x3c", NULL}, {"bus", LM_INT, "0", NULL})},
     {.name = NULL},
 };
 

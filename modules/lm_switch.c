@@ -4,8 +4,8 @@
 #include "../hal/hal_fs.h"
 #include "../hal/hal_gpio.h"
 #include "../svc/lm.h"
-#include "../svc/pinmap.h"
 #include "../svc/persist.h"
+#include "../svc/pinmap.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,13 +26,14 @@ static void cache_path(char *out, size_t cap)
              s_sw.node && s_sw.node->data_dir ? s_sw.node->data_dir : ".");
 }
 
-static void save(void)
+static int save(void)
 {
-    char path[512], buf[32];
+    char buf[32];
     snprintf(buf, sizeof buf, "%d,%d,%d,%d", s_sw.state[0], s_sw.state[1], s_sw.state[2],
              s_sw.state[3]);
+    char path[512];
     cache_path(path, sizeof path);
-    persist_write(s_sw.node ? s_sw.node->persist : NULL, path, buf, strlen(buf));
+    return persist_write(s_sw.node ? s_sw.node->persist : NULL, path, buf, strlen(buf));
 }
 
 /* Binds channel ch (0-based) as an output; err gets micrOS's text on failure. */
@@ -79,7 +80,10 @@ static int set_ch(struct lm_ctx *ctx, int ch, int state)
     if (rc < 0)
         return lm_error(ctx, "[io] %s write: %s", s_tags[ch], err_str(rc));
     s_sw.state[ch] = state;
-    save();
+    rc = save();
+    if (rc < 0)
+        return lm_error(ctx, "state set but not saved: data/switch.cache: %s (see system alarms)",
+                        err_str(rc));
     if (ch == 0)
         return lm_ret_strf(ctx, "SET STATE: %d", state);
     return lm_ret_strf(ctx, "SET STATE(%d): %d", ch + 1, state);

@@ -116,7 +116,7 @@ static int fn_info(struct lm_ctx *ctx)
     char version[256] = "n/a", machine[64] = "n/a";
     hal_sys_uname(version, sizeof version, machine, sizeof machine);
     uint64_t up = (hal_mono_ms() - ctx->node->boot_ms) / 1000;
-    struct hal_ifinfo ifi;
+    struct hal_ifinfo ifi = {0};
     hal_sys_ifconfig(&ifi);
     val_dict_set(a, d, "CPU clock [MHz]", val_int(a, mhz));
     val_dict_set(a, d, "upython", val_str(a, version));
@@ -353,7 +353,7 @@ static int fn_sun(struct lm_ctx *ctx)
 
 static int fn_ifconfig(struct lm_ctx *ctx)
 {
-    struct hal_ifinfo ifi;
+    struct hal_ifinfo ifi = {0};
     struct arena *a = ctx->arena;
     bool is_up = hal_sys_ifconfig(&ifi) == 0;
     struct val *addr = val_tuple(a);
@@ -484,12 +484,16 @@ static const struct lm_func s_funcs[] = {
      .fn = fn_setclock,
      .params = LM_PARAMS({"year", LM_INT, NULL, NULL}, {"month", LM_INT, NULL, NULL},
                          {"mday", LM_INT, NULL, NULL}, {"hour", LM_INT, NULL, NULL},
-                         {"minute", LM_INT, NULL, NULL}, {"sec", LM_INT, NULL, NULL})},
+                         {"minute", LM_INT, NULL, NULL}, {"sec", LM_INT, NULL, NULL}),
+     .flags = LM_SUDO}, /* sets the host's clock: needs pwd= (docs/web.md) */
     {.name = "ntp", .fn = fn_ntp},
     {.name = "rssi", .fn = fn_rssi},
     {.name = "list_stations", .fn = fn_list_stations},
     {.name = "pinmap", .fn = fn_pinmap, .params = LM_PARAMS({"keys", LM_STR, "None", NULL})},
-    {.name = "alarms", .fn = fn_alarms, .params = LM_PARAMS({"clean", LM_BOOL, "False", NULL})},
+    {.name = "alarms",
+     .fn = fn_alarms,
+     .params = LM_PARAMS({"clean", LM_BOOL, "False", NULL}),
+     .flags = LM_SUDO_IF_FIRST}, /* clean=True deletes the logs: needs pwd= */
     {.name = "notifications",
      .fn = fn_notifications,
      .params = LM_PARAMS({"enable", LM_BOOL, "None", "None,True,False"})},

@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int admit_init(struct admit *t, size_t limit, uint64_t grace_ms)
+int admit_init(struct admit *t, size_t limit, uint64_t grace_ms, uint64_t owner_grace_ms)
 {
     memset(t, 0, sizeof *t);
     t->limit = limit ? limit : 1;
     t->grace_ms = grace_ms;
+    t->owner_grace_ms = owner_grace_ms;
     t->slots = calloc(t->limit, sizeof *t->slots);
     return t->slots ? 0 : ERR_NOMEM;
 }
@@ -39,47 +40,116 @@ static void make_id(char *id, size_t cap, char kind, const char *peer)
     snprintf(id, cap, "%c%.*s:%s", kind, (int)(hostlen - start), peer + start, port);
 }
 
-int admit_take(struct admit *t, char kind, const char *peer, uint64_t now, admit_evict_fn *evict,
-               void *owner)
+/* Writes the address part of "ip:port" ("[v6]:port" loses its brackets). */
+static void peer_ip(const char *peer, char *ip, size_t cap)
 {
-    int free_slot = -1, victim = -1;
-    uint64_t oldest = UINT64_MAX;
+    const char *colon = strrchr(peer, ':');
+    size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
+    if (n >= 2 && peer[0] == '[' && peer[n - 1] == ']') {
+        peer++;
+        n -= 2;
+    }
+    snprintf(ip, cap, "%.*s", (int)n, peer);
+}
+
+/* Returns how many places address ip holds. */
+static size_t holds(const struct admit *t, const char *ip)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->limit; i++)
+        n += t->slots[i].is_used && strcmp(t->slots[i].ip, ip) == 0;
+    return n;
+}
+
+int admit_victim(const struct admit *t, char kind, const char *peer, uint64_t now,
+                 uint64_t same_grace_ms, bool may_take_others)
+{
+    char ip[48];
+    peer_ip(peer, ip, sizeof ip);
+    size_t mine = holds(t, ip);
+    int best = -1;
+    size_t best_holds = 0;
+    uint64_t best_active = UINT64_MAX;
     for (size_t i = 0; i < t->limit; i++) {
-        struct admit_slot *s = &t->slots[i];
-        if (!s->is_used) {
-            free_slot = (int)i;
-            break;
-        }
-        if (!s->is_busy && now - s->last_active_ms >= t->grace_ms && s->last_active_ms < oldest) {
-            oldest = s->last_active_ms;
-            victim = (int)i;
+        const struct admit_slot *s = &t->slots[i];
+        if (!s->is_used || s->is_busy || (kind && s->kind != kind))
+            continue;
+        uint64_t idle = now - s->last_active_ms;
+        bool is_same = strcmp(s->ip, ip) == 0;
+        bool ok;
+        if (s->is_authed)
+            ok = idle >= t->owner_grace_ms;
+        else if (is_same)
+            ok = !s->has_input && idle >= same_grace_ms;
+        else
+            ok = may_take_others && now - s->admitted_ms >= ADMIT_YOUNG_MS; /* + fair share */
+        if (!ok)
+            continue;
+        size_t h = holds(t, s->ip);
+        if (!is_same && !s->is_authed && h < mine + 1)
+            continue; /* that address holds no more than the newcomer's would */
+        /* Prefer the address holding most, then the least recently active. */
+        if (best < 0 || h > best_holds || (h == best_holds && s->last_active_ms < best_active)) {
+            best = (int)i;
+            best_holds = h;
+            best_active = s->last_active_ms;
         }
     }
-    if (free_slot < 0 && victim >= 0) {
-        struct admit_slot v = t->slots[victim];
-        memset(&t->slots[victim], 0, sizeof t->slots[victim]);
-        t->evicted++;
-        v.evict(v.owner);
-        free_slot = victim;
+    return best;
+}
+
+void admit_evict(struct admit *t, int slot, const char *peer)
+{
+    struct admit_slot v = t->slots[slot];
+    char ip[48];
+    peer_ip(peer, ip, sizeof ip);
+    memset(&t->slots[slot], 0, sizeof t->slots[slot]);
+    t->evicted++;
+    if (strcmp(v.ip, ip) != 0)
+        t->evicted_fair++;
+    v.evict(v.owner);
+}
+
+int admit_take(struct admit *t, char kind, const char *peer, uint64_t now, bool may_take_others,
+               admit_evict_fn *evict, void *owner)
+{
+    int free_slot = -1;
+    for (size_t i = 0; i < t->limit && free_slot < 0; i++)
+        if (!t->slots[i].is_used)
+            free_slot = (int)i;
+    if (free_slot < 0) {
+        free_slot = admit_victim(t, 0, peer, now, t->grace_ms, may_take_others);
+        if (free_slot >= 0)
+            admit_evict(t, free_slot, peer);
     }
     if (free_slot < 0)
         return ERR_FULL;
     struct admit_slot *s = &t->slots[free_slot];
     memset(s, 0, sizeof *s);
     s->is_used = true;
+    s->kind = kind;
     s->last_active_ms = now;
+    s->admitted_ms = now;
     s->evict = evict;
     s->owner = owner;
     make_id(s->id, sizeof s->id, kind, peer);
+    peer_ip(peer, s->ip, sizeof s->ip);
     return free_slot;
 }
 
-void admit_touch(struct admit *t, int slot, uint64_t now, bool is_busy)
+void admit_touch(struct admit *t, int slot, uint64_t now, bool is_busy, bool has_input)
 {
     if (slot < 0 || (size_t)slot >= t->limit || !t->slots[slot].is_used)
         return;
     t->slots[slot].last_active_ms = now;
     t->slots[slot].is_busy = is_busy;
+    t->slots[slot].has_input = has_input;
+}
+
+void admit_set_authed(struct admit *t, int slot)
+{
+    if (slot >= 0 && (size_t)slot < t->limit && t->slots[slot].is_used)
+        t->slots[slot].is_authed = true;
 }
 
 void admit_release(struct admit *t, int slot)

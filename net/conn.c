@@ -9,6 +9,75 @@
 #include <string.h>
 
 #define CONN_READ_CHUNK 16384
+#define CONN_KEEP_CAP   16384 /* a drained buffer larger than this is given back */
+
+/* Node-wide pending output (one loop per process): the capacity of every connection's
+ * output buffer, and the cap past which the biggest holders are closed. */
+static size_t s_out_total, s_out_cap;
+static uint64_t s_shed;
+static struct conn *s_open; /* every open connection, for conn_shed */
+
+void conn_set_out_cap(size_t bytes)
+{
+    s_out_cap = bytes;
+}
+
+size_t conn_out_total(void)
+{
+    return s_out_total;
+}
+
+uint64_t conn_shed_count(void)
+{
+    return s_shed;
+}
+
+static void list_add(struct conn *c)
+{
+    c->prev_open = NULL;
+    c->next_open = s_open;
+    if (s_open)
+        s_open->prev_open = c;
+    s_open = c;
+}
+
+static void list_remove(struct conn *c)
+{
+    if (c->prev_open)
+        c->prev_open->next_open = c->next_open;
+    else if (s_open == c)
+        s_open = c->next_open;
+    if (c->next_open)
+        c->next_open->prev_open = c->prev_open;
+    c->prev_open = c->next_open = NULL;
+}
+
+/* Gives the output buffer's memory back (its content is gone or sent). */
+static void out_release(struct conn *c)
+{
+    s_out_total -= c->out.cap;
+    buf_free(&c->out);
+}
+
+static void finish(struct conn *c, int error);
+
+/* Over the node-wide cap: closes the connections holding most pending output until the
+ * total is back under three quarters of the cap. */
+static void shed(void)
+{
+    while (s_out_cap && s_out_total > s_out_cap / 4 * 3) {
+        struct conn *big = NULL;
+        for (struct conn *c = s_open; c; c = c->next_open)
+            if (!big || c->out.cap > big->out.cap)
+                big = c;
+        if (!big || big->out.cap == 0)
+            return;
+        s_shed++;
+        LOG_W("conn %s: closed, holds %zu bytes of unread output (node-wide cap %zu reached)",
+              big->peer, big->out.cap, s_out_cap);
+        finish(big, ERR_FULL);
+    }
+}
 
 static void finish(struct conn *c, int error)
 {
@@ -21,8 +90,9 @@ static void finish(struct conn *c, int error)
     ev_io_stop(c->loop, c->fd);
     hal_sock_close(c->fd);
     c->fd = -1;
+    list_remove(c);
     buf_free(&c->in);
-    buf_free(&c->out);
+    out_release(c);
     c->cb(c, CONN_EV_CLOSE, c->arg);
 }
 
@@ -75,6 +145,8 @@ static bool write_out(struct conn *c)
             finish(c, 0);
             return false;
         }
+        if (c->out.cap > CONN_KEEP_CAP)
+            out_release(c);
         c->cb(c, CONN_EV_DRAIN, c->arg);
         if (c->is_closed)
             return false;
@@ -142,6 +214,8 @@ static void on_io(struct ev_loop *loop, int fd, unsigned events, void *arg)
         c->cb(c, CONN_EV_READ, c->arg);
         if (c->is_closed)
             return;
+        if (c->in.len == 0 && c->in.cap > CONN_KEEP_CAP)
+            buf_free(&c->in);
     } else if ((events & EV_ERROR) && c->is_draining) {
         finish(c, ERR_CLOSED);
         return;
@@ -164,6 +238,7 @@ static void init(struct conn *c, struct ev_loop *loop, int fd, const char *peer,
     snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
     buf_init(&c->in, in_max);
     buf_init(&c->out, out_max);
+    list_add(c);
 }
 
 int conn_open(struct conn *c, struct ev_loop *loop, int fd, const char *peer, size_t in_max,
@@ -173,6 +248,7 @@ int conn_open(struct conn *c, struct ev_loop *loop, int fd, const char *peer, si
     c->watched = EV_READ;
     int rc = ev_io_start(loop, fd, EV_READ, on_io, c);
     if (rc < 0) {
+        list_remove(c);
         hal_sock_close(fd);
         c->fd = -1;
         c->is_closed = true;
@@ -203,6 +279,7 @@ int conn_connect(struct conn *c, struct ev_loop *loop, const char *ip, uint16_t 
     if (rc == 0 && timeout_ms > 0)
         rc = ev_timer_start(loop, &c->connect_tmo, timeout_ms, on_connect_timeout);
     if (rc < 0) {
+        list_remove(c);
         ev_io_stop(loop, fd);
         hal_sock_close(fd);
         c->fd = -1;
@@ -216,11 +293,18 @@ int conn_send(struct conn *c, const void *data, size_t len)
 {
     if (c->is_closed)
         return ERR_CLOSED;
+    size_t cap = c->out.cap;
     int rc = buf_append(&c->out, data, len);
+    s_out_total += c->out.cap - cap;
     if (rc < 0) {
         LOG_W("conn %s: output limit reached (peer not reading), closing", c->peer);
         finish(c, rc);
         return rc;
+    }
+    if (s_out_cap && s_out_total > s_out_cap) {
+        shed();
+        if (c->is_closed)
+            return ERR_FULL;
     }
     if (!c->is_connecting)
         ev_defer(c->loop, &c->flush, on_flush);

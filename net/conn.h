@@ -49,8 +49,9 @@ struct conn {
     unsigned watched;   /* events the loop watches now */
     conn_fn *cb;
     void *arg;
-    struct ev_defer flush;       /* queued while output waits for the end of the pass */
-    struct ev_timer connect_tmo; /* outbound connect deadline */
+    struct ev_defer flush;              /* queued while output waits for the end of the pass */
+    struct ev_timer connect_tmo;        /* outbound connect deadline */
+    struct conn *prev_open, *next_open; /* every open connection (node-wide output cap) */
     uint64_t bytes_in, bytes_out;
 };
 
@@ -75,5 +76,13 @@ void conn_drain_close(struct conn *c);
 void conn_close(struct conn *c);
 /* Stops or resumes reading (pipelining back-pressure). */
 void conn_pause_read(struct conn *c, bool pause);
+/* Sets the node-wide cap on pending output (buffer memory of every connection, bytes; 0 = no
+ * cap). Past it the connections holding most are closed (CONN_EV_CLOSE, error ERR_FULL)
+ * until the total is under three quarters of the cap. */
+void conn_set_out_cap(size_t bytes);
+/* Returns the node-wide pending output memory, bytes. */
+size_t conn_out_total(void);
+/* Returns how many connections the cap closed. */
+uint64_t conn_shed_count(void);
 
 #endif

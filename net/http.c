@@ -28,6 +28,8 @@ struct http_session {
     bool is_continue_sent; /* "100 Continue" answered for the current request */
     uint64_t req_start_ms; /* when the current incomplete request began, 0 = none */
     uint64_t served;       /* requests answered on this connection */
+    struct http_pstate ps; /* the request under way, parsed incrementally */
+    struct buf chunk;      /* its chunked body, joined */
 };
 
 /* --- routing --- */
@@ -41,9 +43,10 @@ static void allow_header(char *out, size_t cap, unsigned methods)
 
 static void call_endpoint(struct http_server *srv, const struct http_req *req,
                           const struct endpoint *ep, unsigned method, struct str dpath,
-                          bool keep_alive)
+                          bool keep_alive, const char *peer)
 {
     struct endpoint_req er = {
+        .peer = peer,
         .method = method,
         .path = dpath,
         .query = req->query,
@@ -100,7 +103,7 @@ static void handle(struct http_session *s, struct http_req *req)
     }
     const struct endpoint *ep = srv->eps && dpath.len ? endpoint_find(srv->eps, dpath) : NULL;
     if (ep && (ep->methods & method)) {
-        call_endpoint(srv, req, ep, method, dpath, ka);
+        call_endpoint(srv, req, ep, method, dpath, ka, s->b.conn.peer);
     } else if (ep) {
         char allow[80];
         allow_header(allow, sizeof allow, ep->methods);
@@ -130,18 +133,27 @@ static void pump(struct http_session *s)
     uint64_t now = ev_now(srv->loop);
     bool close_after = false;
     int done = 0;
+    /* Connections with requests waiting share a budget per loop pass: with many of them each
+     * gets fewer requests per turn (at least one), so a crowd of pipelining clients cannot
+     * keep the loop from accepting, and a newcomer's request waits one pass at most. */
+    size_t backlog = srv->backlog > 0 ? srv->backlog : 1;
+    int burst = (int)(HTTP_PASS_BUDGET / backlog);
+    burst = burst < 1 ? 1 : burst > HTTP_PIPELINE_BURST ? HTTP_PIPELINE_BURST : burst;
     buf_clear(&srv->resp);
     s->has_more = false;
     while (!c->is_closed && !c->is_draining && c->in.len > 0) {
-        if (done == HTTP_PIPELINE_BURST || c->out.len + srv->resp.len > HTTP_OUT_PAUSE) {
+        if (done == burst || c->out.len + srv->resp.len > HTTP_OUT_PAUSE) {
             s->has_more = true;
             break;
         }
-        struct http_req req;
+        struct http_req *rq = NULL;
         size_t used = 0;
         int status = 400;
         const char *text = NULL;
-        int r = http_parse(&s->b.conn.in, &s->srv->chunk, &req, &used, &status, &text);
+        uint64_t parsed = s->ps.parsed;
+        int r = http_parse_more(&s->ps, &s->b.conn.in, &rq, &used, &status, &text);
+        srv->stats.parsed_bytes += s->ps.parsed - parsed;
+        struct http_req req = *rq;
         if (r == 0) {
             if (!s->req_start_ms)
                 s->req_start_ms = now ? now : 1;
@@ -178,11 +190,12 @@ static void pump(struct http_session *s)
         return;
     if (close_after) {
         buf_clear(&c->in);
+        http_pstate_reset(&s->ps);
         s->has_more = false;
         conn_drain_close(c);
         return;
     }
-    server_touch(&s->b, c->in.len > 0 || c->out.len > 0);
+    server_touch(&s->b, c->out.len > 0 || s->has_more);
     conn_pause_read(c, s->has_more);
     if (s->has_more && c->out.len <= HTTP_OUT_PAUSE)
         work_later(srv);
@@ -193,7 +206,14 @@ static int64_t on_work(struct ev_loop *loop, struct ev_timer *t)
     (void)loop;
     struct http_server *srv = t->arg;
     bool again = false;
-    for (size_t i = 0; srv->node && i < srv->srv.nsessions; i++) {
+    size_t n = srv->node ? srv->srv.nsessions : 0;
+    size_t backlog = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct http_session *s = (struct http_session *)server_sess_at(&srv->srv, i);
+        backlog += server_sess_is_live(&s->b) && s->has_more;
+    }
+    srv->backlog = backlog;
+    for (size_t i = 0; i < n; i++) {
         struct http_session *s = (struct http_session *)server_sess_at(&srv->srv, i);
         if (!server_sess_is_live(&s->b) || !s->has_more || s->b.conn.out.len > HTTP_OUT_PAUSE)
             continue;
@@ -210,6 +230,8 @@ static void on_open(struct server_sess *b)
     struct http_session *s = (struct http_session *)b;
     s->srv = server_owner(b->srv);
     s->srv->stats.accepted++;
+    buf_init(&s->chunk, HTTP_BODY_MAX + 1);
+    http_pstate_init(&s->ps, &s->chunk);
 }
 
 static void on_data(struct server_sess *b)
@@ -223,14 +245,16 @@ static void on_drain(struct server_sess *b)
 {
     struct http_session *s = (struct http_session *)b;
     if (s->has_more)
-        pump(s);
+        work_later(s->srv); /* not here: the end-of-pass flush must stay short */
     else
-        server_touch(b, b->conn.in.len > 0);
+        server_touch(b, false);
 }
 
 static void on_close(struct server_sess *b)
 {
-    ((struct http_session *)b)->has_more = false;
+    struct http_session *s = (struct http_session *)b;
+    s->has_more = false;
+    buf_free(&s->chunk);
 }
 
 /* A request that takes too long is answered 408 and the connection closed. */
@@ -238,6 +262,10 @@ static void on_tick(struct server_sess *b, uint64_t now)
 {
     struct http_session *s = (struct http_session *)b;
     struct conn *c = &b->conn;
+    if (c->bytes_in == 0 && now - c->last_io_ms >= HTTP_FIRST_BYTE_MS) {
+        conn_close(c); /* connected and silent: nothing to answer */
+        return;
+    }
     if (!s->req_start_ms || now - s->req_start_ms < HTTP_REQUEST_TIMEOUT_MS)
         return;
     s->srv->stats.timeouts_408++;
@@ -245,6 +273,7 @@ static void on_tick(struct server_sess *b, uint64_t now)
         "HTTP/1.1 408 Request Timeout\r\ncontent-length: 15\r\ncontent-type: "
         "text/plain\r\nconnection: close\r\n\r\nRequest Timeout";
     buf_clear(&c->in);
+    http_pstate_reset(&s->ps);
     if (conn_send(c, head, sizeof head - 1) == 0)
         conn_drain_close(c);
 }
@@ -278,6 +307,7 @@ static const struct server_proto s_proto = {
     .busy_wait_ms = HTTP_BUSY_WAIT_MS,
     .evict_idle_ms = HTTP_EVICT_IDLE_MS,
     .idle_close_ms = HTTP_KEEPALIVE_MS,
+    .is_client_first = true,
     .open = on_open,
     .data = on_data,
     .drain = on_drain,
@@ -320,6 +350,8 @@ void http_stop(struct http_server *srv)
 {
     if (!srv->node)
         return;
+    LOG_I("http: %llu requests, %llu bytes parsed", (unsigned long long)srv->stats.requests,
+          (unsigned long long)srv->stats.parsed_bytes);
     server_stop(&srv->srv);
     ev_timer_stop(srv->loop, &srv->work_timer);
     free(srv->arena_mem);

@@ -53,6 +53,9 @@
 #ifndef HTTP_REQUEST_TIMEOUT_MS
 #define HTTP_REQUEST_TIMEOUT_MS 10000 /* a started request must be complete by then -> 408 */
 #endif
+#ifndef HTTP_FIRST_BYTE_MS
+#define HTTP_FIRST_BYTE_MS 3000 /* a connection silent this long after connecting is closed */
+#endif
 #ifndef HTTP_KEEPALIVE_MS
 #define HTTP_KEEPALIVE_MS 30000 /* idle keep-alive connections are closed after this */
 #endif
@@ -69,11 +72,16 @@
 #define HTTP_PIPELINE_BURST 16 /* requests answered per connection per event */
 #endif
 
+#ifndef HTTP_PASS_BUDGET
+#define HTTP_PASS_BUDGET 64 /* requests per loop pass shared by connections with a backlog */
+#endif
+
 struct http_session;
 
 struct http_stats {
     uint64_t accepted, requests, keepalive_reuse, busy_503, timeouts_408, errors_4xx, errors_5xx,
         evicted_idle;
+    uint64_t parsed_bytes; /* bytes given to the request parser (each byte once: incremental) */
 };
 
 struct http_server {
@@ -84,6 +92,7 @@ struct http_server {
     uint16_t port;
     size_t max_con;             /* webui_max_con */
     struct server srv;          /* listener, admission, sessions */
+    size_t backlog;             /* connections with requests waiting, counted each work pass */
     struct ev_timer work_timer; /* continues pipelined requests left over by a burst */
     struct arena arena;         /* one command's scratch */
     void *arena_mem;

@@ -6,20 +6,18 @@
 
 #include <http_parser.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
-/* Parsing: the whole request is re-parsed from the buffer start until complete, so
- *     every view points into one contiguous buffer (picohttpparser style) --- */
+/* --- parsing: incremental. The parser state lives in struct http_pstate between reads and
+ *     only new bytes are fed; every view points into the connection's contiguous input
+ *     buffer, and is moved when that buffer moves (it grows by realloc) --- */
 
-struct pctx {
-    http_parser p;
-    struct http_req *req;
-    struct buf *chunk;
-};
+#define pctx http_pstate
 
 static struct http_req *req_of(http_parser *p)
 {
-    return ((struct pctx *)p->data)->req;
+    return &((struct pctx *)p->data)->req;
 }
 
 static int on_url(http_parser *p, const char *at, size_t len)
@@ -107,7 +105,7 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t len)
 {
     struct pctx *pc = p->data;
-    struct http_req *r = pc->req;
+    struct http_req *r = &pc->req;
     if (!r->body.p) {
         r->body = (struct str){at, len};
     } else if (!r->is_chunked_copy && r->body.p + r->body.len == at) {
@@ -161,17 +159,72 @@ static bool starts_with_word(const struct buf *in)
     return i > 0 && i < in->len && in->p[i] == ' ';
 }
 
-int http_parse(struct buf *in, struct buf *chunk, struct http_req *req, size_t *used, int *status,
-               const char **text)
+void http_pstate_init(struct http_pstate *ps, struct buf *chunk)
 {
-    memset(req, 0, sizeof *req);
-    struct pctx pc = {.req = req, .chunk = chunk};
-    http_parser_init(&pc.p, HTTP_REQUEST);
-    pc.p.data = &pc;
-    size_t n = http_parser_execute(&pc.p, &s_settings, in->p, in->len);
-    enum http_errno e = HTTP_PARSER_ERRNO(&pc.p);
+    memset(ps, 0, sizeof *ps);
+    ps->chunk = chunk;
+}
+
+void http_pstate_reset(struct http_pstate *ps)
+{
+    ps->is_active = false;
+}
+
+/* Moves a view from the old input buffer to the new one (same offset). */
+static void move_view(struct str *v, const char *old, const char *now)
+{
+    if (v->p)
+        v->p = now + ((uintptr_t)v->p - (uintptr_t)old);
+}
+
+/* The input buffer moved (realloc): every view into it follows. */
+static void rebase(struct http_pstate *ps, const char *now)
+{
+    struct http_req *r = &ps->req;
+    move_view(&r->url, ps->base, now);
+    for (size_t i = 0; i < r->nhdr; i++) {
+        move_view(&r->hdr[i].name, ps->base, now);
+        move_view(&r->hdr[i].value, ps->base, now);
+    }
+    if (!r->is_chunked_copy)
+        move_view(&r->body, ps->base, now);
+    ps->base = now;
+}
+
+/* True when the input holds enough to tell a method word from garbage (starts_with_word). */
+static bool method_word_known(const struct buf *in)
+{
+    size_t i = 0;
+    while (i < in->len && i < 24 &&
+           ((in->p[i] >= 'A' && in->p[i] <= 'Z') || (in->p[i] >= 'a' && in->p[i] <= 'z')))
+        i++;
+    return i < in->len;
+}
+
+int http_parse_more(struct http_pstate *ps, struct buf *in, struct http_req **out, size_t *used,
+                    int *status, const char **text)
+{
+    struct http_req *req = &ps->req;
+    *out = req;
+    if (!ps->is_active || ps->fed > in->len) {
+        memset(req, 0, sizeof *req);
+        http_parser_init(&ps->p, HTTP_REQUEST);
+        ps->p.data = ps;
+        ps->fed = 0;
+        ps->base = in->p;
+        ps->is_active = true;
+    } else if (in->p != ps->base) {
+        rebase(ps, in->p);
+    }
+    size_t n = ps->fed < in->len
+                   ? http_parser_execute(&ps->p, &s_settings, in->p + ps->fed, in->len - ps->fed)
+                   : 0;
+    ps->fed += n;
+    ps->parsed += n;
+    enum http_errno e = HTTP_PARSER_ERRNO(&ps->p);
     if (req->complete) {
-        *used = n;
+        *used = ps->fed;
+        ps->is_active = false;
         return 1;
     }
     *text = NULL;
@@ -181,14 +234,19 @@ int http_parse(struct buf *in, struct buf *chunk, struct http_req *req, size_t *
         bool has_line = memchr(in->p, '\n', in->len) != NULL;
         if (!has_line && in->len > HTTP_URL_MAX) {
             *status = 414;
+            ps->is_active = false;
             return -1;
         }
         if (in->len > HTTP_URL_MAX + HTTP_HEADER_MAX) {
             *status = 431;
+            ps->is_active = false;
             return -1;
         }
         return 0;
     }
+    ps->is_active = false;
+    if (e == HPE_INVALID_METHOD && !req->error && !method_word_known(in))
+        return 0; /* 400 or 405 depends on bytes not here yet: decide when they are */
     if (req->error) {
         *status = req->error;
         *text = req->error == 400 ? "Bad request" : NULL;
@@ -208,6 +266,17 @@ int http_parse(struct buf *in, struct buf *chunk, struct http_req *req, size_t *
         *text = req->nhdr > 0 || e == HPE_INVALID_HEADER_TOKEN ? "Invalid headers" : "Bad request";
     }
     return -1;
+}
+
+int http_parse(struct buf *in, struct buf *chunk, struct http_req *req, size_t *used, int *status,
+               const char **text)
+{
+    struct http_pstate ps;
+    http_pstate_init(&ps, chunk);
+    struct http_req *r = NULL;
+    int rc = http_parse_more(&ps, in, &r, used, status, text);
+    *req = *r;
+    return rc;
 }
 
 /* --- the request target --- */

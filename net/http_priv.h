@@ -7,6 +7,7 @@
 #include "../svc/endpoint.h"
 #include "http.h"
 
+#include <http_parser.h>
 #include <stdbool.h>
 
 /* One parsed request; every view points into the connection's input buffer (or, for a
@@ -46,6 +47,26 @@ int http_reply_error(struct buf *out, int status, const char *text, const char *
 /* Returns the content type for a file name by its extension (COMPAT §3.1). */
 const char *http_content_type(struct str name);
 
+/* The parse state of one connection, kept between reads: only new input is parsed. */
+struct http_pstate {
+    http_parser p;
+    struct http_req req;
+    struct buf *chunk; /* where a chunked body is joined (one per connection) */
+    size_t fed;        /* bytes of the input already given to the parser */
+    const char *base;  /* the input buffer's address when they were given */
+    bool is_active;    /* a request is under way */
+    uint64_t parsed;   /* bytes given to the parser on this connection, ever */
+};
+
+/* Prepares ps; chunk joins chunked bodies (it must not be shared between connections). */
+void http_pstate_init(struct http_pstate *ps, struct buf *chunk);
+/* Forgets the request under way (the input was cleared). */
+void http_pstate_reset(struct http_pstate *ps);
+/* Parses what arrived since the last call at the start of in (same rules and results as
+ * http_parse; *req points into ps). After a result other than 0 the next call starts a new
+ * request at in's start (the caller consumes *used bytes first). */
+int http_parse_more(struct http_pstate *ps, struct buf *in, struct http_req **req, size_t *used,
+                    int *status, const char **text);
 /* Parses the next request at the start of in (header names are lower-cased in place; a
  * chunked body is joined in chunk). Returns 1 (complete, *used bytes long), 0 (needs more
  * input) or -1 (*status and *text, NULL = the reason phrase, describe the error to answer). */

@@ -4,6 +4,7 @@
 #include "../svc/exec.h"
 #include "../svc/lm.h"
 #include "../svc/render.h"
+#include "../svc/task.h"
 #include "http_priv.h"
 #include "rest_path.h"
 
@@ -21,6 +22,12 @@ static int rest_root(struct http_server *srv, struct buf *o)
         rc = buf_puts(o, ", \"node\": ");
     if (rc == 0)
         rc = render_json_string(o, devfid, strlen(devfid));
+    const char *problem = cfg_problem(node->cfg);
+    if (rc == 0 && problem) { /* the web UI shows it as a banner (fail closed, issue 13) */
+        rc = buf_puts(o, ", \"config_problem\": ");
+        if (rc == 0)
+            rc = render_json_string(o, problem, strlen(problem));
+    }
     if (rc == 0)
         rc = buf_printf(o, ", \"auth\": %s, \"usr_endpoints\": [", srv->is_auth ? "true" : "false");
     if (rc == 0 && srv->eps)
@@ -30,18 +37,33 @@ static int rest_root(struct http_server *srv, struct buf *o)
     return rc;
 }
 
-/* auth=True: only task, modules and modules loaded already may run (COMPAT §3.3). */
-static bool is_allowed(struct http_server *srv, struct str line)
+#define PROTECTED "{\"result\": \"Auth:Protected\", \"state\": true}"
+#define QUEUE_KEPT                                                                                 \
+    "{\"result\": \"Task queue: the other half is kept for authenticated callers\", "              \
+    "\"state\": false}"
+
+/* auth=True: only task, modules and modules loaded already may run (COMPAT §3.3), never
+ * >>host, and tasks only while half of the queue is free. Returns the refusal, or NULL. */
+static const char *refusal(struct http_server *srv, struct str line)
 {
     if (!srv->is_auth)
-        return true;
+        return NULL;
     struct node *node = srv->node;
+    /* >>host (InterCon) runs a command elsewhere with our password: never before auth. */
+    struct cmd *c = arena_alloc(&srv->arena, sizeof *c);
+    if (!c || cmd_parse(line, c) < 0 || c->is_remote || c->has_bare_remote)
+        return PROTECTED;
+    /* Tasks started before auth may use only half of the queue: the rest stays free for
+     * authenticated callers. */
+    if (c->is_task && node->tasks &&
+        task_queue_free(node->tasks) * 2 <= task_queue_limit(node->tasks))
+        return QUEUE_KEPT;
     struct str rest = line;
     struct str m = str_next_word(&rest);
     if (str_eqc(m, "task") || str_eqc(m, "modules"))
-        return true;
+        return NULL;
     const struct lm_module *mod = lm_find(node, m);
-    return mod && lm_is_loaded(node, mod);
+    return mod && lm_is_loaded(node, mod) ? NULL : PROTECTED;
 }
 
 void http_rest(struct http_server *srv, const struct http_req *req, struct str path,
@@ -52,6 +74,7 @@ void http_rest(struct http_server *srv, const struct http_req *req, struct str p
     char line[REST_LINE_MAX];
     int n = rest_build_line(path, req->query, line, sizeof line);
     int rc = 0;
+    const char *why = NULL;
     if (n == ERR_TOOBIG) {
         http_reply_error(&srv->resp, 414, NULL, NULL, keep_alive, req->is_head);
         return;
@@ -62,8 +85,8 @@ void http_rest(struct http_server *srv, const struct http_req *req, struct str p
     }
     if (n == 0) {
         rc = rest_root(srv, o);
-    } else if (!is_allowed(srv, (struct str){line, (size_t)n})) {
-        rc = buf_puts(o, "{\"result\": \"Auth:Protected\", \"state\": true}");
+    } else if (arena_reset(&srv->arena), (why = refusal(srv, (struct str){line, (size_t)n}))) {
+        rc = buf_puts(o, why);
     } else {
         struct exec_result res;
         arena_reset(&srv->arena);

@@ -84,14 +84,16 @@ static void serve_asset(struct http_server *srv, const struct http_req *req,
 static void serve_file(struct http_server *srv, const struct http_req *req, struct str path,
                        bool keep_alive)
 {
-    char full[1024];
-    int w = snprintf(full, sizeof full, "%s/web/%.*s", srv->node->data_dir, STR_FMT(path));
-    if (w < 0 || (size_t)w >= sizeof full) {
+    char root[600], rel[512];
+    int w = snprintf(root, sizeof root, "%s/web", srv->node->data_dir);
+    int w2 = snprintf(rel, sizeof rel, "%.*s", STR_FMT(path));
+    if (w < 0 || (size_t)w >= sizeof root || w2 < 0 || (size_t)w2 >= sizeof rel) {
         http_reply_error(&srv->resp, 404, NULL, NULL, keep_alive, req->is_head);
         return;
     }
+    /* Only regular files: a symlink, FIFO or device in web/ is refused (404). */
     char *data = malloc(HTTP_FILE_MAX + 1);
-    long n = data ? hal_fs_read(full, data, HTTP_FILE_MAX + 1) : ERR_NOMEM;
+    long n = data ? hal_fs_read_plain(root, rel, data, HTTP_FILE_MAX + 1) : ERR_NOMEM;
     if (n >= 0) {
         http_reply(&srv->resp, 200, http_content_type(path), "cache-control: no-cache\r\n", data,
                    (size_t)n, keep_alive, req->is_head);

@@ -347,9 +347,9 @@ static void call_start(struct intercon_call *k)
     /* Not known here: DNS or mDNS, asynchronously (hal_resolve). */
     int64_t tmo = cfg_get_int(k->owner->node->cfg, "dns_timeout_ms");
     k->state = IC_RESOLVING;
-    int rc = hal_resolve_start(k->owner->node->loop, k->host,
-                               (uint32_t)(tmo > 0 && tmo < 60000 ? tmo : 3000), on_resolved, k,
-                               &k->rsv);
+    int rc =
+        hal_resolve_start(k->owner->node->loop, k->host,
+                          (uint32_t)(tmo > 0 && tmo < 60000 ? tmo : 3000), on_resolved, k, &k->rsv);
     if (rc < 0)
         call_fail(k, "NoHost: %s: %s", k->host, rc == ERR_INVAL ? "not a host name" : err_str(rc));
 }
@@ -396,6 +396,32 @@ static struct str in_last_line(const struct intercon_call *k)
     while (i > 0 && s.p[i - 1] != '\n')
         i--;
     return str_from(s, i);
+}
+
+/* True when the operator listed this peer in icpeers ("host" or "host:port", ';'-separated):
+ * only those peers get our appwd when they ask for a password. */
+static bool peer_is_trusted(const struct intercon_call *k)
+{
+    const char *list = cfg_get_str(k->owner->node->cfg, "icpeers");
+    struct str rest = str_c(list);
+    while (rest.len > 0) {
+        const char *semi = memchr(rest.p, ';', rest.len);
+        size_t n = semi ? (size_t)(semi - rest.p) : rest.len;
+        struct str one = str_trim((struct str){rest.p, n});
+        rest = semi ? str_from(rest, n + 1) : str_from(rest, rest.len);
+        char port[8];
+        snprintf(port, sizeof port, ":%u", (unsigned)k->port);
+        const char *names[2] = {k->host, k->ip};
+        for (size_t i = 0; i < 2; i++) {
+            size_t hl = strlen(names[i]);
+            if (hl == 0 || one.len < hl || !eq_nocase(one.p, hl, names[i]))
+                continue;
+            struct str tail = str_from(one, hl);
+            if (tail.len == 0 || str_eqc(tail, port))
+                return true;
+        }
+    }
+    return false;
 }
 
 /* Reads the greeting: the prompt is the last two words of the last line ("node02 $"). */
@@ -477,6 +503,13 @@ static void call_process(struct intercon_call *k)
                       (int)(k->in_len > 64 ? 64 : k->in_len), k->in);
             return;
         }
+        if (is_password && !peer_is_trusted(k)) {
+            call_fail(k,
+                      "AuthFailed: %s:%u asks for a password; it is sent only to peers listed in "
+                      "icpeers",
+                      k->host, (unsigned)k->port);
+            return;
+        }
         if (is_password) {
             const char *pwd = cfg_get_str(k->owner->node->cfg, "appwd");
             /* The command waits in cmd after the password; keep both apart. */
@@ -531,6 +564,13 @@ static void on_conn(struct conn *c, enum conn_event ev, void *arg)
         ev_timer_start(k->owner->node->loop, &k->timer, INTERCON_GREETING_MS, on_timer);
         break;
     case CONN_EV_READ:
+        k->in_total += c->in.len;
+        if (k->in_total > INTERCON_REPLY_LIMIT) {
+            buf_clear(&c->in);
+            call_fail(k, "TooLarge: %s:%u sent more than %u bytes", k->host, (unsigned)k->port,
+                      (unsigned)INTERCON_REPLY_LIMIT);
+            break;
+        }
         in_append(k, c->in.p, c->in.len);
         buf_clear(&c->in);
         call_process(k);
@@ -637,7 +677,9 @@ void intercon_run(struct node *node, const struct cmd *c, struct arena *a, struc
             k = &ic->call[i];
     if (!k) {
         ic->stats.busy++;
-        task_reply(node->tasks, tag, ERR_FULL, c->is_json, a, res);
+        const char *t = arena_printf(a, "InterCon: all %u call slots are busy, try again later",
+                                     (unsigned)INTERCON_CALLS_MAX);
+        exec_core_error(res, a, c->tok[0], fname, t ? t : "InterCon: all call slots are busy");
         return;
     }
 
@@ -672,6 +714,7 @@ void intercon_run(struct node *node, const struct cmd *c, struct arena *a, struc
     k->is_retried = false;
     k->is_in_cut = false;
     k->in_len = 0;
+    k->in_total = 0;
     k->cmd_len = 0;
     k->port = port;
     k->prompt[0] = '\0';

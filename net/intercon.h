@@ -65,8 +65,9 @@ struct intercon_call {
     size_t cmd_len;                     /* bytes of cmd to send */
     char in[INTERCON_REPLY_MAX];        /* peer output of the current phase */
     size_t in_len;
-    bool is_in_cut;        /* output beyond INTERCON_REPLY_MAX was dropped from the middle */
-    struct ev_timer timer; /* start, retry and timeouts */
+    size_t in_total;         /* bytes received in this call (INTERCON_REPLY_LIMIT) */
+    bool is_in_cut;          /* output beyond INTERCON_REPLY_MAX was dropped from the middle */
+    struct ev_timer timer;   /* start, retry and timeouts */
     struct hal_resolve *rsv; /* name lookup in flight, or NULL */
 };
 

@@ -45,6 +45,20 @@ void lobby_init(struct lobby *l, struct ev_loop *loop, uint64_t wait_ms, lobby_t
 
 int lobby_add(struct lobby *l, int fd, const char *peer)
 {
+    /* Full: the newcomer takes the place of the one waiting longest (sent away busy), so a
+     * flood of connections cannot keep everyone else out of the waiting room. */
+    size_t oldest = 0;
+    bool is_full = true;
+    for (size_t i = 0; i < LOBBY_MAX && is_full; i++) {
+        is_full = l->entries[i].fd >= 0;
+        if (l->entries[i].deadline_ms < l->entries[oldest].deadline_ms)
+            oldest = i;
+    }
+    if (is_full) {
+        int old = l->entries[oldest].fd;
+        l->entries[oldest].fd = -1;
+        l->refuse(l->owner, old);
+    }
     for (size_t i = 0; i < LOBBY_MAX; i++) {
         struct lobby_entry *e = &l->entries[i];
         if (e->fd >= 0)

@@ -32,7 +32,12 @@ size_t server_count(const struct server *srv)
 void server_touch(struct server_sess *s, bool is_busy)
 {
     s->is_busy = is_busy;
-    admit_touch(s->srv->admit, s->slot, ev_now(s->srv->loop), is_busy);
+    admit_touch(s->srv->admit, s->slot, ev_now(s->srv->loop), is_busy, s->conn.in.len > 0);
+}
+
+void server_set_authed(struct server_sess *s)
+{
+    admit_set_authed(s->srv->admit, s->slot);
 }
 
 /* Not busy and nothing queued either way: may give way to a newcomer or time out. */
@@ -109,20 +114,14 @@ static void on_evict(void *owner)
     conn_close(&s->conn);
 }
 
-/* At max_sessions: closes the session idle longest (at least evict_idle_ms). */
-static bool evict_idle(struct server *srv, uint64_t now)
+/* At max_sessions: closes the session the admission rules pick among this server's own. */
+static bool evict_own(struct server *srv, const char *peer, uint64_t now, bool may_take_others)
 {
-    struct server_sess *victim = NULL;
-    for (size_t i = 0; i < srv->nsessions; i++) {
-        struct server_sess *s = server_sess_at(srv, i);
-        if (is_idle(s) && now - s->conn.last_io_ms >= srv->proto->evict_idle_ms &&
-            (!victim || s->conn.last_io_ms < victim->conn.last_io_ms))
-            victim = s;
-    }
-    if (!victim)
+    int v = admit_victim(srv->admit, srv->proto->kind, peer, now, srv->proto->evict_idle_ms,
+                         may_take_others);
+    if (v < 0)
         return false;
-    srv->stats.evicted_idle++;
-    conn_close(&victim->conn);
+    admit_evict(srv->admit, v, peer);
     return true;
 }
 
@@ -132,7 +131,11 @@ static bool try_open(void *owner, int fd, const char *peer)
     struct server *srv = owner;
     const struct server_proto *p = srv->proto;
     uint64_t now = ev_now(srv->loop);
-    if (srv->has_own_limit && srv->nopen >= srv->max_sessions && !evict_idle(srv, now))
+    /* Where the client speaks first, a silent newcomer (a connection flood) may take a free
+     * place or one of its own address, never another address's. */
+    bool may_take_others = !p->is_client_first || hal_sock_pending(fd) > 0;
+    if (srv->has_own_limit && srv->nopen >= srv->max_sessions &&
+        !evict_own(srv, peer, now, may_take_others))
         return false;
     struct server_sess *s = NULL;
     for (size_t i = 0; i < srv->nsessions && !s; i++)
@@ -140,7 +143,7 @@ static bool try_open(void *owner, int fd, const char *peer)
             s = server_sess_at(srv, i);
     if (!s)
         return false;
-    int slot = admit_take(srv->admit, p->kind, peer, now, on_evict, s);
+    int slot = admit_take(srv->admit, p->kind, peer, now, may_take_others, on_evict, s);
     if (slot < 0)
         return false;
     memset(s, 0, p->sess_size);

@@ -18,10 +18,12 @@
  *          raw fd; the server closes it).
  * Output goes through conn_send on s->conn and is written once per loop pass (net/conn.h).
  *
- * Admission: a session is "busy" while the protocol says so (server_touch); an idle session
- * (not busy, nothing queued either way) gives way to a newcomer after proto->evict_idle_ms
- * when the protocol's own limit (max_sessions) is reached, and the shared table evicts the
- * client idle longest when it is full. */
+ * Admission: a session is "busy" while the protocol says so (server_touch: we owe it work or
+ * output). When the protocol's own limit (max_sessions) or the shared table is full, the
+ * newcomer takes the place net/admit.h's rules pick: never a busy session, an authenticated
+ * one only after soctout idle, one of another address holding more places than the
+ * newcomer's (per-address fairness), one of the same address once idle evict_idle_ms (own
+ * limit) or the table's grace. */
 #ifndef SERVER_H
 #define SERVER_H
 
@@ -52,6 +54,8 @@ struct server_proto {
     uint64_t busy_wait_ms;  /* a newcomer waits this long in the lobby for room */
     uint64_t evict_idle_ms; /* at max_sessions, a session idle this long gives way */
     uint64_t idle_close_ms; /* an idle session is closed after this (0 = never) */
+    bool is_client_first;   /* the client speaks first (HTTP): a silent newcomer displaces
+                               nobody of another address */
     void (*open)(struct server_sess *s);
     void (*data)(struct server_sess *s);
     void (*drain)(struct server_sess *s);
@@ -105,6 +109,8 @@ void server_stop(struct server *srv);
 void *server_owner(const struct server *srv);
 /* Records activity now and whether the session is busy (a request in progress). */
 void server_touch(struct server_sess *s, bool is_busy);
+/* Marks the session as logged in (kept for soctout when idle; net/admit.h). */
+void server_set_authed(struct server_sess *s);
 /* Returns the number of open sessions. */
 size_t server_count(const struct server *srv);
 /* Returns session i of the pool (0 <= i < srv->nsessions), for iteration; check is_used and

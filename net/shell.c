@@ -5,6 +5,7 @@
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../hal/hal_net.h"
+#include "../svc/auth.h"
 #include "../svc/cfg.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
@@ -49,7 +50,10 @@ struct shell_session {
     bool is_conf;
     bool is_auth_required;
     bool is_authed;
-    bool is_locked; /* a failed login is being answered after a delay */
+    bool is_locked;        /* a failed login is being answered after a delay */
+    bool is_charmode;      /* the password arrives a few bytes at a time: wait for the line end */
+    char pw[SHELL_PW_MAX]; /* password bytes gathered before the line end */
+    size_t pwlen;
     char devfid[64];
     struct ev_timer delay_timer;
 };
@@ -89,26 +93,6 @@ static void bye(struct shell_session *s)
 
 /* --- authentication --- */
 
-static struct shell_authfail *authfail_entry(struct shell *sh, const char *peer, uint64_t now)
-{
-    char ip[48];
-    const char *colon = strrchr(peer, ':');
-    snprintf(ip, sizeof ip, "%.*s", colon ? (int)(colon - peer) : (int)strlen(peer), peer);
-    struct shell_authfail *oldest = &sh->authfail[0];
-    for (size_t i = 0; i < SHELL_AUTHFAIL_TRACK; i++) {
-        struct shell_authfail *f = &sh->authfail[i];
-        if (f->fails && now - f->last_ms > 10 * 60 * 1000)
-            f->fails = 0; /* forgotten after ten quiet minutes */
-        if (f->fails && strcmp(f->ip, ip) == 0)
-            return f;
-        if (f->last_ms < oldest->last_ms || !f->fails)
-            oldest = f;
-    }
-    memset(oldest, 0, sizeof *oldest);
-    snprintf(oldest->ip, sizeof oldest->ip, "%s", ip);
-    return oldest;
-}
-
 static int64_t on_authfail_delay(struct ev_loop *loop, struct ev_timer *t)
 {
     (void)loop;
@@ -120,33 +104,97 @@ static int64_t on_authfail_delay(struct ev_loop *loop, struct ev_timer *t)
     return EV_DONE;
 }
 
-/* Handles the first input of an unauthenticated session: the password. */
+/* Checks the whole line (trimmed) as the password through the shared back-off (svc/auth.h):
+ * inside the address's back-off window nothing is compared and AuthFailed follows at the
+ * window's end; a wrong password is answered after the new window. */
 static void check_password(struct shell_session *s, struct str word)
 {
     struct shell *sh = s->sh;
-    uint64_t now = ev_now(sh->loop);
-    struct shell_authfail *f = authfail_entry(sh, s->b.conn.peer, now);
-    struct str appwd = str_c(cfg_get_str(sh->node->cfg, "appwd"));
-    if (appwd.len > 0 && str_eq_secret(word, appwd)) {
-        f->fails = 0;
+    uint64_t now = ev_now(sh->loop), wait = 0;
+    enum auth_verdict v = auth_check(sh->node->auth, s->b.conn.peer, "shell",
+                                     cfg_get_str(sh->node->cfg, "appwd"), word, now, &wait);
+    if (v == AUTH_OK) {
         s->is_authed = true;
+        server_set_authed(&s->b);
         reply_c(s, "AuthOk");
         return;
     }
     sh->stats.auth_failures++;
-    f->fails++;
-    f->last_ms = now;
-    syslog_write(sh->node->log, "[WARN] shell: failed login from %s (%u in a row)", s->b.conn.peer,
-                 (unsigned)f->fails);
-    /* Repeated failures from one address are answered ever more slowly. */
-    uint64_t delay = 0;
-    if (f->fails > 1) {
-        unsigned shift = f->fails - 2 < 7 ? f->fails - 2 : 7;
-        delay = 250u << shift;
-    }
     s->is_locked = true;
     s->delay_timer.arg = s;
-    ev_timer_start(sh->loop, &s->delay_timer, delay, on_authfail_delay);
+    ev_timer_start(sh->loop, &s->delay_timer, wait, on_authfail_delay);
+}
+
+static void run_line(struct shell_session *s, struct str line);
+
+/* Answers the gathered login line: hello/exit as built-ins, anything else as the password. */
+static void preauth_line(struct shell_session *s, struct str line)
+{
+    s->pwlen = 0;
+    s->is_charmode = false;
+    if (str_eqc(line, "hello") || str_eqc(line, "exit")) {
+        run_line(s, line);
+        return;
+    }
+    check_password(s, line);
+}
+
+/* No more bytes came within SHELL_PW_GATHER_MS: what we have is the whole line. */
+static int64_t on_pw_idle(struct ev_loop *loop, struct ev_timer *t)
+{
+    (void)loop;
+    struct shell_session *s = t->arg;
+    if (!s->b.conn.is_closed && !s->is_locked && s->pwlen > 0)
+        preauth_line(s, str_trim((struct str){s->pw, s->pwlen}));
+    return EV_DONE;
+}
+
+/* Before login: gathers the login line (the whole line, trimmed, is the password) and answers
+ * hello/exit. A write that ends the line, or one of at least SHELL_PW_MIN bytes without a line
+ * end (micrOS's clients send the bare password), is answered at once. A write of one or two
+ * bytes starts character mode (telnet typing): wait for the line end. Other short writes wait
+ * SHELL_PW_GATHER_MS for more bytes (a password split across writes). */
+static void preauth_input(struct shell_session *s, struct str in)
+{
+    struct shell *sh = s->sh;
+    ev_timer_stop(sh->loop, &s->delay_timer);
+    if (s->pwlen + in.len > sizeof s->pw) {
+        s->pwlen = 0;
+        check_password(s, STR_LIT("")); /* longer than any password: a wrong guess */
+        return;
+    }
+    bool is_first = s->pwlen == 0;
+    memcpy(s->pw + s->pwlen, in.p, in.len);
+    s->pwlen += in.len;
+    struct str all = {s->pw, s->pwlen};
+    size_t eol = 0;
+    while (eol < all.len && all.p[eol] != '\n' && all.p[eol] != '\r')
+        eol++;
+    struct str line = str_trim((struct str){all.p, eol});
+    if (eol < all.len) {
+        if (line.len == 0) {
+            s->pwlen = 0; /* a bare Enter: keep waiting */
+            return;
+        }
+        preauth_line(s, line);
+        return;
+    }
+    if (is_first && in.len <= 2)
+        s->is_charmode = true;
+    if (s->is_charmode)
+        return;
+    if (line.len == 0) {
+        s->pwlen = 0;
+        bye(s);
+        return;
+    }
+    bool is_word = str_eqc(line, "hello") || str_eqc(line, "exit");
+    if (is_word || (is_first && line.len >= SHELL_PW_MIN)) {
+        preauth_line(s, line);
+        return;
+    }
+    s->delay_timer.arg = s;
+    ev_timer_start(sh->loop, &s->delay_timer, SHELL_PW_GATHER_MS, on_pw_idle);
 }
 
 /* --- built-ins --- */
@@ -280,12 +328,15 @@ static void run_line(struct shell_session *s, struct str line)
             node->reboot(node, hard);
         return;
     }
-    if (local && str_starts(tok[0], "conf")) {
+    if (local && ntok == 1 &&
+        (str_eqc(tok[0], "conf") || str_eqc(tok[0], "config") || str_eqc(tok[0], "configure"))) {
         s->is_conf = true;
         send_prompt(s);
         return;
     }
-    if (local && str_starts(tok[0], "noconf")) {
+    if (local && ntok == 1 &&
+        (str_eqc(tok[0], "noconf") || str_eqc(tok[0], "noconfig") ||
+         str_eqc(tok[0], "noconfigure"))) {
         s->is_conf = false;
         send_prompt(s);
         return;
@@ -308,6 +359,12 @@ static void on_input(struct shell_session *s)
     struct buf *in = &s->b.conn.in;
     if (s->is_locked) {
         buf_clear(in);
+        return;
+    }
+    if (s->is_auth_required && !s->is_authed) {
+        preauth_input(s, (struct str){in->p, in->len});
+        if (!s->b.conn.is_closed)
+            buf_clear(in);
         return;
     }
     if (str_trim((struct str){in->p, in->len}).len == 0) {
@@ -346,6 +403,12 @@ static void on_open(struct server_sess *b)
     snprintf(s->devfid, sizeof s->devfid, "%s", cfg_get_str(cfg, "devfid"));
     s->is_auth_required = cfg_get_bool(cfg, "auth");
     sh->stats.accepted++;
+    const char *problem = cfg_problem(cfg);
+    if (problem) { /* said before the prompt until the operator saves a key (fail closed) */
+        conn_puts(&s->b.conn, "Config problem: ");
+        conn_puts(&s->b.conn, problem);
+        conn_puts(&s->b.conn, "\n");
+    }
     send_prompt(s);
 }
 

@@ -18,17 +18,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#ifndef SHELL_AUTHFAIL_TRACK
-#define SHELL_AUTHFAIL_TRACK 32 /* addresses whose failed logins are remembered */
+#ifndef SHELL_PW_MAX
+#define SHELL_PW_MAX 128 /* bytes gathered before the login line ends */
+#endif
+#define SHELL_PW_MIN 8 /* shortest valid appwd (COMPAT A11) */
+#ifndef SHELL_PW_GATHER_MS
+#define SHELL_PW_GATHER_MS 300 /* a short login write waits this long for the rest */
 #endif
 
 struct shell_session;
-
-struct shell_authfail {
-    char ip[48];
-    uint32_t fails;
-    uint64_t last_ms;
-};
 
 struct shell_stats {
     uint64_t accepted, commands, busy_replies, auth_failures, long_lines;
@@ -43,7 +41,6 @@ struct shell {
     struct arena arena;
     void *arena_mem;
     struct buf out; /* scratch for one reply */
-    struct shell_authfail authfail[SHELL_AUTHFAIL_TRACK];
     struct shell_stats stats;
 };
 

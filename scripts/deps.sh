@@ -32,6 +32,8 @@ if [ "${1:-run}" = "test" ]; then
     want+=(util-linux)  # test_names: nsenter, unshare
     want+=(avahi-utils)  # docs/names.md checks (avahi-browse, avahi-resolve)
     want+=(prometheus)  # test_metrics: a real Prometheus scrapes nodes and the gateway; promtool
+    want+=(clang-format cppcheck git)  # scripts/lint.sh, CI's lint gate (.ci/run)
+    want+=(debootstrap)  # tests/package: the .deb installed into a fresh Debian 12 chroot
 fi
 # cross (part of test): tests/cross/run.sh (Cortex-M build, micros for arm64/armhf under qemu-user).
 # libhttp-parser-dev is not multi-arch: the host header serves, with the target's runtime library.

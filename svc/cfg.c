@@ -110,6 +110,80 @@ static bool password_ok(struct str s)
     return digit && low && up;
 }
 
+static const char s_pwd_rule[] = "password rule";
+
+/* Length of the UTF-8 sequence starting at p (at most n bytes), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len = (p[0] & 0xE0) == 0xC0   ? 2
+                 : (p[0] & 0xF0) == 0xE0 ? 3
+                 : (p[0] & 0xF8) == 0xF0 ? 4
+                                         : 0;
+    if (len == 0 || len > n || (len == 2 && p[0] < 0xC2) || (len == 4 && p[0] > 0xF4))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if (len == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0)))
+        return 0; /* overlong or surrogate */
+    if (len == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90)))
+        return 0;
+    return len;
+}
+
+/* The rule every stored string follows: valid UTF-8 without control characters, and a
+ * per-key rule for the keys that end up in prompts, host names and passwords. Returns NULL
+ * when v is acceptable, else the reason (one line, never the value). */
+static const char *str_rule(const struct cfg_key *k, struct str v)
+{
+    if (v.len > CFG_STR_MAX)
+        return "value too long";
+    for (size_t i = 0; i < v.len;) {
+        unsigned char c = (unsigned char)v.p[i];
+        bool is_text_ws = (k->flags & CFG_OFFLOAD) && (c == '\n' || c == '\r' || c == '\t');
+        if ((c < 0x20 || c == 0x7F) && !is_text_ws) /* offloaded JSON (guimeta) may be pretty */
+            return "control characters (newline, tab, ...) are not allowed";
+        size_t n = utf8_len((const unsigned char *)v.p + i, v.len - i);
+        if (n == 0)
+            return "not valid UTF-8";
+        i += n;
+    }
+    if (strcmp(k->name, "appwd") == 0) {
+        for (size_t i = 0; i < v.len; i++)
+            if (v.p[i] == ' ' || (unsigned char)v.p[i] >= 0x80)
+                return "Password must be printable ASCII without spaces";
+        if (!password_ok(v))
+            return s_pwd_rule;
+    } else if (strcmp(k->name, "devfid") == 0) {
+        if (v.len == 0 || v.len > 63)
+            return "Device name must be 1-63 characters";
+        for (size_t i = 0; i < v.len; i++) {
+            char c = v.p[i];
+            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_';
+            if (!ok)
+                return "Device name may use only letters, digits, '-' and '_' (a host name)";
+        }
+        if (v.p[0] == '-')
+            return "Device name cannot start with '-'";
+    } else if (strcmp(k->name, "icpeers") == 0 || strcmp(k->name, "staessid") == 0 ||
+               strcmp(k->name, "stapwd") == 0) {
+        if (v.len > 512)
+            return "value longer than 512 bytes";
+    } else if (strcmp(k->name, "nwmd") == 0 || strcmp(k->name, "geoloc") == 0 ||
+               strcmp(k->name, "tz") == 0 || strcmp(k->name, "gpiochip") == 0 ||
+               strcmp(k->name, "boardmap") == 0 || strstr(k->name, "_trig")) {
+        if (v.len > 64)
+            return "value longer than 64 bytes";
+        for (size_t i = 0; i < v.len; i++)
+            if (v.p[i] == ' ' && strcmp(k->name, "geoloc") != 0)
+                return "spaces are not allowed";
+    }
+    return NULL;
+}
+
 static char *dup_str(struct str s)
 {
     char *p = malloc(s.len + 1);
@@ -184,6 +258,13 @@ static int save(struct cfg *cfg)
         size_t n = strlen(text);
         text[n] = '\n'; /* replaces the NUL; the length below says where the data ends */
         rc = hal_fs_write_atomic(cfg->path, text, n + 1);
+        if (rc == 0) {
+            /* The last good copy a damaged file falls back to (fail closed). */
+            char good[sizeof cfg->path + 8];
+            snprintf(good, sizeof good, "%s.good", cfg->path);
+            if (hal_fs_write_atomic(good, text, n + 1) < 0)
+                LOG_W("cfg: cannot write %s", good);
+        }
         text[n] = '\0';
     }
     cJSON_free(text);
@@ -282,6 +363,8 @@ static int merge(struct cfg *cfg, size_t i, const cJSON *item)
     }
     if (str_eqc(s, CFG_MARKER))
         return -1; /* "..." is never a value of a normal key */
+    if (!str_eqc(s, k->def) && str_rule(k, s))
+        return -1;
     if (set_str_value(v, s) < 0)
         return -1;
     return converted;
@@ -307,45 +390,62 @@ static long read_file(const char *path, char **out)
     }
 }
 
-/* Loads the file over the defaults. Returns true when the file must be (re)written. */
-static bool load(struct cfg *cfg)
+enum load_rc {
+    LOAD_OK,       /* every value taken as it is */
+    LOAD_FIXED,    /* some values converted or refused (defaults kept); auth/appwd fine */
+    LOAD_CRITICAL, /* auth or appwd unusable: never run on this file */
+    LOAD_CORRUPT,  /* unreadable or not a JSON object */
+    LOAD_MISSING,  /* no such file */
+};
+
+/* Merges the file at path over the current values. why receives the problem (key names or
+ * the parse error, never values); *dirty tells whether a rewrite would change the file. */
+static enum load_rc load_file(struct cfg *cfg, const char *path, char *why, size_t cap, bool *dirty)
 {
+    why[0] = '\0';
+    *dirty = false;
     char *text = NULL;
-    long n = read_file(cfg->path, &text);
-    if (n == ERR_NOENT) {
-        LOG_I("cfg: no %s, writing defaults", cfg->path);
-        return true;
+    long n = read_file(path, &text);
+    if (n == ERR_NOENT)
+        return LOAD_MISSING;
+    if (n < 0) {
+        snprintf(why, cap, "cannot be read (%s)", err_str((int)n));
+        return LOAD_CORRUPT;
     }
-    if (n < 0 && n != ERR_TOOBIG) {
-        /* Unreadable but maybe fine: run on defaults and leave it alone. */
-        LOG_E("cfg: cannot read %s: %s; using defaults", cfg->path, err_str((int)n));
-        return false;
-    }
-    cJSON *root = n >= 0 ? cJSON_ParseWithLength(text, (size_t)n) : NULL;
+    cJSON *root = cJSON_ParseWithLength(text, (size_t)n);
     free(text);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        char bad[sizeof cfg->path + 8];
-        snprintf(bad, sizeof bad, "%s.bad", cfg->path);
-        int rc = hal_fs_rename(cfg->path, bad);
-        LOG_E("cfg: %s is corrupt, kept as %s (%s); using defaults", cfg->path, bad, err_str(rc));
-        return true;
+        snprintf(why, cap, "is not a JSON object");
+        return LOAD_CORRUPT;
     }
-
-    bool dirty = false;
+    enum load_rc rc = LOAD_OK;
+    size_t wl = 0;
     for (size_t i = 0; i < cfg_schema_len; i++) {
         const struct cfg_key *k = &cfg_schema[i];
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, k->name);
         if (!item) {
             LOG_I("cfg: key %s missing, added with its default", k->name);
-            dirty = true;
+            *dirty = true;
             continue;
         }
         int r = merge(cfg, i, item);
-        if (r < 0)
+        if (r < 0) {
             LOG_W("cfg: key %s has an unusable value, default kept", k->name);
+            bool is_critical = strcmp(k->name, "auth") == 0 || strcmp(k->name, "appwd") == 0;
+            if (is_critical)
+                rc = LOAD_CRITICAL;
+            else if (rc == LOAD_OK)
+                rc = LOAD_FIXED;
+            int w =
+                snprintf(why + wl, cap - wl, "%s%s", wl ? ", " : "unusable value for: ", k->name);
+            if (w > 0 && (size_t)w < cap - wl)
+                wl += (size_t)w;
+        } else if (r == 1 && rc == LOAD_OK) {
+            rc = LOAD_FIXED; /* converted (e.g. "True" for a bool): rewritten after a backup */
+        }
         if (r != 0)
-            dirty = true;
+            *dirty = true;
     }
     /* Unknown keys are dropped. micrOS purges them only after an OTA update (/.cleanup) and
      * otherwise carries them forever; we have no OTA step, so we drop them at load, with a
@@ -355,11 +455,111 @@ static bool load(struct cfg *cfg)
     {
         if (key_index(str_c(item->string)) < 0) {
             LOG_W("cfg: unknown key %s dropped", item->string);
-            dirty = true;
+            *dirty = true;
         }
     }
     cJSON_Delete(root);
-    return dirty;
+    return rc;
+}
+
+/* Copies the file at from to to (atomically). Returns 0 or ERR_*. */
+static int copy_file(const char *from, const char *to)
+{
+    char *text = NULL;
+    long n = read_file(from, &text);
+    if (n < 0)
+        return (int)n;
+    int rc = hal_fs_write_atomic(to, text, (size_t)n);
+    free(text);
+    return rc;
+}
+
+static void side_path(const struct cfg *cfg, const char *suffix, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s", cfg->path, suffix);
+}
+
+static int set_default(struct cfg_value *v, const struct cfg_key *k);
+
+static void reset_defaults(struct cfg *cfg)
+{
+    for (size_t i = 0; i < cfg_schema_len; i++)
+        set_default(&cfg->values[i], &cfg_schema[i]);
+}
+
+/* Keeps the problem in config/node_config.json.problem too, so that it is still reported
+ * after a restart until the operator saves a key. */
+static void problem_keep(struct cfg *cfg)
+{
+    char path[sizeof cfg->path + 16];
+    side_path(cfg, ".problem", path, sizeof path);
+    if (hal_fs_write_atomic(path, cfg->problem, strlen(cfg->problem)) < 0)
+        LOG_W("cfg: cannot write %s", path);
+}
+
+static void problem_load(struct cfg *cfg)
+{
+    char path[sizeof cfg->path + 16];
+    side_path(cfg, ".problem", path, sizeof path);
+    long n = hal_fs_read(path, cfg->problem, sizeof cfg->problem);
+    cfg->problem[n > 0 ? (size_t)n : 0] = '\0';
+}
+
+/* Loads node_config.json over the defaults, failing closed (see cfg.h). Returns true when
+ * the file must be (re)written. */
+static bool load(struct cfg *cfg)
+{
+    char why[200], gwhy[200], good[sizeof cfg->path + 8], bad[sizeof cfg->path + 8],
+        bak[sizeof cfg->path + 8];
+    side_path(cfg, ".good", good, sizeof good);
+    side_path(cfg, ".bad", bad, sizeof bad);
+    side_path(cfg, ".bak", bak, sizeof bak);
+    problem_load(cfg);
+    bool dirty = false, gdirty = false;
+    enum load_rc rc = load_file(cfg, cfg->path, why, sizeof why, &dirty);
+    if (rc == LOAD_MISSING) {
+        if (hal_fs_exists(good) && load_file(cfg, good, gwhy, sizeof gwhy, &gdirty) <= LOAD_FIXED) {
+            LOG_W("cfg: no %s, restored from the last good copy", cfg->path);
+            return true;
+        }
+        reset_defaults(cfg);
+        LOG_I("cfg: no %s, writing defaults", cfg->path);
+        return true;
+    }
+    if (rc == LOAD_OK) {
+        if (!dirty)
+            copy_file(cfg->path, good);
+        return dirty;
+    }
+    if (rc == LOAD_FIXED) {
+        /* Backup first, always: the user's own file is kept as .bak before the rewrite. */
+        int brc = copy_file(cfg->path, bak);
+        if (why[0]) {
+            snprintf(cfg->problem, sizeof cfg->problem,
+                     "%s had an %s: defaults used; the file was kept as %s (%s)", CFG_FILE_NAME,
+                     why, CFG_FILE_NAME ".bak", brc == 0 ? "saved" : err_str(brc));
+            problem_keep(cfg);
+        }
+        return true;
+    }
+    /* Corrupt, or auth/appwd unusable: never run on it (it might turn auth off). */
+    int brc = copy_file(cfg->path, bad);
+    reset_defaults(cfg);
+    if (hal_fs_exists(good) && load_file(cfg, good, gwhy, sizeof gwhy, &gdirty) <= LOAD_FIXED) {
+        snprintf(cfg->problem, sizeof cfg->problem,
+                 "%s %s: running on the last good copy; the damaged file was kept as %s (%s)",
+                 CFG_FILE_NAME, why, CFG_FILE_NAME ".bad", brc == 0 ? "saved" : err_str(brc));
+    } else {
+        reset_defaults(cfg);
+        cfg->values[key_index(STR_LIT("auth"))].b = true; /* fail closed */
+        snprintf(cfg->problem, sizeof cfg->problem,
+                 "%s %s and there is no last good copy: running on defaults with auth on; the "
+                 "damaged file was kept as %s (%s)",
+                 CFG_FILE_NAME, why, CFG_FILE_NAME ".bad", brc == 0 ? "saved" : err_str(brc));
+    }
+    LOG_E("cfg: %s", cfg->problem);
+    problem_keep(cfg);
+    return true;
 }
 
 static int set_default(struct cfg_value *v, const struct cfg_key *k)
@@ -374,7 +574,7 @@ static int set_default(struct cfg_value *v, const struct cfg_key *k)
 }
 
 struct stale_ctx {
-    const struct cfg *cfg;
+    const char *dir;
     unsigned removed;
 };
 
@@ -384,8 +584,8 @@ static void remove_stale(const char *name, bool is_dir, void *arg)
     struct stale_ctx *ctx = arg;
     if (is_dir || !strstr(name, ".tmp."))
         return;
-    char path[sizeof ctx->cfg->dir + 256];
-    snprintf(path, sizeof path, "%s/%s", ctx->cfg->dir, name);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", ctx->dir, name);
     if (hal_fs_remove(path) == 0)
         ctx->removed++;
 }
@@ -408,8 +608,15 @@ int cfg_init(struct cfg *cfg, const char *data_dir)
             return rc;
         }
     }
-    struct stale_ctx stale = {cfg, 0};
-    hal_fs_list(cfg->dir, remove_stale, &stale);
+    /* Temporary files of atomic writes cut by a power loss or kill -9, in every folder the
+     * node writes (config, modules, web, data, logs). */
+    struct stale_ctx stale = {NULL, 0};
+    for (size_t i = 0; i < sizeof s_folders / sizeof s_folders[0]; i++) {
+        char dir[sizeof cfg->dir];
+        snprintf(dir, sizeof dir, "%s/%s", data_dir, s_folders[i]);
+        stale.dir = dir;
+        hal_fs_list(dir, remove_stale, &stale);
+    }
     if (stale.removed)
         LOG_W("cfg: removed %u temporary file(s) of interrupted writes", stale.removed);
     cfg->values = calloc(cfg_schema_len, sizeof cfg->values[0]);
@@ -425,6 +632,11 @@ int cfg_init(struct cfg *cfg, const char *data_dir)
     if (load(cfg))
         save(cfg);
     return 0;
+}
+
+const char *cfg_problem(const struct cfg *cfg)
+{
+    return cfg->problem[0] ? cfg->problem : NULL;
 }
 
 void cfg_deinit(struct cfg *cfg)
@@ -583,24 +795,26 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
         return CFG_FAILED;
     bool b = false;
     int64_t n = 0;
+    const char *why = NULL;
     switch (k->type) {
     case CFG_BOOL:
         if (!parse_bool(value, &b))
-            return CFG_FAILED;
+            return CFG_FAILED; /* micrOS: no reason line (COMPAT hard case 22) */
         break;
     case CFG_INT:
         if (!parse_int(value, &n))
             return CFG_FAILED;
         break;
-    case CFG_STR:
-        if (value.len > CFG_STR_MAX)
-            return CFG_FAILED;
-        if (strcmp(k->name, "appwd") == 0 && !password_ok(value)) {
-            if (msg && msgcap > 0)
+    case CFG_STR: why = str_rule(k, value); break;
+    }
+    if (why) {
+        if (msg && msgcap > 0) {
+            if (why == s_pwd_rule)
                 snprintf(msg, msgcap, "%s", CFG_PWD_MSG);
-            return CFG_FAILED;
+            else
+                snprintf(msg, msgcap, "%s: %s", k->name, why);
         }
-        break;
+        return CFG_FAILED;
     }
     for (size_t h = 0; h < cfg->nhooks; h++) {
         const struct cfg_hook *hk = &cfg->hooks[h];
@@ -614,6 +828,13 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
     }
     int wrc = 0;
     int rc = store(cfg, (size_t)i, b, n, value, &wrc);
+    if (rc == 0 && wrc == 0 && cfg->problem[0]) {
+        LOG_W("cfg: config problem cleared by saving %s", k->name);
+        cfg->problem[0] = '\0'; /* the operator acted: the file is whole again */
+        char path[sizeof cfg->path + 16];
+        side_path(cfg, ".problem", path, sizeof path);
+        hal_fs_remove(path);
+    }
     if (rc == 0 && wrc < 0)
         rc = wrc;
     /* micrOS keeps a value it could not write and still replies Saved (COMPAT §4); the extra

@@ -3,8 +3,8 @@
  * A schema table (cfg_schema.c) gives every key of micrOS (COMPAT §4) plus our
  * new ones (webport, geoloc, tz) its type, default and flags, in micrOS's dump
  * order. Values live in struct cfg; every successful set rewrites the file
- * atomically. A corrupt file is kept as node_config.json.bad and defaults are
- * used; keys missing from the file are added. Values set at run time take
+ * atomically, and a copy as node_config.json.good. A damaged file fails closed (see
+ * cfg_problem); keys missing from the file are added. Values set at run time take
  * effect in memory even when the write fails (the failure is logged, and cfg_set still
  * replies CFG_SAVED, as micrOS does, with "node_config write error: <reason>" in msg). */
 #ifndef CFG_H
@@ -75,6 +75,7 @@ struct cfg {
     uint32_t write_errors;                /* failed file writes since start */
     struct cfg_hook hooks[CFG_HOOKS_MAX]; /* validators and extra observers */
     size_t nhooks;
+    char problem[400]; /* a damaged config this run works around (cfg_problem), or "" */
 };
 
 /* Reply codes of cfg_set (besides negative ERR_* codes for internal failures). */
@@ -84,6 +85,13 @@ enum cfg_set_result { CFG_SAVED = 0, CFG_INVALID_KEY = 1, CFG_FAILED = 2 };
  * bootstraps it from defaults, adds missing keys, and keeps a corrupt file as .bad.
  * Returns 0 or ERR_* (only for a data folder that cannot be used at all). */
 int cfg_init(struct cfg *cfg, const char *data_dir);
+/* The config problem the node works around, or NULL: a node_config.json that could not be
+ * parsed or whose auth/appwd were unusable (fail closed: the file is copied to .bad and the
+ * node runs on node_config.json.good, the last file written or loaded cleanly, or on
+ * defaults with auth forced on when there is none), or values of the wrong type that were
+ * refused (the file is copied to .bak before it is rewritten). Kept in
+ * node_config.json.problem across restarts; cleared when a key is saved. */
+const char *cfg_problem(const struct cfg *cfg);
 /* Frees the values. */
 void cfg_deinit(struct cfg *cfg);
 

@@ -56,7 +56,8 @@ const struct cfg_key cfg_schema[] = {
     {"tz", S, "n/a", CFG_LIVE, "POSIX TZ rule, e.g. CET-1CEST,M3.5.0,M10.5.0/3; wins over utc"},
     {"gpiochip", S, "sim", 0, "GPIO backend: sim (simulated pins) or a gpiochip (gpiochip0)"},
     {"boardmap", S, "auto", 0,
-     "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
+     "Pin map: esp32, esp32s3, esp32s2, esp32c3, esp32c6, tinypico, m5stamp, qtpy, rp2, rpi; auto "
+     "= esp32 on sim, rpi on a gpiochip"},
     {"persist_ms", I, "1000", 0,
      "Module state files (data/*.cache) are written this long after the last change (at most "
      "10x later during a stream of changes); 0 = at once"},
@@ -79,8 +80,9 @@ const struct cfg_key cfg_schema[] = {
     {"notify_webhook", B, "True", CFG_LIVE, "Send notifications to webhook_url"},
     {"notify_mqtt", B, "True", CFG_LIVE, "Publish notifications to <prefix>/<devfid>/notify"},
     {"webhook_url", S, "n/a", CFG_LIVE, "Notification webhook: JSON POSTed to this http(s) URL"},
-    {"lua_mem_kb", I, "256", CFG_LIVE, "Memory cap of one Lua Load Module, KB (16..8192)"},
-    {"lua_budget", I, "20000000", CFG_LIVE,
+    {"lua_mem_kb", I, "256", CFG_LIVE,
+     "Memory cap of one Lua Load Module, KB (16..8192; at its next load)"},
+    {"lua_budget", I, "10000000", CFG_LIVE,
      "Lua VM instructions one call may run before it is stopped (runaway loops)"},
     {"metrics_auth", B, "False", 0,
      "GET /metrics needs x-micros-auth (appwd) or a bearer token (metrics_token); else open"},
@@ -90,6 +92,15 @@ const struct cfg_key cfg_schema[] = {
     {"dns", S, "system", 0,
      "InterCon DNS servers: system (/etc/resolv.conf), off, or ip[:port],... (c-ares)"},
     {"dns_timeout_ms", I, "3000", 0, "InterCon name lookup limit (DNS and mDNS), ms"},
+    {"netbuf_kb", I, "16384", 0,
+     "Node-wide cap on unsent network output, KB; past it the clients holding most are closed"},
+    {"icpeers", S, "n/a", CFG_LIVE,
+     "InterCon peers that get appwd when they ask: host or host:port, ';'-separated"},
+    {"busdev", S, "auto", 0,
+     "I2C/SPI/UART devices: sim (simulated sensors and displays), linux (/dev/i2c-N, "
+     "/dev/spidevB.C, serial ports); auto = sim with simulated pins, linux with a gpiochip"},
+    {"uartdev", S, "auto", 0,
+     "Serial device for UART modules (ld2410), e.g. /dev/ttyUSB0; auto = the pin map's uart"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];

@@ -23,10 +23,10 @@ static int why(char *out, size_t cap, const char *fmt, const char *arg)
     return ERR_SYNTAX;
 }
 
-/* Parses a decimal 0..max from the whole of s. */
+/* Parses a decimal 0..max from the whole of s (leading zeros allowed: sunset-0030). */
 static bool parse_uint(struct str s, int max, int *out)
 {
-    if (s.len == 0 || s.len > 3)
+    if (s.len == 0 || s.len > 4)
         return false;
     int v = 0;
     for (size_t i = 0; i < s.len; i++) {

@@ -2,6 +2,8 @@
 #include "endpoint.h"
 
 #include "../core/err.h"
+#include "../core/ev.h"
+#include "auth.h"
 #include "cfg.h"
 
 #include <string.h>
@@ -105,6 +107,16 @@ bool endpoint_password_ok(const char *want, struct str got)
     return w.len > 0 && str_eq_secret(got, w);
 }
 
+bool endpoint_secret_ok(struct node *node, const struct endpoint_req *req, const char *want,
+                        struct str got)
+{
+    if (!node->auth || !node->loop)
+        return endpoint_password_ok(want, got);
+    uint64_t wait = 0;
+    return auth_check(node->auth, req->peer, "http", want, got, ev_now(node->loop), &wait) ==
+           AUTH_OK;
+}
+
 /* True when the client prefers a page: Accept names text/html or application/xhtml+xml. */
 static bool wants_html(const struct endpoint_req *req)
 {
@@ -120,7 +132,24 @@ int endpoint_call(struct node *node, const struct endpoint *ep, const struct end
     rep->headers = NULL;
     if (ep->flags & EP_SUDO) {
         struct str pwd = endpoint_header(req, "x-micros-auth");
-        if (!pwd.p || !endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd))) {
+        enum auth_verdict v = AUTH_WRONG;
+        uint64_t wait = 0;
+        if (pwd.p && node->auth)
+            v = auth_check(node->auth, req->peer, "http", cfg_get_str(node->cfg, "appwd"),
+                           str_trim(pwd), ev_now(node->loop), &wait);
+        else if (pwd.p)
+            v = endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd)) ? AUTH_OK
+                                                                                     : AUTH_WRONG;
+        if (v == AUTH_BACKOFF) {
+            /* Inside the address's back-off window: not compared at all. */
+            rep->status = 429;
+            rep->headers = "retry-after: 1\r\ncache-control: no-store\r\n";
+            return buf_printf(rep->body,
+                              "{\"state\": false, \"result\": \"Too many failed logins, retry in "
+                              "%llu ms\"}",
+                              (unsigned long long)wait);
+        }
+        if (v != AUTH_OK) {
             rep->status = 401;
             if (req->method == EP_GET && wants_html(req)) {
                 rep->content_type = "text/html";

@@ -42,6 +42,7 @@ struct endpoint_header {
 };
 
 struct endpoint_req {
+    const char *peer; /* client address "ip:port" (password back-off, svc/auth.h), or NULL */
     unsigned method;  /* one of EP_GET, EP_POST, EP_DELETE (HEAD arrives as EP_GET) */
     struct str path;  /* percent-decoded, without the leading '/' */
     struct str query; /* raw text after '?', or empty */
@@ -97,6 +98,10 @@ int endpoint_call(struct node *node, const struct endpoint *ep, const struct end
 
 /* Returns the value of header name (lower-case) in req, or an empty view with p NULL. */
 struct str endpoint_header(const struct endpoint_req *req, const char *name);
+/* Checks a secret a client sent (a password, a token) through the node's per-address back-off
+ * (svc/auth.h): false when wrong or when the address is inside its back-off window. */
+bool endpoint_secret_ok(struct node *node, const struct endpoint_req *req, const char *want,
+                        struct str got);
 /* Compares a password with want (non-empty) in time that depends only on the lengths. */
 bool endpoint_password_ok(const char *want, struct str got);
 

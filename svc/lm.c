@@ -288,9 +288,14 @@ static int check_sudo(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nar
         if (!val_truthy(force))
             return 0;
     }
+    if ((ctx->fn->flags & LM_SUDO_IF_FIRST) && ctx->nargs > 0 && !val_truthy(ctx->args[0]))
+        return 0;
     const char *appwd = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, "appwd") : "";
-    if (pwd && pwd->type == VAL_STR &&
-        str_eq_secret((struct str){pwd->u.s.p, pwd->u.s.len}, str_c(appwd)))
+    if (!appwd[0])
+        return lm_error(ctx, "Access denied, no node password is set (appwd)");
+    struct str guess =
+        pwd && pwd->type == VAL_STR ? (struct str){pwd->u.s.p, pwd->u.s.len} : STR_LIT("");
+    if (pwd && pwd->type == VAL_STR && str_eq_secret(guess, str_c(appwd)))
         return 0;
     return lm_error(ctx, "Access denied, wrong password (pwd)");
 }
@@ -298,7 +303,7 @@ static int check_sudo(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nar
 int lm_bind(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nargs)
 {
     const struct lm_func *fn = ctx->fn;
-    const bool is_sudo = fn->flags & (LM_SUDO | LM_SUDO_FORCE);
+    const bool is_sudo = fn->flags & (LM_SUDO | LM_SUDO_FORCE | LM_SUDO_IF_FIRST);
     size_t np = param_count(fn);
     size_t npos = 0, nreq = 0;
     if (np > LM_MAX_PARAMS)

@@ -87,6 +87,9 @@ struct lm_func {
 #define LM_SUDO 1u
 /* Like LM_SUDO, but only when the argument named "force" is truthy. */
 #define LM_SUDO_FORCE 2u
+/* Like LM_SUDO, but only when the first declared parameter is truthy (system alarms
+ * clean=True deletes the logs; a plain alarms call only reads them). */
+#define LM_SUDO_IF_FIRST 4u
 
 struct lm_module {
     const char *name;

@@ -87,7 +87,7 @@ static void reset_budget(struct luamod *m)
 {
     struct node *node = m->set->node;
     int64_t b = node->cfg ? cfg_get_int(node->cfg, "lua_budget") : 0;
-    m->budget = b > 0 ? (uint64_t)b : 20000000u;
+    m->budget = b > 0 ? (uint64_t)b : 10000000u;
     m->steps = 0;
 }
 
@@ -694,6 +694,13 @@ static struct luamod *refresh(struct luamods *set, struct str name)
     if (!is_ident(nm))
         return NULL;
     struct luamod *m = slot_of(set, name);
+    /* One file check per event-loop callback (a command's read, a task's or cron's timer):
+     * lines that arrived together share it (a syscall costs more than the call itself on some
+     * kernels), and a file changed before a command arrived is always seen. */
+    const struct ev_loop *loop = set->node->loop;
+    uint64_t pass = loop ? loop->stats.io_dispatch + loop->stats.timers_run + 1 : 0;
+    if (m && pass && m->checked_pass == pass)
+        return m;
     char path[600];
     snprintf(path, sizeof path, "%s/modules/LM_%s.lua", set->node->data_dir, nm);
     uint64_t size = 0, stamp = 0;
@@ -702,8 +709,10 @@ static struct luamod *refresh(struct luamods *set, struct str name)
             drop(m);
         return NULL;
     }
-    if (m && (m->depth > 0 || (m->size == size && m->stamp == stamp)))
+    if (m && (m->depth > 0 || (m->size == size && m->stamp == stamp))) {
+        m->checked_pass = pass;
         return m; /* unchanged (or running: the next call sees the new code) */
+    }
     if (!m) {
         for (size_t i = 0; i < LUAMOD_MAX && !m; i++)
             if (!set->mods[i].is_used)
@@ -720,6 +729,7 @@ static struct luamod *refresh(struct luamods *set, struct str name)
     }
     m->size = size;
     m->stamp = stamp;
+    m->checked_pass = pass;
     char *text = malloc(LUAMOD_FILE_MAX);
     long n = text ? hal_fs_read(path, text, LUAMOD_FILE_MAX) : ERR_NOMEM;
     if (n < 0) {
@@ -927,7 +937,8 @@ static void set_reply(struct lm_ctx *ctx, lua_State *L, int nres, const char *ou
 
 static int call_plain(struct lm_ctx *ctx, struct luamod *m, int fidx)
 {
-    lua_State *L = m->L;
+    /* called from the module's own running task (micros.exec): nest on that thread */
+    lua_State *L = m->run_co ? m->run_co : m->L;
     int base = lua_gettop(L);
     if (!lua_checkstack(L, 8))
         return lm_error(ctx, "Lua stack full");

@@ -205,6 +205,8 @@ static int l_irq(lua_State *L)
     lua_setfield(L, -2, key);
     if (q->is_used)
         hal_gpio_unwatch(pin);
+    q->m = m;
+    q->pin = pin;
     int rc = hal_gpio_setup(pin, HAL_PIN_IN);
     if (rc == 0)
         rc = hal_gpio_watch(pin, edge, irq_cb, q);
@@ -212,8 +214,6 @@ static int l_irq(lua_State *L)
         q->is_used = false;
         return fail(L, "irq", rc);
     }
-    q->m = m;
-    q->pin = pin;
     q->is_used = true;
     return 0;
 }

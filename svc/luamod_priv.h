@@ -33,6 +33,7 @@ struct luamod {
     bool is_called; /* called since (re)load: listed by `modules` */
     char name[LUAMOD_NAME_MAX];
     uint64_t size, stamp; /* of the file this code came from */
+    uint64_t checked_pass; /* event-loop callback count at the last file check */
     uint32_t gen;         /* bumped at every (re)load: a task of older code stops */
     lua_State *L;         /* NULL when the file did not load (err says why) */
     char err[LM_ERR_MAX];

@@ -88,7 +88,8 @@ static struct val *table_val(lua_State *L, int idx, struct arena *a, int depth, 
         }
         lua_pop(L, 1);
     }
-    qsort(items, k, sizeof *items, item_cmp);
+    if (k > 1)
+        qsort(items, k, sizeof *items, item_cmp);
     for (size_t i = 0; i < k; i++) {
         struct val *r = items[i].key->type == VAL_INT
                             ? val_dict_set_ikey(a, d, items[i].key->u.i, items[i].v)

@@ -18,19 +18,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MEASURE_ARENA (64 * 1024)
+#define MEASURE_ARENA (16 * 1024) /* scratch of one measurement call, allocated per refresh */
 
-/* The measurement cache. */
+#define MEASURE_FUNCS_MAX 64 /* measurement functions per refresh */
+
+/* One measurement function to call, by name (a Lua module may be reloaded by any call, so no
+ * module pointer is kept across calls). */
+struct measure_call {
+    char mod[48], fn[48];
+};
+
+/* The measurement cache. A refresh runs one function per event-loop pass into `next` while
+ * scrapes keep serving `measures`; only the first fill and a fill after a module was loaded
+ * run every function inside the scrape. */
 static struct {
     struct buf measures; /* cached measurement lines */
+    struct buf next;     /* the refresh being built */
     uint64_t measured_ms;
     bool has_measures;
+    uint32_t nloaded; /* modules loaded when the cache was filled */
     uint64_t measure_runs, measure_errors;
+    /* background refresh */
+    struct node *node;
+    struct ev_timer timer;
+    struct measure_call *calls;
+    size_t ncalls, at;
+    char *mem; /* MEASURE_ARENA scratch */
+    char devfid[64];
 } s_c;
+
+static void refresh_end(void)
+{
+    if (s_c.node && s_c.node->loop)
+        ev_timer_stop(s_c.node->loop, &s_c.timer);
+    free(s_c.calls);
+    free(s_c.mem);
+    s_c.calls = NULL;
+    s_c.mem = NULL;
+    s_c.ncalls = s_c.at = 0;
+}
 
 void metrics_reset(void)
 {
+    refresh_end();
     buf_free(&s_c.measures);
+    buf_free(&s_c.next);
     memset(&s_c, 0, sizeof s_c);
     memset(&metrics_state, 0, sizeof metrics_state);
 }
@@ -61,8 +93,8 @@ void metrics_sanitize_name(const char *s, char *out, size_t cap)
         out[n++] = '_';
     for (; *s && n + 1 < cap; s++) {
         char ch = *s;
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '_' || ch == ':';
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == ':';
         if (!ok)
             ch = '_';
         if (ch == '_' && n > 0 && out[n - 1] == '_')
@@ -204,8 +236,10 @@ static void render_cron(struct w *w, struct node *node)
         snprintf(extra, sizeof extra, "le=\"%g\"", (double)metrics_late_le_ms[i] / 1000.0);
         sample(w, "micros_cron_lateness_seconds_bucket", extra, (double)cum);
     }
-    sample(w, "micros_cron_lateness_seconds_bucket", "le=\"+Inf\"", (double)metrics_state.cron_runs);
-    sample(w, "micros_cron_lateness_seconds_sum", NULL, (double)metrics_state.cron_late_sum_ms / 1000.0);
+    sample(w, "micros_cron_lateness_seconds_bucket", "le=\"+Inf\"",
+           (double)metrics_state.cron_runs);
+    sample(w, "micros_cron_lateness_seconds_sum", NULL,
+           (double)metrics_state.cron_late_sum_ms / 1000.0);
     sample(w, "micros_cron_lateness_seconds_count", NULL, (double)metrics_state.cron_runs);
     if (node->sched) {
         family(w, "micros_cron_clock_jumps_total", "counter", "Wall-clock jumps cron noticed");
@@ -241,8 +275,8 @@ static bool value_number(const struct val *v, double *out)
     }
 }
 
-static void measure_sample(struct w *w, const char *mod, const char *fn,
-                           const struct lm_measure *m, double v)
+static void measure_sample(struct w *w, const char *mod, const char *fn, const struct lm_measure *m,
+                           double v)
 {
     if (w->rc == 0)
         w->rc = buf_puts(w->out, "micros_measure{node=\"");
@@ -260,56 +294,132 @@ static void measure_sample(struct w *w, const char *mod, const char *fn,
         w->rc = buf_printf(w->out, "\"} %.15g\n", v);
 }
 
-/* Runs every loaded module's measurement functions into the cache. */
-static int measure_all(struct node *node, const char *devfid)
+/* Lists every loaded module's measurement functions (built-in and Lua) into s_c.calls.
+ * Returns 0 or ERR_NOMEM. */
+static int list_calls(struct node *node)
 {
-    static char mem[MEASURE_ARENA];
-    struct arena a;
-    buf_clear(&s_c.measures);
-    struct w w = {&s_c.measures, devfid, 0};
-    for (uint32_t i = 0; i < node->nloaded && w.rc == 0; i++) {
-        const struct lm_module *mod = node->modules[node->load_order[i]];
-        for (const struct lm_func *f = mod->funcs; f->name && w.rc == 0; f++) {
+    refresh_end();
+    s_c.calls = malloc(MEASURE_FUNCS_MAX * sizeof *s_c.calls);
+    s_c.mem = malloc(MEASURE_ARENA);
+    if (!s_c.calls || !s_c.mem) {
+        refresh_end();
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0, nmod = lm_count(node); i < nmod; i++) {
+        const struct lm_module *mod = lm_at(node, i);
+        if (!mod || !lm_is_loaded(node, mod))
+            continue;
+        for (const struct lm_func *f = mod->funcs; f->name; f++) {
             if (!f->measures)
                 continue;
-            char line[128];
-            int n = snprintf(line, sizeof line, "%s %s", mod->name, f->name);
-            if (n < 0 || (size_t)n >= sizeof line)
-                continue;
-            arena_init(&a, mem, sizeof mem);
-            struct exec_result res;
-            exec_run(node, (struct str){line, (size_t)n}, EXEC_REST, &a, &res);
-            s_c.measure_runs++;
-            if (!res.ok || res.text || !res.value) {
+            if (s_c.ncalls == MEASURE_FUNCS_MAX || strlen(mod->name) >= sizeof s_c.calls->mod ||
+                strlen(f->name) >= sizeof s_c.calls->fn) {
                 s_c.measure_errors++;
                 continue;
             }
-            for (const struct lm_measure *m = f->measures; m->key; m++) {
-                const struct val *v = m->key[0] ? (res.value->type == VAL_DICT
-                                                       ? val_dict_get(res.value, m->key)
-                                                       : NULL)
-                                                : res.value;
-                double d;
-                if (value_number(v, &d))
-                    measure_sample(&w, mod->name, f->name, m, d);
-                else
-                    s_c.measure_errors++;
-            }
+            struct measure_call *c = &s_c.calls[s_c.ncalls++];
+            snprintf(c->mod, sizeof c->mod, "%s", mod->name);
+            snprintf(c->fn, sizeof c->fn, "%s", f->name);
         }
     }
+    s_c.node = node;
+    s_c.at = 0;
+    if (!s_c.next.max)
+        buf_init(&s_c.next, METRICS_TEXT_MAX / 2);
+    buf_clear(&s_c.next);
+    return 0;
+}
+
+/* Runs measurement call k and appends its samples to s_c.next. Returns 0 or ERR_FULL. */
+static int run_call(struct node *node, size_t k)
+{
+    const struct measure_call *c = &s_c.calls[k];
+    char line[100];
+    int n = snprintf(line, sizeof line, "%s %s", c->mod, c->fn);
+    struct arena a;
+    arena_init(&a, s_c.mem, MEASURE_ARENA);
+    struct exec_result res;
+    exec_run(node, (struct str){line, (size_t)n}, EXEC_REST, &a, &res);
+    s_c.measure_runs++;
+    const struct lm_module *mod = lm_find(node, str_c(c->mod));
+    const struct lm_func *f = mod ? lm_func_find(mod, str_c(c->fn)) : NULL;
+    if (!res.ok || res.text || !res.value || !f || !f->measures) {
+        s_c.measure_errors++;
+        return 0;
+    }
+    struct w w = {&s_c.next, s_c.devfid, 0};
+    for (const struct lm_measure *m = f->measures; m->key && w.rc == 0; m++) {
+        const struct val *v =
+            m->key[0] ? (res.value->type == VAL_DICT ? val_dict_get(res.value, m->key) : NULL)
+                      : res.value;
+        double d;
+        if (value_number(v, &d))
+            measure_sample(&w, c->mod, c->fn, m, d);
+        else
+            s_c.measure_errors++;
+    }
     return w.rc;
+}
+
+/* The refresh is complete: `next` becomes the served cache. */
+static void refresh_publish(struct node *node)
+{
+    struct buf tmp = s_c.measures;
+    s_c.measures = s_c.next;
+    s_c.next = tmp;
+    buf_clear(&s_c.next);
+    s_c.measured_ms = node->loop ? ev_now(node->loop) : 0;
+    s_c.has_measures = true;
+    refresh_end();
+}
+
+/* One measurement function per loop pass, so a refresh never holds the loop for long. */
+static int64_t on_refresh(struct ev_loop *loop, struct ev_timer *t)
+{
+    (void)loop;
+    (void)t;
+    if (!s_c.calls)
+        return EV_DONE;
+    if (s_c.at < s_c.ncalls && run_call(s_c.node, s_c.at) < 0)
+        s_c.at = s_c.ncalls; /* cache full: publish what fits */
+    else
+        s_c.at++;
+    if (s_c.at < s_c.ncalls)
+        return 0;
+    refresh_publish(s_c.node);
+    return EV_DONE;
+}
+
+/* Fills the cache now, every function inside this call (first fill, module newly loaded). */
+static void refresh_now(struct node *node)
+{
+    if (list_calls(node) < 0)
+        return;
+    for (size_t k = 0; k < s_c.ncalls; k++)
+        if (run_call(node, k) < 0)
+            break;
+    refresh_publish(node);
 }
 
 static void render_measures(struct w *w, struct node *node)
 {
     uint64_t now = node->loop ? ev_now(node->loop) : 0;
-    if (!s_c.has_measures || now - s_c.measured_ms >= METRICS_CACHE_MS || now < s_c.measured_ms) {
-        if (!s_c.measures.max)
-            buf_init(&s_c.measures, METRICS_TEXT_MAX / 2);
-        if (measure_all(node, w->node) < 0)
-            buf_clear(&s_c.measures);
-        s_c.measured_ms = now;
-        s_c.has_measures = true;
+    snprintf(s_c.devfid, sizeof s_c.devfid, "%s", w->node);
+    if (!s_c.measures.max)
+        buf_init(&s_c.measures, METRICS_TEXT_MAX / 2);
+    uint32_t nloaded = 0;
+    for (size_t i = 0, n = lm_count(node); i < n; i++) {
+        const struct lm_module *mod = lm_at(node, i);
+        nloaded += mod && lm_is_loaded(node, mod);
+    }
+    if (!s_c.has_measures || s_c.nloaded != nloaded || !node->loop) {
+        /* A module loaded since the last fill (built-in or Lua) is measured at once. */
+        s_c.nloaded = nloaded;
+        refresh_now(node);
+    } else if (!s_c.calls && (now - s_c.measured_ms >= METRICS_CACHE_MS || now < s_c.measured_ms)) {
+        /* Stale: serve what we have, refresh in the background. */
+        if (list_calls(node) == 0 && ev_timer_start(node->loop, &s_c.timer, 0, on_refresh) < 0)
+            refresh_end();
     }
     family(w, "micros_measure", "gauge",
            "Readings of the loaded modules' measurement functions (module, function, key)");
@@ -320,6 +430,9 @@ static void render_measures(struct w *w, struct node *node)
     family(w, "micros_measure_errors_total", "counter",
            "Measurement calls that failed or gave no number for a declared key");
     sample(w, "micros_measure_errors_total", NULL, (double)s_c.measure_errors);
+    family(w, "micros_measure_age_seconds", "gauge", "Age of the readings served");
+    sample(w, "micros_measure_age_seconds", NULL,
+           now >= s_c.measured_ms ? (double)(now - s_c.measured_ms) / 1000.0 : 0);
 }
 
 int metrics_render(struct node *node, struct buf *out)
@@ -347,18 +460,18 @@ static bool is_authorized(struct node *node, const struct endpoint_req *req)
         return true;
     const char *pwd = cfg_get_str(node->cfg, "appwd");
     struct str hdr = endpoint_header(req, "x-micros-auth");
-    if (hdr.p && pwd[0] && endpoint_password_ok(pwd, hdr))
+    if (hdr.p && pwd[0] && endpoint_secret_ok(node, req, pwd, hdr)) /* with the back-off */
         return true;
     const char *token = cfg_get_str(node->cfg, "metrics_token");
     struct str az = endpoint_header(req, "authorization");
     if (az.p && token[0] && strcmp(token, "n/a") && str_starts(az, "Bearer ") &&
-        endpoint_password_ok(token, str_trim(str_from(az, 7))))
+        endpoint_secret_ok(node, req, token, str_trim(str_from(az, 7))))
         return true;
     return false;
 }
 
-static int on_metrics(struct node *node, const struct endpoint_req *req,
-                      struct endpoint_reply *rep, void *arg)
+static int on_metrics(struct node *node, const struct endpoint_req *req, struct endpoint_reply *rep,
+                      void *arg)
 {
     (void)arg;
     if (!is_authorized(node, req)) {

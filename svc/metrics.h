@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define METRICS_TRANSPORTS_MAX 8   /* distinct transport names */
+#define METRICS_TRANSPORTS_MAX 8    /* distinct transport names */
 #define METRICS_CACHE_MS       2000 /* measurement functions run at most this often */
 #define METRICS_TEXT_MAX       (256 * 1024)
 

@@ -16,6 +16,7 @@ struct tasks;
 struct sched;
 struct node;
 struct endpoints;
+struct auth;
 struct lm_dyn;
 
 /* Sends one unsolicited "~~~ <text>" line to every shell client. */
@@ -67,6 +68,7 @@ struct node {
     uint32_t load_order[64];                /* indexes of loaded modules, in load order */
     uint32_t nloaded;
     struct endpoints *endpoints; /* HTTP endpoints modules may register (svc/endpoint.h) */
+    struct auth *auth;           /* password back-off shared by every transport (svc/auth.h) */
     struct persist *persist;     /* write-behind for state files (svc/persist.h); NULL = at once */
     node_notify_fn *notify;      /* NULL until notifications are up (svc/notify.h) */
     void *notify_arg;            /* struct notify */

@@ -89,8 +89,11 @@ int persist_write(struct persist *p, const char *path, const void *data, size_t 
         if (e)
             e->is_dirty = false; /* the newer content wins */
         int rc = hal_fs_write_atomic(path, data, len);
-        if (p && rc < 0)
+        if (p && rc < 0) {
             p->stats.errors++;
+            if (p->log) /* an alarm, as for a background write (system alarms) */
+                syslog_write(p->log, "[ERR] persist: cannot write %s: %s", path, err_str(rc));
+        }
         return rc < 0 ? rc : earlier;
     }
     uint64_t now = ev_now(p->loop);

@@ -28,7 +28,8 @@ static const struct pin_def s_esp32[] = {
     {"i2c_scl", 22},   {"i2s_sck", 26},   {"i2s_ws", 25},     {"i2s_sd", 33},     {"irq1", 4},
     {"irq2", 18},      {"irq3", 5},       {"irq4", 13},       {"oleduibttn", 34}, {"touch_0", 13},
     {"hcsrtrig", 32},  {"hcsrecho", 35},  {"dhtpin", 32},     {"co2", 35},        {"temp6000", 36},
-    {"ph", 39},        {"ds18", 19},      {"mic", 39},        {NULL, 0},
+    {"ph", 39},        {"ds18", 19},      {"mic", 39},        {"rot_dt", 13},     {"rot_clk", 12},
+    {"i2c", 0},        {"spi", 1},        {"uart", 1},        {NULL, 0},
 };
 
 static const struct pin_def s_esp32s3[] = {
@@ -41,7 +42,8 @@ static const struct pin_def s_esp32s3[] = {
     {"irq2", 48},     {"irq3", 47},     {"irq4", 21},       {"js_right", 45},  {"js_left", 48},
     {"js_up", 47},    {"js_down", 21},  {"js_press", 20},   {"touch_0", 0},    {"hcsrtrig", 1},
     {"hcsrecho", 2},  {"dhtpin", 20},   {"co2", 14},        {"temp6000", 13},  {"ph", 12},
-    {"ds18", 35},     {"mic", 5},       {NULL, 0},
+    {"ds18", 35},     {"mic", 5},       {"i2c", 0},         {"spi", 1},        {"uart", 1},
+    {NULL, 0},
 };
 
 static const struct pin_def s_tinypico[] = {
@@ -54,7 +56,8 @@ static const struct pin_def s_tinypico[] = {
     {"js_right", 23},  {"js_left", 5},    {"js_up", 18},      {"js_down", 19},
     {"js_press", 32},  {"touch_0", 32},   {"hcsrtrig", 25},   {"hcsrecho", 26},
     {"dhtpin", 32},    {"co2", 33},       {"temp6000", 32},   {"ph", 32},
-    {"ds18", 19},      {"bat_volt", 35},  {"bat_stat", 34},   {NULL, 0},
+    {"ds18", 19},      {"bat_volt", 35},  {"bat_stat", 34},   {"i2c", 0},
+    {"spi", 1},        {"uart", 1},       {NULL, 0},
 };
 
 /* Pico W: micrOS names only the LED ("LED", on the Wi-Fi chip); we give it 25 (the LED line of
@@ -64,26 +67,90 @@ static const struct pin_def s_rp2[] = {
     {"irq1", 6},     {"irq2", 7},      {"irq3", 8},      {"irq4", 9},      {"dhtpin", 10},
     {"ds18", 11},    {"redgb", 13},    {"rgreenb", 14},  {"rgbue", 15},    {"neop", 16},
     {"dim_1", 17},   {"switch_1", 18}, {"switch_2", 19}, {"switch_3", 20}, {"switch_4", 21},
-    {"buzzer", 22},  {"temp6000", 26}, {"wwhite", 27},   {"cwhite", 28},   {NULL, 0},
+    {"buzzer", 22},  {"temp6000", 26}, {"wwhite", 27},   {"cwhite", 28},   {"tx", 0},
+    {"rx", 1},       {"i2c", 0},       {"spi", 0},       {"uart", 0},      {NULL, 0},
 };
 
 /* Raspberry Pi 40-pin header, BCM line numbers of gpiochip0 (our choice): hardware PWM on
- * 12/13/18/19, I2C1 on 2/3, 1-Wire (w1-gpio default) on 4, no ADC. */
+ * 12/13/18/19, I2C1 on 2/3, 1-Wire (w1-gpio default) on 4, UART0 on 14/15, no ADC. The bus
+ * names are kernel device numbers: i2c 1 = /dev/i2c-1, spi 0 = /dev/spidev0.<cs>, uart 0 =
+ * /dev/ttyAMA0. Motor, stepper and encoder pins share lines with the light outputs (as on
+ * micrOS's boards): booking refuses the second user. */
 static const struct pin_def s_rpi[] = {
-    {"i2c_sda", 2},   {"i2c_scl", 3},  {"ds18", 4},    {"switch_1", 5}, {"switch_2", 6},
-    {"irq4", 7},      {"dhtpin", 9},   {"neop", 10},   {"servo_1", 12}, {"servo_2", 13},
-    {"switch_3", 16}, {"redgb", 17},   {"dim_1", 18},  {"buzzer", 19},  {"irq1", 20},
-    {"irq2", 21},     {"rgbue", 22},   {"wwhite", 23}, {"cwhite", 24},  {"irq3", 25},
-    {"switch_4", 26}, {"rgreenb", 27}, {NULL, 0},
+    {"i2c_sda", 2},     {"i2c_scl", 3},     {"ds18", 4},       {"switch_1", 5},   {"switch_2", 6},
+    {"irq4", 7},        {"dhtpin", 9},      {"neop", 10},      {"servo_1", 12},   {"servo_2", 13},
+    {"switch_3", 16},   {"redgb", 17},      {"dim_1", 18},     {"buzzer", 19},    {"irq1", 20},
+    {"irq2", 21},       {"rgbue", 22},      {"wwhite", 23},    {"cwhite", 24},    {"irq3", 25},
+    {"switch_4", 26},   {"rgreenb", 27},    {"tx", 14},        {"rx", 15},        {"i2c", 1},
+    {"spi", 0},         {"uart", 0},        {"rot_dt", 20},    {"rot_clk", 21},   {"rot_sw", 25},
+    {"stppr_1", 17},    {"stppr_2", 27},    {"stppr_3", 22},   {"stppr_4", 23},   {"l298n_ENA", 12},
+    {"l298n_INA", 5},   {"l298n_INB", 6},   {"l298n_ENB", 13}, {"l298n_INC", 16}, {"l298n_IND", 26},
+    {"l9110dir_1", 18}, {"l9110dir_2", 19}, {"haptic", 19},    {NULL, 0},
+};
+
+/* ESP32-C3 (micrOS IO_esp32c3; its builtin LED is -8, "8 inverted": kept as 8). */
+static const struct pin_def s_esp32c3[] = {
+    {"builtin", 8},  {"redgb", 4},     {"rgreenb", 3},   {"rgbue", 2},     {"wwhite", 1},
+    {"cwhite", 0},   {"neop", 7},      {"servo_1", 6},   {"servo_2", 7},   {"switch_1", 8},
+    {"switch_2", 9}, {"switch_3", 10}, {"switch_4", 20}, {"dim_1", 21},    {"buzzer", 0},
+    {"irq1", 5},     {"irq2", 6},      {"irq3", 7},      {"irq4", 8},      {"js_right", 5},
+    {"js_left", 6},  {"js_up", 7},     {"js_down", 8},   {"js_press", 20}, {"i2c_sda", 8},
+    {"i2c_scl", 9},  {"tx", 21},       {"rx", 20},       {"ds18", 10},     {"dhtpin", 2},
+    {"i2c", 0},      {"spi", 1},       {"uart", 1},      {NULL, 0},
+};
+
+/* ESP32-S2 (micrOS IO_esp32s2). */
+static const struct pin_def s_esp32s2[] = {
+    {"builtin", 15},  {"redgb", 7},     {"rgreenb", 5},    {"rgbue", 3},      {"wwhite", 12},
+    {"cwhite", 11},   {"neop", 18},     {"servo_1", 12},   {"servo_2", 11},   {"switch_1", 40},
+    {"switch_2", 38}, {"switch_3", 36}, {"switch_4", 34},  {"dim_1", 16},     {"l298speed", 6},
+    {"l298dir_1", 4}, {"l298dir_2", 2}, {"l9110dir_1", 6}, {"l9110dir_2", 4}, {"buzzer", 10},
+    {"stppr_1", 1},   {"stppr_2", 2},   {"stppr_3", 4},    {"stppr_4", 6},    {"i2c_sda", 18},
+    {"i2c_scl", 16},  {"irq1", 39},     {"irq2", 37},      {"irq3", 35},      {"irq4", 33},
+    {"js_right", 39}, {"js_left", 37},  {"js_up", 35},     {"js_down", 33},   {"js_press", 34},
+    {"hcsrtrig", 34}, {"hcsrecho", 36}, {"dhtpin", 17},    {"co2", 13},       {"temp6000", 10},
+    {"ph", 1},        {"ds18", 21},     {"mic", 14},       {"rot_dt", 33},    {"rot_clk", 35},
+    {"i2c", 0},       {"spi", 1},       {"uart", 1},       {NULL, 0},
+};
+
+/* M5Stamp (micrOS IO_m5stamp). */
+static const struct pin_def s_m5stamp[] = {
+    {"redgb", 43},    {"rgreenb", 44},  {"rgbue", 0},    {"wwhite", 39},   {"cwhite", 40},
+    {"neop", 0},      {"servo_1", 44},  {"servo_2", 42}, {"switch_1", 39}, {"switch_2", 40},
+    {"switch_3", 41}, {"switch_4", 16}, {"dim_1", 43},   {"buzzer", 1},    {"i2c_sda", 13},
+    {"i2c_scl", 15},  {"i2s_sck", 5},   {"i2s_ws", 7},   {"i2s_sd", 9},    {"irq1", 15},
+    {"irq2", 13},     {"irq3", 14},     {"irq4", 12},    {"touch_0", 1},   {"hcsrtrig", 1},
+    {"hcsrecho", 3},  {"dhtpin", 43},   {"ds18", 0},     {"mic", 3},       {"i2c", 0},
+    {"spi", 1},       {"uart", 1},      {NULL, 0},
+};
+
+/* Adafruit QT Py ESP32 (micrOS IO_qtpy). */
+static const struct pin_def s_qtpy[] = {
+    {"redgb", 26},    {"rgreenb", 25}, {"rgbue", 27},    {"wwhite", 12},   {"cwhite", 13},
+    {"neop", 15},     {"servo_1", 26}, {"servo_2", 25},  {"switch_1", 13}, {"switch_2", 12},
+    {"switch_3", 14}, {"switch_4", 7}, {"dim_1", 32},    {"buzzer", 26},   {"i2c_sda", 4},
+    {"i2c_scl", 33},  {"i2s_sck", 26}, {"i2s_ws", 25},   {"i2s_sd", 33},   {"irq1", 13},
+    {"irq2", 12},     {"irq3", 14},    {"irq4", 7},      {"js_right", 13}, {"js_left", 12},
+    {"js_up", 14},    {"js_down", 7},  {"js_press", 32}, {"dhtpin", 13},   {"co2", 25},
+    {"temp6000", 27}, {"ds18", 32},    {"mic", 15},      {"i2c", 0},       {"spi", 1},
+    {"uart", 1},      {NULL, 0},
+};
+
+/* ESP32-C6 (micrOS IO_esp32c6; its builtin LED is -15: kept as 15). */
+static const struct pin_def s_esp32c6[] = {
+    {"builtin", 15}, {"i2c_sda", 22}, {"i2c_scl", 23}, {"irq1", 21}, {"irq2", 2}, {"irq3", 1},
+    {"irq4", 0},     {"neop", 18},    {"i2c", 0},      {"spi", 1},   {"uart", 1}, {NULL, 0},
 };
 
 static const struct board_map s_maps[] = {
-    {"esp32", s_esp32}, {"esp32s3", s_esp32s3}, {"tinypico", s_tinypico},
-    {"rp2", s_rp2},     {"rpi", s_rpi},
+    {"esp32", s_esp32}, {"esp32s3", s_esp32s3}, {"tinypico", s_tinypico}, {"rp2", s_rp2},
+    {"rpi", s_rpi},     {"esp32c3", s_esp32c3}, {"esp32s2", s_esp32s2},   {"m5stamp", s_m5stamp},
+    {"qtpy", s_qtpy},   {"esp32c6", s_esp32c6},
 };
 #define NMAPS (sizeof s_maps / sizeof s_maps[0])
 
-static const char *const s_known[] = {"esp32", "esp32s3", "tinypico", "rp2", "rpi", NULL};
+static const char *const s_known[] = {"esp32",   "esp32s3", "tinypico", "rp2",     "rpi", "esp32c3",
+                                      "esp32s2", "m5stamp", "qtpy",     "esp32c6", NULL};
 
 struct pin_entry {
     char tag[PINMAP_TAG_MAX];

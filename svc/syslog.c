@@ -138,6 +138,7 @@ int syslog_write(struct syslog *log, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    log_filter(msg, sizeof msg); /* secrets masked (svc/secret.h) */
     /* One record is one line: a message's own line breaks would split it. */
     for (char *p = msg; *p; p++)
         if (*p == '\n' || *p == '\r')

@@ -741,6 +741,11 @@ size_t task_queue_free(const struct tasks *t)
     return used >= t->limit ? 0 : t->limit - used;
 }
 
+size_t task_queue_limit(const struct tasks *t)
+{
+    return t->limit;
+}
+
 int task_load(const struct tasks *t)
 {
     return t->load;

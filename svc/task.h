@@ -185,6 +185,8 @@ void task_server_set(struct tasks *t, task_show_fn *show, void *arg);
 bool task_is_active(const struct tasks *t, struct str tag);
 /* Returns the free queue places (#queue). */
 size_t task_queue_free(const struct tasks *t);
+/* Returns the queue size (aioqueue). */
+size_t task_queue_limit(const struct tasks *t);
 /* Returns the event-loop load estimate in percent (#load). */
 int task_load(const struct tasks *t);
 

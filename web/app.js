@@ -128,6 +128,12 @@ const Micros = (() => {
       name.textContent = r.result.node || 'micrOS';
       document.title = name.textContent + ' · ' + document.title.split(' · ').pop();
       dot.classList.add('on');
+      if (r.result.config_problem) {
+        /* The node runs on a fallback config (fail closed) until a key is saved. */
+        const note = el('div', {class: 'banner err', id: 'config-problem', role: 'alert'},
+          'Config problem: ' + r.result.config_problem);
+        top.after(note);
+      }
       return r.result;
     } catch (e) {
       dot.classList.add('off');

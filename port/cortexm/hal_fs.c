@@ -126,6 +126,15 @@ int hal_fs_mkdir(const char *path)
     return create(path, true) ? 0 : ERR_NOSPC;
 }
 
+long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap)
+{
+    char path[256];
+    int w = snprintf(path, sizeof path, "%s/%s", root, rel);
+    if (w < 0 || (size_t)w >= sizeof path)
+        return ERR_TOOBIG;
+    return hal_fs_read(path, buf, cap); /* the RAM file system has no links or FIFOs */
+}
+
 bool hal_fs_exists(const char *path)
 {
     return find(path) != NULL;

@@ -130,25 +130,6 @@ int hal_neopixel_write(int pin, const uint8_t *rgb, size_t n)
     return ERR_NOTSUP;
 }
 
-int hal_i2c_scan(int bus, uint8_t *addrs, size_t cap)
-{
-    (void)bus;
-    (void)addrs;
-    (void)cap;
-    return ERR_NOTSUP;
-}
-
-int hal_i2c_xfer(int bus, uint8_t addr, const uint8_t *wr, size_t wn, uint8_t *rd, size_t rn)
-{
-    (void)bus;
-    (void)addr;
-    (void)wr;
-    (void)wn;
-    (void)rd;
-    (void)rn;
-    return ERR_NOTSUP;
-}
-
 int hal_sensor_read(enum hal_sensor kind, int pin, double *temp_c, double *hum_pct)
 {
     (void)kind;

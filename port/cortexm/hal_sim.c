@@ -58,3 +58,55 @@ uint64_t hal_sim_edges_dropped(void)
 }
 
 void hal_sim_reset(void) {}
+
+int hal_sim_i2c_plug(enum hal_sim_dev kind, int bus, uint8_t addr)
+{
+    (void)kind;
+    (void)bus;
+    (void)addr;
+    return ERR_NOTSUP;
+}
+
+int hal_sim_i2c_unplug(int bus, uint8_t addr)
+{
+    (void)bus;
+    (void)addr;
+    return ERR_NOTSUP;
+}
+
+void hal_sim_plug_kit(void) {}
+
+const char *hal_sim_i2c_model(int bus, uint8_t addr)
+{
+    (void)bus;
+    (void)addr;
+    return NULL;
+}
+
+int hal_sim_display_get(int bus, uint8_t addr, uint8_t *fb, size_t cap, bool *is_on,
+                        bool *is_inverted, uint32_t *writes)
+{
+    (void)bus;
+    (void)addr;
+    (void)fb;
+    (void)cap;
+    (void)is_on;
+    (void)is_inverted;
+    (void)writes;
+    return ERR_NOTSUP;
+}
+
+void hal_sim_env_get(struct hal_sim_env *out)
+{
+    *out = (struct hal_sim_env){0};
+}
+
+void hal_sim_env_set(const struct hal_sim_env *env)
+{
+    (void)env;
+}
+
+uint64_t hal_sim_uart_frames(void)
+{
+    return 0;
+}

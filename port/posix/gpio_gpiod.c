@@ -1,6 +1,6 @@
 /* gpio_gpiod.c - real GPIO through libgpiod (v1 API, as Debian 12 ships 1.6): one chip,
  * line requests per pin, edge events read from the line's fd on the event loop, PWM through
- * the kernel's /sys/class/pwm where the line has a hardware channel, I2C through /dev/i2c-N,
+ * the kernel's /sys/class/pwm where the line has a hardware channel,
  * DS18B20 through the w1 bus and DHT22 through the IIO dht11 driver. Built only when CMake
  * finds libgpiod (MICROS_HAVE_GPIOD); otherwise init answers ERR_NOTSUP. */
 #include "gpio_priv.h"
@@ -15,8 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gpiod.h>
-#include <linux/i2c-dev.h>
-#include <linux/i2c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,45 +337,6 @@ static int gd_neopixel_write(int pin, const uint8_t *rgb, size_t n)
     return ERR_NOTSUP; /* WS2812 timing needs SPI/PWM DMA, not line requests */
 }
 
-static int i2c_open(int bus)
-{
-    char p[32];
-    snprintf(p, sizeof p, "/dev/i2c-%d", bus);
-    int fd = open(p, O_RDWR | O_CLOEXEC);
-    return fd < 0 ? map_errno(errno) : fd;
-}
-
-static int gd_i2c_xfer(int bus, uint8_t addr, const uint8_t *wr, size_t wn, uint8_t *rd, size_t rn)
-{
-    int fd = i2c_open(bus);
-    if (fd < 0)
-        return fd;
-    struct i2c_msg msgs[2];
-    unsigned n = 0;
-    if (wn)
-        msgs[n++] = (struct i2c_msg){addr, 0, (uint16_t)wn, (uint8_t *)wr};
-    if (rn)
-        msgs[n++] = (struct i2c_msg){addr, I2C_M_RD, (uint16_t)rn, rd};
-    struct i2c_rdwr_ioctl_data data = {msgs, n};
-    int rc = n == 0 || ioctl(fd, I2C_RDWR, &data) >= 0 ? 0 : map_errno(errno);
-    close(fd);
-    return rc == ERR_IO ? ERR_NOENT : rc;
-}
-
-static int gd_i2c_scan(int bus, uint8_t *addrs, size_t cap)
-{
-    size_t n = 0;
-    for (int a = 0x08; a <= 0x77 && n < cap; a++) {
-        uint8_t b;
-        int rc = gd_i2c_xfer(bus, (uint8_t)a, NULL, 0, &b, 1);
-        if (rc == 0)
-            addrs[n++] = (uint8_t)a;
-        else if (rc != ERR_NOENT)
-            return rc;
-    }
-    return (int)n;
-}
-
 static int read_number(const char *path, double *v)
 {
     FILE *f = fopen(path, "r");
@@ -450,9 +409,9 @@ static int gd_sensor_read(enum hal_sensor kind, int pin, double *temp_c, double 
 }
 
 const struct gpio_backend gpio_gpiod_backend = {
-    "gpiod",     gd_init,           gd_deinit,    gd_setup,        gd_write,        gd_read,
-    gd_watch,    gd_unwatch,        gd_pwm_setup, gd_pwm_set_duty, gd_pwm_get_duty, gd_pwm_stop,
-    gd_adc_read, gd_neopixel_write, gd_i2c_scan,  gd_i2c_xfer,     gd_sensor_read,
+    "gpiod",         gd_init,     gd_deinit,   gd_setup,          gd_write,
+    gd_read,         gd_watch,    gd_unwatch,  gd_pwm_setup,      gd_pwm_set_duty,
+    gd_pwm_get_duty, gd_pwm_stop, gd_adc_read, gd_neopixel_write, gd_sensor_read,
 };
 
 #else

@@ -20,8 +20,6 @@ struct gpio_backend {
     void (*pwm_stop)(int pin);
     int (*adc_read)(int pin, uint32_t *raw);
     int (*neopixel_write)(int pin, const uint8_t *rgb, size_t n);
-    int (*i2c_scan)(int bus, uint8_t *addrs, size_t cap);
-    int (*i2c_xfer)(int bus, uint8_t addr, const uint8_t *wr, size_t wn, uint8_t *rd, size_t rn);
     int (*sensor_read)(enum hal_sensor kind, int pin, double *temp_c, double *hum_pct);
 };
 

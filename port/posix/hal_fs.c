@@ -52,17 +52,13 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-long hal_fs_read(const char *path, char *buf, size_t cap)
+/* Reads the open file fd into buf (see hal_fs_read) and closes it. */
+static long read_fd(int fd, char *buf, size_t cap)
 {
-    if (cap == 0)
-        return ERR_TOOBIG;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? ERR_NOENT : ERR_IO;
     size_t len = 0;
     long rc = 0;
     for (;;) {
-        char extra;
+        char extra = 0;
         /* Once buf is full, read one more byte to tell "exactly full" from "too big". */
         char *dst = len < cap - 1 ? buf + len : &extra;
         size_t want = len < cap - 1 ? cap - 1 - len : 1;
@@ -84,6 +80,47 @@ long hal_fs_read(const char *path, char *buf, size_t cap)
     close(fd);
     buf[rc == 0 ? len : 0] = '\0';
     return rc == 0 ? (long)len : rc;
+}
+
+long hal_fs_read(const char *path, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return ERR_TOOBIG;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? ERR_NOENT : ERR_IO;
+    return read_fd(fd, buf, cap);
+}
+
+long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap)
+{
+    char path[1024];
+    int w = snprintf(path, sizeof path, "%s/%s", root, rel);
+    if (cap == 0 || w < 0 || (size_t)w >= sizeof path)
+        return ERR_TOOBIG;
+    /* Every folder between root and the file must be a real folder, not a symlink. */
+    size_t rlen = strlen(root) + 1;
+    for (size_t i = rlen; path[i]; i++) {
+        if (path[i] != '/')
+            continue;
+        path[i] = '\0';
+        struct stat st;
+        int rc = lstat(path, &st);
+        path[i] = '/';
+        if (rc < 0)
+            return ERR_NOENT;
+        if (!S_ISDIR(st.st_mode))
+            return ERR_PERM;
+    }
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? ERR_NOENT : errno == ELOOP ? ERR_PERM : ERR_IO;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd); /* a FIFO, device or folder: never read (a FIFO would block the loop) */
+        return ERR_PERM;
+    }
+    return read_fd(fd, buf, cap);
 }
 
 /* Folder part of path ("." when there is none) into out. */
@@ -148,7 +185,7 @@ int hal_fs_write_atomic(const char *path, const void *data, size_t len)
 
 int hal_fs_append(const char *path, const void *data, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return map_errno(errno);
     int e = write_all(fd, data, len);

@@ -98,16 +98,6 @@ int hal_neopixel_write(int pin, const uint8_t *rgb, size_t n)
     return s_be->neopixel_write(pin, rgb, n);
 }
 
-int hal_i2c_scan(int bus, uint8_t *addrs, size_t cap)
-{
-    return s_be->i2c_scan(bus, addrs, cap);
-}
-
-int hal_i2c_xfer(int bus, uint8_t addr, const uint8_t *wr, size_t wn, uint8_t *rd, size_t rn)
-{
-    return s_be->i2c_xfer(bus, addr, wr, wn, rd, rn);
-}
-
 int hal_sensor_read(enum hal_sensor kind, int pin, double *temp_c, double *hum_pct)
 {
     return s_be->sensor_read(kind, pin, temp_c, hum_pct);

@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -79,6 +80,14 @@ int hal_tcp_listen(const char *addr, uint16_t port, int backlog)
         return rc;
     }
     return fd;
+}
+
+long hal_sock_pending(int fd)
+{
+    int n = 0;
+    if (ioctl(fd, FIONREAD, &n) < 0)
+        return ERR_IO;
+    return n;
 }
 
 uint16_t hal_sock_port(int fd)

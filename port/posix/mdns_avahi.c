@@ -11,6 +11,7 @@
 #include "../../core/log.h"
 #include "mdns_priv.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,8 @@ static struct {
     struct ev_timer retry;
 } s_a;
 
-static void set_state(const char *state, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_state(const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void set_state(const char *state, const char *fmt, ...)
 {
     char line[sizeof s_a.detail];
@@ -249,8 +251,7 @@ static int add_addresses(const char *host)
     AvahiAddress addr = {.proto = AVAHI_PROTO_INET};
     const char *bind = s_a.info.bind_addr;
     if (bind[0] && strcmp(bind, "0.0.0.0") != 0) {
-        if (inet_pton(AF_INET, bind, &addr.data.ipv4.address) != 1 ||
-            !strncmp(bind, "127.", 4))
+        if (inet_pton(AF_INET, bind, &addr.data.ipv4.address) != 1 || !strncmp(bind, "127.", 4))
             return 0;
         int rc = avahi_entry_group_add_address(s_a.group, AVAHI_IF_UNSPEC, AVAHI_PROTO_INET,
                                                AVAHI_PUBLISH_NO_REVERSE, host, &addr);
@@ -264,9 +265,9 @@ static int add_addresses(const char *host)
             !(p->ifa_flags & IFF_UP))
             continue;
         addr.data.ipv4.address = ((struct sockaddr_in *)p->ifa_addr)->sin_addr.s_addr;
-        int rc = avahi_entry_group_add_address(s_a.group, (AvahiIfIndex)if_nametoindex(p->ifa_name),
-                                               AVAHI_PROTO_INET, AVAHI_PUBLISH_NO_REVERSE, host,
-                                               &addr);
+        int rc =
+            avahi_entry_group_add_address(s_a.group, (AvahiIfIndex)if_nametoindex(p->ifa_name),
+                                          AVAHI_PROTO_INET, AVAHI_PUBLISH_NO_REVERSE, host, &addr);
         if (rc >= 0)
             added++;
     }
@@ -372,8 +373,9 @@ static void client_start(void)
     int err = 0;
     AvahiClient *c = avahi_client_new(&s_a.api, AVAHI_CLIENT_NO_FAIL, on_client, NULL, &err);
     if (!c) {
-        set_state("no daemon", "no D-Bus system bus or avahi-daemon (%s): %s.local is not "
-                               "announced; retrying in 30 s",
+        set_state("no daemon",
+                  "no D-Bus system bus or avahi-daemon (%s): %s.local is not "
+                  "announced; retrying in 30 s",
                   avahi_strerror(err), s_a.has_info ? s_a.info.devfid : "<devfid>");
         ev_timer_start(s_a.loop, &s_a.retry, 30000, on_retry);
         return;
@@ -391,7 +393,7 @@ int hal_mdns_start(struct ev_loop *loop)
         return ERR_NOTSUP;
     }
     s_a.loop = loop;
-    s_a.api = (AvahiPoll){NULL,       watch_new,      watch_update, watch_get_events,
+    s_a.api = (AvahiPoll){NULL,       watch_new,   watch_update,   watch_get_events,
                           watch_free, timeout_new, timeout_update, timeout_free};
     s_a.state = "starting";
     s_a.is_started = true;
@@ -457,9 +459,10 @@ static void on_resolved(AvahiHostNameResolver *r, AvahiIfIndex ifi, AvahiProtoco
     void *arg = l->arg;
     if (ev == AVAHI_RESOLVER_FOUND && a)
         avahi_address_snprint(ip, sizeof ip, a);
-    const char *why = ev == AVAHI_RESOLVER_FOUND
-                          ? ""
-                          : avahi_strerror(avahi_client_errno(avahi_host_name_resolver_get_client(r)));
+    const char *why =
+        ev == AVAHI_RESOLVER_FOUND
+            ? ""
+            : avahi_strerror(avahi_client_errno(avahi_host_name_resolver_get_client(r)));
     avahi_host_name_resolver_free(r);
     free(l);
     if (ip[0])

@@ -271,8 +271,9 @@ int hal_resolve_start(struct ev_loop *loop, const char *name, uint32_t timeout_m
                       hal_resolve_fn *cb, void *arg, struct hal_resolve **out)
 {
     size_t n = strlen(name);
-    if (n == 0 || n > NAME_MAX_LEN || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
-                                                  "QRSTUVWXYZ0123456789-._") != n)
+    if (n == 0 || n > NAME_MAX_LEN ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+                     "QRSTUVWXYZ0123456789-._") != n)
         return ERR_INVAL;
     struct hal_resolve *r = calloc(1, sizeof *r);
     if (!r)

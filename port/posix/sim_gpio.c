@@ -5,10 +5,10 @@
 #include "../../core/err.h"
 #include "../../core/ev.h"
 #include "../../hal/hal_sim.h"
+#include "sim_bus_priv.h"
 
+#include <math.h>
 #include <string.h>
-
-#define SIM_I2C_DEVS 2
 
 struct sim_watch {
     hal_gpio_edge_fn *cb;
@@ -27,13 +27,6 @@ struct sim_edge {
     int level;
 };
 
-/* Fake I2C devices on bus 0: an SSD1306 OLED (0x3c) and a BME280 (0x76, chip id 0x60). */
-struct sim_i2c_dev {
-    uint8_t addr;
-    uint8_t ptr;
-    uint8_t reg[256];
-};
-
 static struct {
     struct ev_loop *loop;
     struct hal_sim_pin pin[HAL_SIM_PINS];
@@ -43,7 +36,6 @@ static struct {
     size_t qhead, qlen;
     uint64_t dropped;
     struct ev_timer edge_timer;
-    struct sim_i2c_dev i2c[SIM_I2C_DEVS];
     double temp_c, hum_pct;
     bool is_ready;
 } s_sim;
@@ -65,10 +57,6 @@ static void sim_defaults(void)
     }
     s_sim.qhead = s_sim.qlen = 0;
     s_sim.dropped = 0;
-    memset(s_sim.i2c, 0, sizeof s_sim.i2c);
-    s_sim.i2c[0].addr = 0x3c;
-    s_sim.i2c[1].addr = 0x76;
-    s_sim.i2c[1].reg[0xd0] = 0x60;
     s_sim.temp_c = HAL_SIM_TEMP_DEFAULT;
     s_sim.hum_pct = HAL_SIM_HUM_DEFAULT;
     s_sim.is_ready = true;
@@ -243,37 +231,6 @@ static int sim_neopixel_write(int pin, const uint8_t *rgb, size_t n)
     return 0;
 }
 
-static int sim_i2c_scan(int bus, uint8_t *addrs, size_t cap)
-{
-    ensure_ready();
-    if (bus != 0)
-        return 0;
-    size_t n = 0;
-    for (int i = 0; i < SIM_I2C_DEVS && n < cap; i++)
-        addrs[n++] = s_sim.i2c[i].addr;
-    return (int)n;
-}
-
-static int sim_i2c_xfer(int bus, uint8_t addr, const uint8_t *wr, size_t wn, uint8_t *rd, size_t rn)
-{
-    ensure_ready();
-    struct sim_i2c_dev *d = NULL;
-    for (int i = 0; bus == 0 && i < SIM_I2C_DEVS; i++)
-        if (s_sim.i2c[i].addr == addr)
-            d = &s_sim.i2c[i];
-    if (!d)
-        return ERR_NOENT; /* no ACK */
-    /* Register model: the first written byte sets the pointer, the rest are stored. */
-    if (wn > 0) {
-        d->ptr = wr[0];
-        for (size_t i = 1; i < wn; i++)
-            d->reg[d->ptr++] = wr[i];
-    }
-    for (size_t i = 0; i < rn; i++)
-        rd[i] = d->reg[d->ptr++];
-    return 0;
-}
-
 static int sim_sensor_read(enum hal_sensor kind, int pin, double *temp_c, double *hum_pct)
 {
     ensure_ready();
@@ -281,16 +238,20 @@ static int sim_sensor_read(enum hal_sensor kind, int pin, double *temp_c, double
         return ERR_RANGE;
     *temp_c = s_sim.temp_c;
     if (hum_pct)
-        *hum_pct = kind == HAL_SENSOR_DHT22 ? s_sim.hum_pct : 0;
+        *hum_pct = kind == HAL_SENSOR_DS18 ? 0 : s_sim.hum_pct;
+    if (kind == HAL_SENSOR_DHT11) { /* 1 degC / 1 % resolution */
+        *temp_c = round(*temp_c);
+        if (hum_pct)
+            *hum_pct = round(*hum_pct);
+    }
     return 0;
 }
 
 const struct gpio_backend gpio_sim_backend = {
-    "sim",           sim_init,           sim_deinit,       sim_setup,
-    sim_write,       sim_read,           sim_watch,        sim_unwatch,
-    sim_pwm_setup,   sim_pwm_set_duty,   sim_pwm_get_duty, sim_pwm_stop,
-    sim_adc_read,    sim_neopixel_write, sim_i2c_scan,     sim_i2c_xfer,
-    sim_sensor_read,
+    "sim",         sim_init,           sim_deinit,       sim_setup,
+    sim_write,     sim_read,           sim_watch,        sim_unwatch,
+    sim_pwm_setup, sim_pwm_set_duty,   sim_pwm_get_duty, sim_pwm_stop,
+    sim_adc_read,  sim_neopixel_write, sim_sensor_read,
 };
 
 /* --- edges: queued by hal_sim_drive, delivered from the loop --- */
@@ -395,4 +356,5 @@ void hal_sim_reset(void)
     if (s_sim.loop)
         ev_timer_stop(s_sim.loop, &s_sim.edge_timer);
     sim_defaults();
+    sim_bus_reset();
 }

@@ -148,9 +148,9 @@ class Netns:
         """argv that runs cmd inside this namespace (net + mount)."""
         return ["nsenter", "-t", str(self.pid), "-n", "-m", "--", *cmd]
 
-    def run(self, *cmd, timeout=20, **kw):
+    def run(self, *cmd, timeout=20, env=None, **kw):
         return subprocess.run(self.argv(*cmd), capture_output=True, text=True, timeout=timeout,
-                              env=self.env(), **kw)
+                              env=env or self.env(), **kw)
 
     def popen(self, *cmd, **kw):
         return subprocess.Popen(self.argv(*cmd), env=kw.pop("env", self.env()), **kw)

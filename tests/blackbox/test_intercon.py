@@ -33,7 +33,8 @@ def finished(sh, tag):
 class InterCon(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.a = Node()
+        # node03 asks for a password: a sends appwd only to peers listed in icpeers.
+        cls.a = Node(config={"icpeers": "127.0.0.1"})
         cls.b = Node(config={"devfid": "node02"})
         cls.c = Node(config={"devfid": "node03", "auth": True})
 

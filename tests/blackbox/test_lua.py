@@ -271,7 +271,7 @@ class Lua(unittest.TestCase):
     def test_runaway_loop_stopped(self):
         out = self.hello_while("demo spin")
         self.assertEqual(out, "Core error: LM_demo->spin: LM_demo.lua:11: stopped after "
-                              "20000000 instructions (lua_budget): a runaway loop?\n")
+                              "10000000 instructions (lua_budget): a runaway loop?\n")
         self.assertEqual(self.cmd("demo add 1 1"), "2\n")
 
     def test_memory_bomb_stopped(self):
@@ -294,6 +294,65 @@ class Lua(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(self.node.data_dir, "data", "log", "a.txt")))
         self.assertIn("is secret", self.cmd("sandbox conf appwd"))
         self.assertEqual(self.cmd("sandbox conf devfid"), "node01\n")
+
+    def test_docs_first_module(self):
+        """The 3-step module at the top of docs/modules.md, as a person would copy it."""
+        doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                           "modules.md")
+        with open(doc) as f:
+            text = f.read()
+        code = text.split("```lua\n", 1)[1].split("```", 1)[0]
+        self.write("docmod", code)
+        self.assertEqual(self.cmd("docmod hello x"), "hi x\n")
+        self.assertEqual(self.cmd("docmod hello name=micrOS >json"), '"hi micrOS"\n')
+        self.assertEqual(self.cmd("docmod help"), " hello name,\n level v=<0-1023-8>,\n")
+        self.assertEqual(self.rest("docmod/hello/x"), {"result": "hi x", "state": True})
+        self.assertEqual(self.rest("docmod/level/512")["result"], {"level": 512})
+        self.assertEqual(json.loads(self.cmd("sim pin 21 >json"))["duty"], 512)
+
+    def test_irq_endpoint_push_timer_exec(self):
+        self.write("events", """local M = {}
+local edges = 0
+function M.setup()
+    micros.irq(34, "rising", function(pin, level)
+        edges = edges + 1
+        micros.push("edge " .. pin .. " " .. level)
+    end)
+    micros.endpoint("lua/state", function(query, body, method)
+        return {edges = edges, query = query, method = method}
+    end)
+    micros.endpoint("lua/text", function() return "plain" end)
+    micros.timer(50, function() micros.log("timer fired") end)
+    return "ok"
+end
+function M.edges() return edges end
+function M.run(cmd) return micros.exec(cmd) end
+return M
+""")
+        self.assertEqual(self.cmd("events setup"), "ok\n")
+        self.cmd("sim drive 34 0")
+        # the push may come before or after the reply's prompt: wait for both
+        self.sh.sock.sendall(b"sim drive 34 1\n")
+        got = self.sh.read_until(lambda b: b"~~~ edge 34 1\n" in b and P in b, timeout=10)
+        self.assertIn(b"~~~ edge 34 1", got)
+        self.assertEqual(self.cmd("events edges"), "1\n")
+        url = "http://127.0.0.1:%d/lua/state?x=1" % self.node.webport
+        with urllib.request.urlopen(url, timeout=10) as r:
+            self.assertEqual(json.loads(r.read()), {"edges": 1, "method": "GET", "query": "x=1"})
+        with urllib.request.urlopen("http://127.0.0.1:%d/lua/text" % self.node.webport) as r:
+            self.assertEqual(r.read(), b"plain")
+        self.assertEqual(json.loads(self.cmd("events run 'demo add 2 2' >json")), [4, True])
+        end = time.time() + 5
+        while time.time() < end and "timer fired" not in self.infolog():
+            time.sleep(0.05)
+        self.assertIn("[INFO] LM_events: timer fired", self.infolog())
+
+    def infolog(self):
+        try:
+            with open(os.path.join(self.node.data_dir, "logs", "info.sys.log")) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
 
     def test_name_clash_and_delete(self):
         self.write("rgb", HELLO)

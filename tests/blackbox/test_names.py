@@ -19,7 +19,9 @@ import harness
 import netns_lab
 from harness import Node, Shell, main
 
-SHELL_PORT, WEB_PORT = 19016, 18016
+# micrOS's own ports: each node has a private network namespace, so nothing on the host is in
+# the way, and micrOS's SystemTest (which connects to <devfid>.local:9008) applies as is.
+SHELL_PORT, WEB_PORT = 9008, 8000
 
 
 class NsShell(Shell):
@@ -193,6 +195,99 @@ class Names(unittest.TestCase):
         s.cmd("noconf")
         r = wait_for(lambda: self.lab.ns[0].run("getent", "hosts", "node02.local").stdout, 15)
         self.assertIn(self.lab.ips[1], r)
+
+
+    def test_9_systemtest_dhcp_hostname_and_conn_metrics(self):
+        # What micrOS's SystemTest checks, run from node02's namespace as a LAN client:
+        # dhcp_hostname = socket.gethostbyname('<devfid>.local') gives an IPv4 address;
+        # conn_metrics = 10 commands on one session, then 10 fresh sessions to
+        # <devfid>.local:9008 each running hello: all must succeed.
+        code = r"""
+import socket, sys, time
+ip = socket.gethostbyname('node01.local')
+assert '.' in ip, ip
+def session():
+    s = socket.create_connection(('node01.local', 9008), timeout=5)
+    buf = b''
+    while not buf.endswith(b'$ '):
+        buf += s.recv(4096)
+    return s
+def cmd(s, c):
+    s.sendall(c)
+    buf = b''
+    while not buf.endswith(b'node01 $ '):
+        buf += s.recv(4096)
+    return buf
+s = session()
+single = [cmd(s, b'hello') for _ in range(10)]
+s.close()
+ok = 0
+for _ in range(10):
+    t = session()
+    ok += cmd(t, b'hello').startswith(b'hello:node01:')
+    t.close()
+print(ip, sum(r.startswith(b'hello:node01:') for r in single), ok)
+"""
+        r = self.lab.ns[1].run(sys.executable, "-c", code, timeout=60)
+        self.assertEqual(r.stdout.split(), [self.lab.ips[0], "10", "10"], r.stderr)
+
+    def test_9_search_browses_mdns(self):
+        ctl = os.path.join(os.path.dirname(harness.MICROS), "microsctl")
+        cache = os.path.join(self.lab.tmp, "search-cache.json")
+        self.announced(0)
+        self.announced(1)
+        t0 = time.time()
+        r = self.lab.ns[1].run(ctl, "search", "--json", env=dict(
+            self.lab.ns[1].env(), MICROS_CTL_CACHE=cache))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        found = {d["fuid"]: d for d in json.loads(r.stdout)}
+        self.assertIn("node01", found, r.stdout)
+        self.assertEqual(found["node01"]["ip"], self.lab.ips[0])
+        self.assertEqual(found["node01"]["port"], SHELL_PORT)
+        self.assertTrue(found["node01"]["uid"].startswith("micr"), found)
+        self.assertIn("over mDNS", r.stderr)
+        self.assertLess(time.time() - t0, 5)
+        with open(cache) as f:
+            self.assertIn("node01", f.read())
+
+
+    def test_9_gateway_search_and_metrics(self):
+        # microsctl gateway in node02's namespace: /search/ fills the cache over mDNS, then
+        # /status and /metrics reach node01 by the address mDNS gave.
+        ctl = os.path.join(os.path.dirname(harness.MICROS), "microsctl")
+        cache = os.path.join(self.lab.tmp, "gw-cache.json")
+        self.announced(0)
+        gw = self.lab.ns[1].popen(ctl, "gateway", "--bind", "127.0.0.1", "--port", "5005",
+                                  env=dict(self.lab.ns[1].env(), MICROS_CTL_CACHE=cache),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def http_get(path):
+                s = self.lab.ns[1].socket()
+                try:
+                    s.settimeout(10)
+                    s.connect(("127.0.0.1", 5005))
+                    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+                    data = b""
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    return data.split(b"\r\n\r\n", 1)[1].decode()
+                except OSError:
+                    return None
+                finally:
+                    s.close()
+            found = wait_for(lambda: http_get("/search/"), 10)
+            self.assertTrue(found)
+            names = {d["fuid"]: d for d in json.loads(found)["devices"]}
+            self.assertEqual(names["node01"]["ip"], self.lab.ips[0], found)
+            status = json.loads(http_get("/status"))
+            self.assertEqual(status["node01"]["status"], "ONLINE", status)
+            self.assertIn('up{node="node01"} 1\n', http_get("/metrics"))
+        finally:
+            gw.terminate()
+            gw.wait(5)
 
 
 class NoDaemon(unittest.TestCase):

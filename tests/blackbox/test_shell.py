@@ -307,7 +307,7 @@ class AuthMode(unittest.TestCase):
         sh = self.node.shell()
         self.assertEqual(sh.greeting, b"[password] " + P)
         self.assertTrue(sh.cmd("hello").startswith(b"hello:node01:"))
-        self.assertEqual(sh.cmd("ADmin123 extra"), b"AuthOk\n" + P)
+        self.assertEqual(sh.cmd("ADmin123"), b"AuthOk\n" + P)  # the whole line (issue 13)
         self.assertEqual(sh.cmd("system heartbeat"), b"<3 heartbeat <3\n" + P)
         sh.close()
 

@@ -724,7 +724,7 @@ static void deferred_work_runs_once_at_the_end_of_the_pass_in_order(void **state
     (void)state;
     struct ev_loop loop;
     assert_int_equal(ev_init(&loop, 8, 8), 0);
-    int order[8];
+    int order[8] = {0};
     size_t n = 0;
     struct ev_defer d[4];
     struct dctx x[4];
@@ -738,7 +738,7 @@ static void deferred_work_runs_once_at_the_end_of_the_pass_in_order(void **state
     ev_defer(&loop, &d[0], defer_cb);
     ev_defer(&loop, &d[1], defer_cb);
     ev_defer(&loop, &d[2], defer_cb);
-    ev_defer(&loop, &d[1], defer_cb);       /* already queued: no second run */
+    ev_defer(&loop, &d[1], defer_cb); /* already queued: no second run */
     assert_true(ev_poll(&loop, 0) >= 3);
     assert_int_equal(n, 3);
     assert_int_equal(order[0], 0);

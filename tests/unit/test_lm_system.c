@@ -100,12 +100,16 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     snprintf(f->root, sizeof f->root, "/tmp/test_lm_system.XXXXXX");
-    if (!mkdtemp(f->root))
+    if (!mkdtemp(f->root)) {
+        free(f);
         return -1;
+    }
     char logs[128];
     snprintf(logs, sizeof logs, "%s/logs", f->root);
-    if (hal_fs_mkdir(logs) != 0)
+    if (hal_fs_mkdir(logs) != 0) {
+        free(f);
         return -1;
+    }
     f->node.data_dir = f->root;
     f->node.cfg = (struct cfg *)(void *)f; /* only passed to the fake getters */
     f->node.push = push;
@@ -265,7 +269,7 @@ static void setclock_should_set_utc_from_local_time_and_return_localtime(void **
 {
     struct fixture *f = *state;
     s_utc_min = 60;
-    struct val *v = call(f, &lm_system, "setclock", "2024 2 29 12 0 0");
+    struct val *v = call(f, &lm_system, "setclock", "2024 2 29 12 0 0 pwd=ADmin123");
     assert_false(f->ctx.is_error);
     assert_int_equal(s_set_to, 1709204400); /* 2024-02-29 11:00:00 UTC */
     const int64_t want[] = {2024, 2, 29, 12, 0, 0, 3, 60};
@@ -276,7 +280,7 @@ static void setclock_should_refuse_clearly_when_not_permitted(void **state)
 {
     struct fixture *f = *state;
     s_set_rc = ERR_PERM;
-    call(f, &lm_system, "setclock", "2024 1 1 0 0 0");
+    call(f, &lm_system, "setclock", "2024 1 1 0 0 0 pwd=ADmin123");
     assert_true(f->ctx.is_error);
     assert_non_null(strstr(f->ctx.err, "not permitted"));
     assert_non_null(strstr(f->ctx.err, "CAP_SYS_TIME"));
@@ -285,18 +289,18 @@ static void setclock_should_refuse_clearly_when_not_permitted(void **state)
 static void setclock_should_reject_a_day_the_month_does_not_have(void **state)
 {
     struct fixture *f = *state;
-    call(f, &lm_system, "setclock", "2023 2 29 0 0 0");
+    call(f, &lm_system, "setclock", "2023 2 29 0 0 0 pwd=ADmin123");
     assert_true(f->ctx.is_error);
     assert_non_null(strstr(f->ctx.err, "mday"));
     assert_int_equal(s_set_to, -1);
-    call(f, &lm_system, "setclock", "2024 1 1 24 0 0");
+    call(f, &lm_system, "setclock", "2024 1 1 24 0 0 pwd=ADmin123");
     assert_true(f->ctx.is_error);
 }
 
 static void setclock_should_require_six_arguments(void **state)
 {
     struct fixture *f = *state;
-    call(f, &lm_system, "setclock", "2024 1 1");
+    call(f, &lm_system, "setclock", "2024 1 1 pwd=ADmin123");
     assert_true(f->ctx.is_error);
     assert_non_null(strstr(f->ctx.err, "missing 3 required positional arguments"));
 }
@@ -409,7 +413,7 @@ static void alarms_clean_should_delete_the_logs_and_report_ok(void **state)
 {
     struct fixture *f = *state;
     write_file(f, "err.sys.log", "2024.1.5-8:3:9 [ERR] one\n");
-    struct val *v = call(f, &lm_system, "alarms", "True");
+    struct val *v = call(f, &lm_system, "alarms", "True pwd=ADmin123");
     assert_string_equal(s_pushed[0], " Delete: /logs/err.sys.log");
     assert_int_equal(s_npushed, 1);
     assert_int_equal(val_dict_get(v, "OK alarm")->u.i, 0);

@@ -42,11 +42,15 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     snprintf(f->root, sizeof f->root, "/tmp/test_syslog.XXXXXX");
-    if (!mkdtemp(f->root))
+    if (!mkdtemp(f->root)) {
+        free(f);
         return -1;
+    }
     snprintf(f->logs, sizeof f->logs, "%s/logs", f->root);
-    if (hal_fs_mkdir(f->logs) != 0)
+    if (hal_fs_mkdir(f->logs) != 0) {
+        free(f);
         return -1;
+    }
     syslog_init(&f->log, f->root);
     s_now = 1709622489; /* 2024-03-05 07:08:09 UTC */
     log_set_sink(capture, NULL, LOG_DEBUG);
