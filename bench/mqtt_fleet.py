@@ -56,7 +56,7 @@ class FleetNode:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def wait_online(broker, names, timeout=120):
+def wait_online(broker, names, timeout=300):
     c = Client(broker.port)
     c.subscribe("micros/+/availability")
     online = set()
@@ -140,6 +140,11 @@ def main():
         rss_on = [rss_kib(nd.proc.pid) for nd in nodes]
         print("- node RSS with MQTT on: mean %.0f KiB, max %d KiB (%d nodes)" % (
             statistics.mean(rss_on), max(rss_on), len(rss_on)))
+    except Exception:
+        with open(broker.log_path, errors="replace") as f:
+            tail = [l for l in f.read().splitlines() if "Client" in l or "rror" in l][-15:]
+        print("broker log:\n" + "\n".join(tail))
+        raise
     finally:
         for nd in nodes:
             nd.stop()

@@ -407,8 +407,15 @@ static void handle_cmd(struct mqtt *m, const char *payload, size_t len,
             e->is_dirty = true;
     }
 send:
-    if (out.is_full)
-        buf_puts(&out, ""); /* keep what fits: the envelope may be cut, the broker gets it */
+    if (out.is_full) {
+        /* Never a cut envelope: a reply over the bound becomes an error the client can parse. */
+        buf_clear(&out);
+        out.is_full = false;
+        buf_printf(&out,
+                   "{\"id\": %s, \"result\": \"reply too large (over %d bytes)\", "
+                   "\"state\": false}",
+                   id_json ? id_json : "null", MQTT_OFFLINE_BYTES);
+    }
     if (props && props->response_topic && props->response_topic[0] && m->is_up) {
         struct hal_mqtt_props rp = {.corr = props->corr, .corr_len = props->corr_len};
         hal_mqtt_publish(m->cli, props->response_topic, out.p ? out.p : "", out.len, m->qos, false,
