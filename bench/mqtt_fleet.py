@@ -88,7 +88,9 @@ def main():
         print("## MQTT fleet: %d nodes on one mosquitto (%s, %d cores, load %s)" % (
             n, time.strftime("%Y-%m-%d", time.gmtime()), os.cpu_count(),
             open("/proc/loadavg").read().split()[0]))
-        print("- online: %d/%d after %.1f s" % (up, n, time.time() - t0))
+        dead = sum(1 for nd in nodes if nd.proc.poll() is not None)
+        print("- online: %d/%d after %.1f s (%d node processes had exited)" % (
+            up, n, time.time() - t0, dead))
         time.sleep(6)  # every node through one full state period
 
         # Broker message rate with the fleet idle (periodic state, availability).
