@@ -41,5 +41,8 @@ size_t str_copy(char *dst, size_t cap, struct str a);
 bool str_eq_secret(struct str a, struct str b);
 /* Splits the next whitespace-separated word off *rest and returns it (empty at the end). */
 struct str str_next_word(struct str *rest);
+/* A heap copy of the C string s for free() (strdup is POSIX, not C11); NULL when out of
+ * memory. */
+char *str_dup(const char *s);
 
 #endif
