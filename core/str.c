@@ -1,5 +1,6 @@
 #include "str.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_space(char c)
@@ -140,4 +141,13 @@ bool str_eq_secret(struct str a, struct str b)
     for (size_t i = 0; i < a.len; i++)
         diff |= (unsigned char)a.p[i] ^ (unsigned char)(b.len ? b.p[i % b.len] : 0);
     return diff == 0;
+}
+
+char *str_dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
 }

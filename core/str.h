@@ -50,5 +50,8 @@ int str_hex_digit(char c);
 bool str_to_int(struct str s, bool is_signed, int64_t max_mag, int64_t *out);
 /* Splits the next whitespace-separated word off *rest and returns it (empty at the end). */
 struct str str_next_word(struct str *rest);
+/* A heap copy of the C string s for free() (strdup is POSIX, not C11); NULL when out of
+ * memory. */
+char *str_dup(const char *s);
 
 #endif

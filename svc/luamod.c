@@ -855,17 +855,6 @@ static bool dyn_is_loaded(void *arg, const struct lm_module *mod)
     return false;
 }
 
-struct luamods *luamods_new(struct node *node)
-{
-    struct luamods *set = calloc(1, sizeof *set);
-    if (!set)
-        return NULL;
-    set->node = node;
-    set->dyn = (struct lm_dyn){dyn_find, dyn_count, dyn_at, dyn_ensure, dyn_is_loaded, set};
-    node->dyn = &set->dyn;
-    return set;
-}
-
 void luamods_free(struct luamods *set)
 {
     if (!set)
@@ -1178,17 +1167,6 @@ static bool dyn_is_loaded(void *arg, const struct lm_module *mod)
     return false;
 }
 
-struct luamods *luamods_new(struct node *node)
-{
-    struct luamods *set = calloc(1, sizeof *set);
-    if (!set)
-        return NULL;
-    set->node = node;
-    set->dyn = (struct lm_dyn){dyn_find, dyn_count, dyn_at, dyn_ensure, dyn_is_loaded, set};
-    node->dyn = &set->dyn;
-    return set;
-}
-
 void luamods_free(struct luamods *set)
 {
     if (set && set->node->dyn == &set->dyn)
@@ -1204,3 +1182,16 @@ int luamods_stats(struct luamods *set, const char *name, struct luamod_stats *st
     return ERR_NOENT;
 }
 #endif
+
+/* One set per node; both builds hook it in as the node's dynamic module source (the dyn_*
+ * functions above: Lua modules, or the stubs that answer "no Lua in this build"). */
+struct luamods *luamods_new(struct node *node)
+{
+    struct luamods *set = calloc(1, sizeof *set);
+    if (!set)
+        return NULL;
+    set->node = node;
+    set->dyn = (struct lm_dyn){dyn_find, dyn_count, dyn_at, dyn_ensure, dyn_is_loaded, set};
+    node->dyn = &set->dyn;
+    return set;
+}
