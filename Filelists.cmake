@@ -70,6 +70,7 @@ set(MODULE_SOURCES
   modules/lm_genIO.c
   modules/lm_servo.c
   modules/lm_buzzer.c
+  modules/dht.c
   modules/lm_dht22.c
   modules/lm_ds18.c
   modules/lm_light_sensor.c

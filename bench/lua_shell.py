@@ -71,12 +71,13 @@ def main():
     os.makedirs(os.path.join(data, "modules"))
     os.makedirs(os.path.join(data, "config"))
     with open(os.path.join(data, "config", "node_config.json"), "w") as f:
-        f.write('{"cstmpmap": "neop:13;switch_1:16;servo_1:17"}')  # esp32's map shares pins between the examples
+        f.write('{"cstmpmap": "neop:13;switch_1:16;servo_1:17", "webui": false}')  # esp32's map shares pins between the examples
     with open(os.path.join(data, "modules", "LM_luab.lua"), "w") as f:
         f.write(LUAB)
     port = free_port()
     proc = subprocess.Popen([os.path.join(build, "micros"), "--data", data, "--port", str(port),
-                             "--bind", "127.0.0.1", "--quiet"])
+                             "--webport", str(free_port()), "--bind", "127.0.0.1", "--quiet"],
+                            stdout=subprocess.DEVNULL)
     try:
         for _ in range(100):
             try:

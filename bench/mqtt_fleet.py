@@ -56,7 +56,7 @@ class FleetNode:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def wait_online(broker, names, timeout=120):
+def wait_online(broker, names, timeout=300):
     c = Client(broker.port)
     c.subscribe("micros/+/availability")
     online = set()
@@ -78,6 +78,13 @@ def main():
     micros = os.path.abspath(sys.argv[1])
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 200
     broker = Broker()
+    try:
+        run(micros, n, broker)
+    finally:
+        broker.close()  # also when a step fails or the run is interrupted
+
+
+def run(micros, n, broker):
     nodes = []
     try:
         names = ["fleet%03d" % i for i in range(n)]
@@ -88,13 +95,17 @@ def main():
         print("## MQTT fleet: %d nodes on one mosquitto (%s, %d cores, load %s)" % (
             n, time.strftime("%Y-%m-%d", time.gmtime()), os.cpu_count(),
             open("/proc/loadavg").read().split()[0]))
-        print("- online: %d/%d after %.1f s" % (up, n, time.time() - t0))
+        dead = sum(1 for nd in nodes if nd.proc.poll() is not None)
+        print("- online: %d/%d after %.1f s (%d node processes had exited)" % (
+            up, n, time.time() - t0, dead))
         time.sleep(6)  # every node through one full state period
 
         # Broker message rate with the fleet idle (periodic state, availability).
         c = Client(broker.port)
         c.subscribe("#")
-        c.collect(quiet=0.5, limit=100000)  # retained backlog
+        end = time.time() + 3  # drain the retained backlog (3 s at most: the fleet never pauses)
+        while time.time() < end and c.recv(0.5):
+            pass
         t = time.time()
         count = 0
         while time.time() - t < 10:
@@ -140,6 +151,11 @@ def main():
         rss_on = [rss_kib(nd.proc.pid) for nd in nodes]
         print("- node RSS with MQTT on: mean %.0f KiB, max %d KiB (%d nodes)" % (
             statistics.mean(rss_on), max(rss_on), len(rss_on)))
+    except Exception:
+        with open(broker.log_path, errors="replace") as f:
+            tail = [l for l in f.read().splitlines() if "Client" in l or "rror" in l][-15:]
+        print("broker log:\n" + "\n".join(tail))
+        raise
     finally:
         for nd in nodes:
             nd.stop()
@@ -160,4 +176,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

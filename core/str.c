@@ -1,5 +1,6 @@
 #include "str.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_space(char c)
@@ -74,6 +75,53 @@ size_t str_copy(char *dst, size_t cap, struct str a)
     return n;
 }
 
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+bool str_eqc_nocase(struct str a, const char *c)
+{
+    size_t n = strlen(c);
+    if (a.len != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (lower(a.p[i]) != lower(c[i]))
+            return false;
+    return true;
+}
+
+int str_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool str_to_int(struct str s, bool is_signed, int64_t max_mag, int64_t *out)
+{
+    size_t i = 0;
+    bool is_neg = false;
+    if (is_signed && i < s.len && (s.p[i] == '+' || s.p[i] == '-'))
+        is_neg = s.p[i++] == '-';
+    if (i == s.len)
+        return false;
+    int64_t v = 0;
+    for (; i < s.len; i++) {
+        if (s.p[i] < '0' || s.p[i] > '9')
+            return false;
+        v = v * 10 + (s.p[i] - '0');
+        if (v > max_mag)
+            return false;
+    }
+    *out = is_neg ? -v : v;
+    return true;
+}
+
 struct str str_next_word(struct str *rest)
 {
     size_t i = 0;
@@ -93,4 +141,13 @@ bool str_eq_secret(struct str a, struct str b)
     for (size_t i = 0; i < a.len; i++)
         diff |= (unsigned char)a.p[i] ^ (unsigned char)(b.len ? b.p[i % b.len] : 0);
     return diff == 0;
+}
+
+char *str_dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
 }

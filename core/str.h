@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct str {
     const char *p;
@@ -39,7 +40,18 @@ struct str str_from(struct str a, size_t off);
 size_t str_copy(char *dst, size_t cap, struct str a);
 /* Compares a and b in time that depends only on their lengths (for secrets). */
 bool str_eq_secret(struct str a, struct str b);
+/* Returns true when a equals the NUL-terminated c, ASCII letters compared without case. */
+bool str_eqc_nocase(struct str a, const char *c);
+/* Returns the value of the hex digit c (0-9, a-f, A-F), or -1 when it is none. */
+int str_hex_digit(char c);
+/* Parses the whole of s as a decimal integer (digits only; a leading '+' or '-' only when
+ * is_signed) whose magnitude is at most max_mag. Returns false, leaving *out alone, when s is
+ * empty, holds anything else, or is out of range. */
+bool str_to_int(struct str s, bool is_signed, int64_t max_mag, int64_t *out);
 /* Splits the next whitespace-separated word off *rest and returns it (empty at the end). */
 struct str str_next_word(struct str *rest);
+/* A heap copy of the C string s for free() (strdup is POSIX, not C11); NULL when out of
+ * memory. */
+char *str_dup(const char *s);
 
 #endif

@@ -64,7 +64,7 @@ static struct {
     struct rtttl song;
     int task_id;
     bool is_playing;
-} s_bz = {NULL, -1, 600, {0}, 0, false, {{0}, NULL, 4, 5, 0}, -1, false};
+} s_bz = {.pin = -1, .freq = 600, .song = {.def_dur = 4, .def_oct = 5}, .task_id = -1};
 
 /* Parses "[title:]d=4,o=5,b=140:notes". Returns 0 or ERR_SYNTAX. */
 static int rtttl_parse(struct rtttl *r, const char *tune)

@@ -27,7 +27,7 @@ static struct {
     int threshold, tolerance;
     int last; /* 0 none, 1 on sent, 2 off sent */
     uint32_t period_ms;
-} s_ls = {NULL, -1, {0}, -1, "", "", 4, 2, 0, 60000};
+} s_ls = {.pin = -1, .task_id = -1, .threshold = 4, .tolerance = 2, .period_ms = 60000};
 
 static int load_hook(struct node *node)
 {

@@ -17,7 +17,7 @@ static struct {
     int64_t duty[2];
     struct ev_timer demo;
     int demo_step;
-} s_servo = {NULL, {-1, -1}, {75, 75}, {0}, 0};
+} s_servo = {.pin = {-1, -1}, .duty = {75, 75}};
 
 static const char *const s_tags[2] = {"servo_1", "servo_2"};
 

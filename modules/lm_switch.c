@@ -18,7 +18,7 @@ static struct {
     struct node *node;
     int state[NSW];
     int pin[NSW]; /* -1 until bound */
-} s_sw = {NULL, {0, 0, 0, 0}, {-1, -1, -1, -1}};
+} s_sw = {.pin = {-1, -1, -1, -1}};
 
 static void cache_path(char *out, size_t cap)
 {

@@ -17,6 +17,7 @@
  * https://api.telegram.org; tests redirect it with the httpc_base key. */
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../core/str.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_httpc.h"
 #include "../hal/hal_time.h"
@@ -62,16 +63,6 @@ static struct {
     struct ev_timer poll;
     char task_out[256];
 } T = {.task_id = -1};
-
-/* A heap copy of s (strdup is POSIX, not C11). */
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
 
 static const char *token_path(char *buf, size_t cap)
 {
@@ -167,7 +158,7 @@ static int send_all(const char *text)
     if (T.nchats == 0) {
         if (T.npending >= TG_PENDING)
             return ERR_FULL;
-        T.pending[T.npending] = dup_str(text);
+        T.pending[T.npending] = str_dup(text);
         if (!T.pending[T.npending])
             return ERR_NOMEM;
         T.npending++;

@@ -3,6 +3,7 @@
 
 #include "../core/err.h"
 #include "../hal/hal_fs.h"
+#include "../svc/pinmap.h"
 #include "font5x7.h"
 #include "i2c_util.h"
 
@@ -405,4 +406,9 @@ int oled_fn_framebuffer(struct lm_ctx *ctx, struct oled *o)
     val_dict_set(a, d, "writes", val_int(a, o->shows));
     val_dict_set(a, d, "fb", val_str(a, hex));
     return 0;
+}
+
+int oled_fn_pinmap(struct lm_ctx *ctx)
+{
+    return lm_ret(ctx, pinmap_search(ctx->arena, "i2c_scl i2c_sda"));
 }

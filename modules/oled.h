@@ -61,4 +61,79 @@ int oled_fn_power(struct lm_ctx *ctx, struct oled *o, bool on);
  * `sim display`, so the web dashboard draws a real display the same way. */
 int oled_fn_framebuffer(struct lm_ctx *ctx, struct oled *o);
 
+/* Expands to nothing: the empty load_extra / extra argument of OLED_MODULE_FUNCS. */
+#define OLED_NONE
+
+/* Defines static handler `name` returning `call` (OLED_MODULE_FUNCS' wrappers). */
+#define OLED_FN(name, call)                                                                        \
+    static int name(struct lm_ctx *ctx)                                                            \
+    {                                                                                              \
+        return call;                                                                               \
+    }
+
+/* Defines the handlers of an OLED module on the `struct oled` variable `o` and its function
+ * table `funcs` (help and widgets: load, text, invert, clean, line, rect, pixel, bitmap, image,
+ * show, poweron, poweroff, then `extra`, then framebuffer and pinmap). pixel_param names pixel's
+ * colour parameter; load_extra holds parameter entries listed between brightness and addr.
+ * load_extra and extra are macro names (OLED_NONE for none) whose entries each end in a comma,
+ * so commas pass through. */
+#define OLED_MODULE_FUNCS(funcs, o, pixel_param, load_extra, extra)                                \
+    OLED_FN(fn_load, oled_fn_load(ctx, &(o)))                                                      \
+    OLED_FN(fn_text, oled_fn_text(ctx, &(o)))                                                      \
+    OLED_FN(fn_invert, oled_fn_invert(ctx, &(o)))                                                  \
+    OLED_FN(fn_clean, oled_fn_clean(ctx, &(o)))                                                    \
+    OLED_FN(fn_line, oled_fn_line(ctx, &(o)))                                                      \
+    OLED_FN(fn_rect, oled_fn_rect(ctx, &(o)))                                                      \
+    OLED_FN(fn_pixel, oled_fn_pixel(ctx, &(o), pixel_param))                                       \
+    OLED_FN(fn_bitmap, oled_fn_bitmap(ctx, &(o)))                                                  \
+    OLED_FN(fn_image, oled_fn_image(ctx, &(o)))                                                    \
+    OLED_FN(fn_show, oled_fn_show(ctx, &(o)))                                                      \
+    OLED_FN(fn_poweron, oled_fn_power(ctx, &(o), true))                                            \
+    OLED_FN(fn_poweroff, oled_fn_power(ctx, &(o), false))                                          \
+    OLED_FN(fn_framebuffer, oled_fn_framebuffer(ctx, &(o)))                                        \
+    static const struct lm_func funcs[] = {                                                        \
+        {.name = "load",                                                                           \
+         .fn = fn_load,                                                                            \
+         .params = LM_PARAMS({"width", LM_INT, "128", NULL}, {"height", LM_INT, "64", NULL},       \
+                             {"brightness", LM_INT, "50", "0-100"},                                \
+                             load_extra{"addr", LM_INT, "0x3c", NULL})},                           \
+        {.name = "text",                                                                           \
+         .fn = fn_text,                                                                            \
+         .params = LM_PARAMS({"string", LM_STR, "'text'", NULL}, {"x", LM_INT, "0", "0-127"},      \
+                             {"y", LM_INT, "0", "0-63"})},                                         \
+        {.name = "invert", .fn = fn_invert, .widget = "BUTTON"},                                   \
+        {.name = "clean", .fn = fn_clean, .params = LM_PARAMS({"state", LM_INT, "0", "0,1"})},     \
+        {.name = "line",                                                                           \
+         .fn = fn_line,                                                                            \
+         .params = LM_PARAMS({"sx", LM_INT, NULL, NULL}, {"sy", LM_INT, NULL, NULL},               \
+                             {"ex", LM_INT, NULL, NULL}, {"ey", LM_INT, NULL, NULL},               \
+                             {"state", LM_INT, "1", "0,1"})},                                      \
+        {.name = "rect",                                                                           \
+         .fn = fn_rect,                                                                            \
+         .params = LM_PARAMS({"x", LM_INT, NULL, NULL}, {"y", LM_INT, NULL, NULL},                 \
+                             {"w", LM_INT, NULL, NULL}, {"h", LM_INT, NULL, NULL},                 \
+                             {"state", LM_INT, "1", "0,1"}, {"fill", LM_BOOL, "False", NULL})},    \
+        {.name = "pixel",                                                                          \
+         .fn = fn_pixel,                                                                           \
+         .params = LM_PARAMS({"x", LM_INT, NULL, NULL}, {"y", LM_INT, NULL, NULL},                 \
+                             {pixel_param, LM_INT, "1", "0,1"})},                                  \
+        {.name = "bitmap",                                                                         \
+         .fn = fn_bitmap,                                                                          \
+         .params = LM_PARAMS({"bmp", LM_ANY, "None", NULL}, {"x", LM_INT, "0", NULL},              \
+                             {"y", LM_INT, "0", NULL})},                                           \
+        {.name = "image",                                                                          \
+         .fn = fn_image,                                                                           \
+         .params = LM_PARAMS({"pbm_img", LM_STR, NULL, NULL}, {"x", LM_INT, "0", NULL},            \
+                             {"y", LM_INT, "0", NULL})},                                           \
+        {.name = "show", .fn = fn_show},                                                           \
+        {.name = "poweron", .fn = fn_poweron, .widget = "BUTTON"},                                 \
+        {.name = "poweroff", .fn = fn_poweroff, .widget = "BUTTON"},                               \
+        extra{.name = "framebuffer", .fn = fn_framebuffer},                                        \
+        {.name = "pinmap", .fn = oled_fn_pinmap},                                                  \
+        {.name = NULL},                                                                            \
+    }
+
+/* pinmap: the pin map entries of the I2C bus (i2c_scl i2c_sda). */
+int oled_fn_pinmap(struct lm_ctx *ctx);
+
 #endif

@@ -61,12 +61,33 @@ static size_t holds(const struct admit *t, const char *ip)
     return n;
 }
 
+/* A few addresses' place counts, so one choice costs O(limit) for the usual case (all from
+ * one or a few addresses) instead of O(limit^2). */
+struct holds_cache {
+    const char *ip[8];
+    size_t n[8];
+    size_t next;
+};
+
+static size_t holds_cached(const struct admit *t, struct holds_cache *c, const char *ip)
+{
+    for (size_t i = 0; i < 8; i++)
+        if (c->ip[i] && strcmp(c->ip[i], ip) == 0)
+            return c->n[i];
+    size_t n = holds(t, ip);
+    c->ip[c->next] = ip;
+    c->n[c->next] = n;
+    c->next = (c->next + 1) % 8;
+    return n;
+}
+
 int admit_victim(const struct admit *t, char kind, const char *peer, uint64_t now,
                  uint64_t same_grace_ms, bool may_take_others)
 {
     char ip[48];
     peer_ip(peer, ip, sizeof ip);
     size_t mine = holds(t, ip);
+    struct holds_cache cache = {0};
     int best = -1;
     size_t best_holds = 0;
     uint64_t best_active = UINT64_MAX;
@@ -76,18 +97,21 @@ int admit_victim(const struct admit *t, char kind, const char *peer, uint64_t no
             continue;
         uint64_t idle = now - s->last_active_ms;
         bool is_same = strcmp(s->ip, ip) == 0;
-        bool ok;
-        if (s->is_authed)
-            ok = idle >= t->owner_grace_ms;
-        else if (is_same)
-            ok = !s->has_input && idle >= same_grace_ms;
-        else
-            ok = may_take_others && now - s->admitted_ms >= ADMIT_YOUNG_MS; /* + fair share */
-        if (!ok)
-            continue;
-        size_t h = holds(t, s->ip);
-        if (!is_same && !s->is_authed && h < mine + 1)
-            continue; /* that address holds no more than the newcomer's would */
+        size_t h = mine;
+        if (s->is_authed) {
+            if (idle < t->owner_grace_ms)
+                continue;
+            h = is_same ? mine : holds_cached(t, &cache, s->ip);
+        } else if (is_same) {
+            if (s->has_input || idle < same_grace_ms)
+                continue;
+        } else {
+            if (!may_take_others || now - s->admitted_ms < ADMIT_YOUNG_MS)
+                continue;
+            h = holds_cached(t, &cache, s->ip);
+            if (h < mine + 1)
+                continue; /* that address holds no more than the newcomer's would */
+        }
         /* Prefer the address holding most, then the least recently active. */
         if (best < 0 || h > best_holds || (h == best_holds && s->last_active_ms < best_active)) {
             best = (int)i;

@@ -63,7 +63,9 @@
 #define HTTP_EVICT_IDLE_MS 200 /* an idle keep-alive client gives way to a newcomer after this */
 #endif
 #ifndef HTTP_BUSY_WAIT_MS
-#define HTTP_BUSY_WAIT_MS 5000 /* a newcomer waits this long for room, then 503 */
+/* A newcomer waits this long for room, then 503: under 5 s, so a client reading with a 5 s
+ * timeout gets the 503 rather than a timeout. */
+#define HTTP_BUSY_WAIT_MS 4500
 #endif
 #ifndef HTTP_RETRY_AFTER_S
 #define HTTP_RETRY_AFTER_S 5 /* Retry-After of a 503 */

@@ -58,9 +58,8 @@ static const char *refusal(struct http_server *srv, struct str line)
     if (c->is_task && node->tasks &&
         task_queue_free(node->tasks) * 2 <= task_queue_limit(node->tasks))
         return QUEUE_KEPT;
-    struct str rest = line;
-    struct str m = str_next_word(&rest);
-    if (str_eqc(m, "task") || str_eqc(m, "modules"))
+    struct str m = c->ntok ? c->tok[0] : (struct str){line.p, 0};
+    if (exec_is_builtin(m))
         return NULL;
     const struct lm_module *mod = lm_find(node, m);
     return mod && lm_is_loaded(node, mod) ? NULL : PROTECTED;

@@ -22,22 +22,6 @@ static conn_fn on_conn;
 
 /* ---- small helpers ---- */
 
-static char lower(char ch)
-{
-    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
-}
-
-static bool eq_nocase(const char *a, size_t alen, const char *b)
-{
-    size_t blen = strlen(b);
-    if (alen != blen)
-        return false;
-    for (size_t i = 0; i < alen; i++)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
-
 /* Returns true for a dotted-quad IPv4 literal. */
 static bool is_ipv4(const char *s)
 {
@@ -69,7 +53,7 @@ static bool is_ipv6(const char *s)
     for (const char *p = s; *p; p++) {
         if (*p == ':')
             colons++;
-        else if (!((*p >= '0' && *p <= '9') || (lower(*p) >= 'a' && lower(*p) <= 'f') || *p == '.'))
+        else if (!(str_hex_digit(*p) >= 0 || *p == '.'))
             return false;
     }
     return colons >= 2;
@@ -129,11 +113,11 @@ static struct intercon_host *cache_find(struct intercon *ic, const char *name)
         struct intercon_host *h = &ic->cache[i];
         if (!h->name[0])
             continue;
-        if (eq_nocase(h->name, strlen(h->name), name))
+        if (str_eqc_nocase(str_c(h->name), name))
             return h;
         /* micrOS: a short name matches a cached full name, e.g. node02 -> node02.local. */
         if (is_short && strlen(h->name) > nlen && h->name[nlen] == '.' &&
-            eq_nocase(h->name, nlen, name))
+            str_eqc_nocase((struct str){h->name, nlen}, name))
             return h;
     }
     return NULL;
@@ -142,7 +126,7 @@ static struct intercon_host *cache_find(struct intercon *ic, const char *name)
 static void cache_put(struct intercon *ic, const char *name, const char *ip)
 {
     struct intercon_host *h = cache_find(ic, name);
-    if (!h || !eq_nocase(h->name, strlen(h->name), name)) {
+    if (!h || !str_eqc_nocase(str_c(h->name), name)) {
         h = &ic->cache[0];
         for (size_t i = 0; i < INTERCON_CACHE_MAX; i++) {
             if (!ic->cache[i].name[0]) {
@@ -183,7 +167,7 @@ static int hosts_file_find(const char *const *names, size_t nnames, char *ip, si
         str_copy(a, sizeof a, addr);
         for (struct str w = str_next_word(&line); w.len > 0 && !found; w = str_next_word(&line)) {
             for (size_t i = 0; i < nnames; i++) {
-                if (!eq_nocase(w.p, w.len, names[i]))
+                if (!str_eqc_nocase(w, names[i]))
                     continue;
                 if (is_ipv4(a)) {
                     str_copy(ip, cap, str_c(a));
@@ -222,7 +206,7 @@ static int resolve(struct intercon *ic, const char *host, char *ip, size_t cap, 
     /* <name>.local is also tried as <name>, and a plain name as <name>.local. */
     char alt[INTERCON_HOST_MAX + 8];
     size_t hlen = strlen(host);
-    if (hlen > 6 && eq_nocase(host + hlen - 6, 6, ".local"))
+    if (hlen > 6 && str_eqc_nocase((struct str){host + hlen - 6, 6}, ".local"))
         snprintf(alt, sizeof alt, "%.*s", (int)(hlen - 6), host);
     else
         snprintf(alt, sizeof alt, "%s.local", host);
@@ -414,7 +398,7 @@ static bool peer_is_trusted(const struct intercon_call *k)
         const char *names[2] = {k->host, k->ip};
         for (size_t i = 0; i < 2; i++) {
             size_t hl = strlen(names[i]);
-            if (hl == 0 || one.len < hl || !eq_nocase(one.p, hl, names[i]))
+            if (hl == 0 || one.len < hl || !str_eqc_nocase((struct str){one.p, hl}, names[i]))
                 continue;
             struct str tail = str_from(one, hl);
             if (tail.len == 0 || str_eqc(tail, port))

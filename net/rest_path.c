@@ -7,24 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int rest_pct_decode(struct str in, char *out, size_t cap)
 {
     size_t n = 0;
     for (size_t i = 0; i < in.len; i++) {
         char c = in.p[i];
         if (c == '%' && i + 2 < in.len) {
-            int hi = hexval(in.p[i + 1]), lo = hexval(in.p[i + 2]);
+            int hi = str_hex_digit(in.p[i + 1]), lo = str_hex_digit(in.p[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 c = (char)(hi * 16 + lo);
                 i += 2;

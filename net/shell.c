@@ -126,13 +126,14 @@ static void check_password(struct shell_session *s, struct str word)
 }
 
 static void run_line(struct shell_session *s, struct str line);
+static bool is_preauth_line(struct str line);
 
 /* Answers the gathered login line: hello/exit as built-ins, anything else as the password. */
 static void preauth_line(struct shell_session *s, struct str line)
 {
     s->pwlen = 0;
     s->is_charmode = false;
-    if (str_eqc(line, "hello") || str_eqc(line, "exit")) {
+    if (is_preauth_line(line)) {
         run_line(s, line);
         return;
     }
@@ -188,7 +189,7 @@ static void preauth_input(struct shell_session *s, struct str in)
         bye(s);
         return;
     }
-    bool is_word = str_eqc(line, "hello") || str_eqc(line, "exit");
+    bool is_word = is_preauth_line(line);
     if (is_word || (is_first && line.len >= SHELL_PW_MIN)) {
         preauth_line(s, line);
         return;
@@ -266,6 +267,106 @@ static void do_conf(struct shell_session *s, const struct str *tok, size_t ntok)
     reply(s, o->p ? o->p : "", o->len);
 }
 
+static void do_exit(struct shell_session *s, const struct str *tok, size_t ntok)
+{
+    (void)tok;
+    (void)ntok;
+    bye(s);
+}
+
+static void do_hello(struct shell_session *s, const struct str *tok, size_t ntok)
+{
+    (void)tok;
+    (void)ntok;
+    struct node *node = s->sh->node;
+    struct buf *o = &s->sh->out;
+    buf_clear(o);
+    buf_printf(o, "hello:%s:%s:%s", s->devfid, cfg_get_str(node->cfg, "hwuid"),
+               node->is_release ? "rel" : "dev");
+    reply(s, o->p, o->len);
+}
+
+static void do_version(struct shell_session *s, const struct str *tok, size_t ntok)
+{
+    (void)tok;
+    (void)ntok;
+    reply_c(s, s->sh->node->version);
+}
+
+static void do_reboot(struct shell_session *s, const struct str *tok, size_t ntok)
+{
+    struct node *node = s->sh->node;
+    bool hard = ntok >= 2 && str_contains(tok[1], "-h");
+    conn_puts(&s->b.conn, hard ? "[HARD] Reboot micrOS system.\n" : "Reboot micrOS system.\n");
+    bye(s);
+    syslog_write(node->log, "[BOOT] %s reboot requested from shell %s", hard ? "hard" : "soft",
+                 s->b.conn.peer);
+    if (node->reboot)
+        node->reboot(node, hard);
+}
+
+static void do_conf_on(struct shell_session *s, const struct str *tok, size_t ntok)
+{
+    (void)tok;
+    (void)ntok;
+    s->is_conf = true;
+    send_prompt(s);
+}
+
+static void do_conf_off(struct shell_session *s, const struct str *tok, size_t ntok)
+{
+    (void)tok;
+    (void)ntok;
+    s->is_conf = false;
+    send_prompt(s);
+}
+
+/* The shell's own commands, declared like a Load Module's function table. They never reach
+ * the executor (svc/exec.c has its own table: modules, task). Names match case-sensitively. */
+enum {
+    SB_PREAUTH = 1, /* answered before login too (the whole login line must be the name) */
+    SB_ALONE = 2,   /* only as a line of one word (else: a module call or a conf key) */
+};
+
+struct shell_builtin {
+    const char *name;
+    const char *usage; /* as in s_help */
+    void (*run)(struct shell_session *s, const struct str *tok, size_t ntok);
+    unsigned flags;
+};
+
+static const struct shell_builtin s_builtins[] = {
+    {.name = "exit", .usage = "exit shell session", .run = do_exit, .flags = SB_PREAUTH | SB_ALONE},
+    {.name = "hello", .usage = "hello msg", .run = do_hello, .flags = SB_PREAUTH},
+    {.name = "version", .usage = "returns micrOS version", .run = do_version},
+    {.name = "reboot", .usage = "reboot [-h]", .run = do_reboot},
+    {.name = "conf", .usage = "Enter conf mode", .run = do_conf_on, .flags = SB_ALONE},
+    {.name = "config", .usage = "Enter conf mode", .run = do_conf_on, .flags = SB_ALONE},
+    {.name = "configure", .usage = "Enter conf mode", .run = do_conf_on, .flags = SB_ALONE},
+    {.name = "noconf", .usage = "Exit conf mode", .run = do_conf_off, .flags = SB_ALONE},
+    {.name = "noconfig", .usage = "Exit conf mode", .run = do_conf_off, .flags = SB_ALONE},
+    {.name = "noconfigure", .usage = "Exit conf mode", .run = do_conf_off, .flags = SB_ALONE},
+    {.name = "help", .usage = "help [lm]", .run = do_help},
+};
+
+/* Returns the built-in the line's words name, or NULL. */
+static const struct shell_builtin *builtin_find(const struct str *tok, size_t ntok)
+{
+    for (size_t i = 0; i < sizeof s_builtins / sizeof s_builtins[0]; i++) {
+        const struct shell_builtin *b = &s_builtins[i];
+        if (str_eqc(tok[0], b->name) && (!(b->flags & SB_ALONE) || ntok == 1))
+            return b;
+    }
+    return NULL;
+}
+
+/* Returns true when the whole login line names a built-in allowed before login. */
+static bool is_preauth_line(struct str line)
+{
+    const struct shell_builtin *b = builtin_find(&line, 1);
+    return b && (b->flags & SB_PREAUTH);
+}
+
 static void do_exec(struct shell_session *s, struct str line)
 {
     struct shell *sh = s->sh;
@@ -280,69 +381,30 @@ static void do_exec(struct shell_session *s, struct str line)
     reply(s, buf_cstr(&sh->out), sh->out.len);
 }
 
-/* Runs one command line (COMPAT §1.3 dispatch order). */
+/* Runs one command line (COMPAT §1.3 dispatch order): the built-ins of s_builtins (those
+ * allowed before login first, then the login gate, then the rest), conf mode, the executor. */
 static void run_line(struct shell_session *s, struct str line)
 {
     struct shell *sh = s->sh;
-    struct node *node = sh->node;
     struct str tok[CMD_MAX_TOKENS];
     size_t ntok = 0;
-    struct str rest = line;
-    while (ntok < CMD_MAX_TOKENS) {
-        struct str w = str_next_word(&rest);
-        if (w.len == 0)
-            break;
-        tok[ntok++] = w;
-    }
+    (void)cmd_split(line, false, tok, CMD_MAX_TOKENS, &ntok); /* extra words: ignored here */
     if (ntok == 0)
         return;
     sh->stats.commands++;
-    if (ntok == 1 && str_eqc(tok[0], "exit")) {
-        bye(s);
-        return;
-    }
+    /* a line ending in >>host goes to a peer, built-in names included (but in conf mode) */
     bool local = s->is_conf || !str_starts(tok[ntok - 1], ">>");
-    if (local && str_eqc(tok[0], "hello")) {
-        struct buf *o = &sh->out;
-        buf_clear(o);
-        buf_printf(o, "hello:%s:%s:%s", s->devfid, cfg_get_str(node->cfg, "hwuid"),
-                   node->is_release ? "rel" : "dev");
-        reply(s, o->p, o->len);
+    const struct shell_builtin *bi = local ? builtin_find(tok, ntok) : NULL;
+    if (bi && (bi->flags & SB_PREAUTH)) {
+        bi->run(s, tok, ntok);
         return;
     }
     if (s->is_auth_required && !s->is_authed) {
         check_password(s, tok[0]);
         return;
     }
-    if (local && str_eqc(tok[0], "version")) {
-        reply_c(s, node->version);
-        return;
-    }
-    if (local && str_eqc(tok[0], "reboot")) {
-        bool hard = ntok >= 2 && str_contains(tok[1], "-h");
-        conn_puts(&s->b.conn, hard ? "[HARD] Reboot micrOS system.\n" : "Reboot micrOS system.\n");
-        bye(s);
-        syslog_write(node->log, "[BOOT] %s reboot requested from shell %s", hard ? "hard" : "soft",
-                     s->b.conn.peer);
-        if (node->reboot)
-            node->reboot(node, hard);
-        return;
-    }
-    if (local && ntok == 1 &&
-        (str_eqc(tok[0], "conf") || str_eqc(tok[0], "config") || str_eqc(tok[0], "configure"))) {
-        s->is_conf = true;
-        send_prompt(s);
-        return;
-    }
-    if (local && ntok == 1 &&
-        (str_eqc(tok[0], "noconf") || str_eqc(tok[0], "noconfig") ||
-         str_eqc(tok[0], "noconfigure"))) {
-        s->is_conf = false;
-        send_prompt(s);
-        return;
-    }
-    if (local && str_eqc(tok[0], "help")) {
-        do_help(s, tok, ntok);
+    if (bi) {
+        bi->run(s, tok, ntok);
         return;
     }
     if (s->is_conf) {

@@ -21,6 +21,7 @@ want+=(libavahi-client-dev)  # mDNS: announce <devfid>.local, resolve .local (op
 want+=(libc-ares-dev)  # asynchronous DNS for InterCon names (optional)
 if [ "${1:-run}" = "test" ]; then
     want+=(libcmocka-dev python3 clang)
+    want+=(libclang-rt-14-dev)  # fuzz: clang's ASan/UBSan/libFuzzer runtimes (only a Recommends of clang)
     want+=(mosquitto)  # MQTT tests start a real broker
     want+=(mosquitto-clients)  # mosquitto_sub/pub in the MQTT tests and bench
     want+=(openssl)  # tests make a throw-away CA for the TLS broker and HTTPS stubs

@@ -34,22 +34,6 @@ static int key_index(struct str key)
     return -1;
 }
 
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static bool eq_nocase(struct str a, const char *c)
-{
-    size_t n = strlen(c);
-    if (a.len != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (lower(a.p[i]) != lower(c[i]))
-            return false;
-    return true;
-}
-
 static bool contains(struct str hay, struct str needle)
 {
     if (needle.len == 0)
@@ -64,31 +48,14 @@ static bool contains(struct str hay, struct str needle)
  * refused so that what we write is what we read back (JSON numbers are doubles in cJSON). */
 static bool parse_int(struct str s, int64_t *out)
 {
-    size_t i = 0;
-    bool neg = false;
-    if (i < s.len && (s.p[i] == '+' || s.p[i] == '-')) {
-        neg = s.p[i] == '-';
-        i++;
-    }
-    if (i == s.len)
-        return false;
-    int64_t v = 0;
-    for (; i < s.len; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9')
-            return false;
-        v = v * 10 + (s.p[i] - '0');
-        if (v > CFG_INT_LIMIT)
-            return false;
-    }
-    *out = neg ? -v : v;
-    return true;
+    return str_to_int(s, true, CFG_INT_LIMIT, out);
 }
 
 static bool parse_bool(struct str s, bool *out)
 {
-    if (eq_nocase(s, "true"))
+    if (str_eqc_nocase(s, "true"))
         *out = true;
-    else if (eq_nocase(s, "false"))
+    else if (str_eqc_nocase(s, "false"))
         *out = false;
     else
         return false;

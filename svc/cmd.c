@@ -105,11 +105,10 @@ static bool is_remote_host(struct str s)
     return true;
 }
 
-int cmd_parse(struct str line, struct cmd *c)
+int cmd_split(struct str line, bool is_quoted, struct str *tok, size_t cap, size_t *ntok)
 {
-    memset(c, 0, sizeof(*c));
-    c->task_ms = CMD_TASK_DEFAULT_MS;
     size_t i = 0;
+    *ntok = 0;
     for (;;) {
         while (i < line.len && is_ws(line.p[i]))
             i++;
@@ -117,7 +116,7 @@ int cmd_parse(struct str line, struct cmd *c)
             break;
         size_t start = i;
         while (i < line.len && !is_ws(line.p[i])) {
-            if (is_quote(line.p[i])) {
+            if (is_quoted && is_quote(line.p[i])) {
                 i = skip_quoted(line, i);
                 if (i == 0)
                     return ERR_SYNTAX;
@@ -125,10 +124,20 @@ int cmd_parse(struct str line, struct cmd *c)
                 i++;
             }
         }
-        if (c->ntok == CMD_MAX_TOKENS)
+        if (*ntok == cap)
             return ERR_TOOBIG;
-        c->tok[c->ntok++] = (struct str){line.p + start, i - start};
+        tok[(*ntok)++] = (struct str){line.p + start, i - start};
     }
+    return 0;
+}
+
+int cmd_parse(struct str line, struct cmd *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->task_ms = CMD_TASK_DEFAULT_MS;
+    int rc = cmd_split(line, true, c->tok, CMD_MAX_TOKENS, &c->ntok);
+    if (rc < 0)
+        return rc;
 
     /* The postfixes, in micrOS's order (COMPAT §2.1). */
     if (c->ntok > 2 && memchr(c->tok[c->ntok - 1].p, '&', c->tok[c->ntok - 1].len))
@@ -152,17 +161,6 @@ int cmd_parse(struct str line, struct cmd *c)
 /* ---- literals ---- */
 
 static struct val *parse_value(struct str t, struct arena *a, char *err, size_t errcap, int depth);
-
-static int hex_val(char ch)
-{
-    if (is_digit(ch))
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 /* Writes code point cp as UTF-8 to out; returns the bytes written. */
 static size_t put_utf8(char *out, uint32_t cp)
@@ -189,7 +187,7 @@ static long read_hex(struct str s, size_t i, size_t n)
         return -1;
     long v = 0;
     for (size_t k = 0; k < n; k++) {
-        int h = hex_val(s.p[i + k]);
+        int h = str_hex_digit(s.p[i + k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
@@ -350,7 +348,7 @@ static int parse_int(struct str t, int64_t *out)
     uint64_t mag = 0;
     bool is_over = false;
     for (; i < t.len; i++) {
-        int d = hex_val(t.p[i]);
+        int d = str_hex_digit(t.p[i]);
         if (d < 0 || d >= base)
             return 0;
         if (mag > (limit - (uint64_t)d) / (uint64_t)base)

@@ -50,6 +50,13 @@ struct cmd_arg {
     struct val *v;
 };
 
+/* The one tokenizer: splits line into whitespace-separated words (tok, capacity cap; *ntok
+ * gets the count). With is_quoted, '...' and "..." runs stay inside their word (the command
+ * grammar); without, every whitespace separates (micrOS's str.split(), used for the shell's
+ * built-ins and conf mode). Returns 0, ERR_TOOBIG when there are more than cap words (the
+ * first cap are filled), or ERR_SYNTAX for an unterminated quote. */
+int cmd_split(struct str line, bool is_quoted, struct str *tok, size_t cap, size_t *ntok);
+
 /* Parses line into c. Returns 0, or ERR_TOOBIG when there are more than CMD_MAX_TOKENS
  * tokens, or ERR_SYNTAX for an unterminated quote. */
 int cmd_parse(struct str line, struct cmd *c);

@@ -26,17 +26,10 @@ static int why(char *out, size_t cap, const char *fmt, const char *arg)
 /* Parses a decimal 0..max from the whole of s (leading zeros allowed: sunset-0030). */
 static bool parse_uint(struct str s, int max, int *out)
 {
-    if (s.len == 0 || s.len > 4)
+    int64_t v;
+    if (s.len > 4 || !str_to_int(s, false, max, &v))
         return false;
-    int v = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9')
-            return false;
-        v = v * 10 + (s.p[i] - '0');
-    }
-    if (v > max)
-        return false;
-    *out = v;
+    *out = (int)v;
     return true;
 }
 

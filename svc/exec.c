@@ -54,6 +54,45 @@ static void run_modules(struct node *node, const struct cmd *c, struct arena *a,
     res->value = l;
 }
 
+/* `task list|show <tag>|kill <tag>`: the sub-commands are svc/task.c's table. */
+static void run_task(struct node *node, const struct cmd *c, struct arena *a,
+                     struct exec_result *res)
+{
+    task_command(node->tasks, c, a, res);
+}
+
+/* The executor's built-in commands, declared like a Load Module's function table: the first
+ * token names one, and it runs before any module lookup (COMPAT §1.3). */
+enum { EXEC_BI_NEEDS_TASKS = 1 }; /* only when the node has a task queue (else: a module name) */
+
+struct exec_builtin {
+    const char *name;
+    const char *usage;
+    void (*run)(struct node *node, const struct cmd *c, struct arena *a, struct exec_result *res);
+    unsigned flags;
+};
+
+static const struct exec_builtin s_builtins[] = {
+    {.name = "modules", .usage = "modules [all]", .run = run_modules},
+    {.name = "task",
+     .usage = "task list | show <tag> | kill <tag>",
+     .run = run_task,
+     .flags = EXEC_BI_NEEDS_TASKS},
+};
+
+static const struct exec_builtin *builtin_find(struct str name)
+{
+    for (size_t i = 0; i < sizeof s_builtins / sizeof s_builtins[0]; i++)
+        if (str_eqc(name, s_builtins[i].name))
+            return &s_builtins[i];
+    return NULL;
+}
+
+bool exec_is_builtin(struct str name)
+{
+    return builtin_find(name) != NULL;
+}
+
 /* `<module> help [widgets]`: generated from the declarations. */
 static void run_help(const struct lm_module *mod, const struct cmd *c, struct arena *a,
                      struct exec_result *res)
@@ -166,9 +205,11 @@ void exec_run(struct node *node, struct str line, enum exec_src src, struct aren
     }
     int rc = cmd_parse(line, c);
     if (rc < 0) {
-        struct str rest = line;
-        struct str m = str_next_word(&rest), f = str_next_word(&rest);
-        exec_core_error(res, a, m, f, rc == ERR_TOOBIG ? "too many arguments" : "invalid syntax");
+        struct str mf[2] = {{line.p, 0}, {line.p, 0}};
+        size_t nw;
+        cmd_split(line, false, mf, 2, &nw); /* the first two words name the call */
+        exec_core_error(res, a, mf[0], mf[1],
+                        rc == ERR_TOOBIG ? "too many arguments" : "invalid syntax");
         return;
     }
     if (src == EXEC_REST)
@@ -183,13 +224,9 @@ void exec_run(struct node *node, struct str line, enum exec_src src, struct aren
                         "InterCon is not available on this node");
         return;
     }
-    if (c->ntok >= 1 && str_eqc(c->tok[0], "modules")) {
-        run_modules(node, c, a, res);
-        res->is_json = c->is_json;
-        return;
-    }
-    if (c->ntok >= 1 && str_eqc(c->tok[0], "task") && node->tasks) {
-        task_command(node->tasks, c, a, res);
+    const struct exec_builtin *bi = c->ntok >= 1 ? builtin_find(c->tok[0]) : NULL;
+    if (bi && (!(bi->flags & EXEC_BI_NEEDS_TASKS) || node->tasks)) {
+        bi->run(node, c, a, res);
         return;
     }
     if (c->ntok < 2) {

@@ -44,6 +44,9 @@ struct exec_result {
 void exec_run(struct node *node, struct str line, enum exec_src src, struct arena *a,
               struct exec_result *res);
 
+/* Returns true when name is one of the executor's built-in commands (modules, task). */
+bool exec_is_builtin(struct str name);
+
 /* Runs an already parsed command without looking at its postfixes: the module call itself.
  * Tasks use it for each iteration; ctx_state/state_size/step carry their continuation
  * (pass NULL/0/0 outside tasks). want_again/again_ms report lm_again. */

@@ -10,6 +10,7 @@
 #include "../core/buf.h"
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../core/str.h"
 #include "cfg.h"
 #include "lm.h"
 #include "mqtt.h"
@@ -47,16 +48,6 @@ struct ha_light {
     const struct lm_func *slider; /* SLIDER: brightness-only light (dimmer) */
     double ch_max;                /* top of the channel range */
 };
-
-/* A heap copy of s (strdup is POSIX, not C11). */
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
 
 struct ha *ha_new(void)
 {
@@ -255,7 +246,7 @@ static void offer(struct sync_ctx *s, const char *component, const char *mod, co
             return;
         }
         e = &ha->e[ha->n++];
-        e->topic = dup_str(topic);
+        e->topic = str_dup(topic);
         if (!e->topic) {
             ha->n--;
             cJSON_free(js);

@@ -43,27 +43,12 @@ int irq_pin_of(const char *cstmpmap, int n)
     return s_default_pins[n - 1];
 }
 
-static bool eq_nocase(struct str a, const char *b)
-{
-    size_t n = strlen(b);
-    if (a.len != n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = a.p[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != b[i])
-            return false;
-    }
-    return true;
-}
-
 enum hal_edge irq_trig_parse(const char *trig)
 {
     struct str t = str_trim(str_c(trig));
-    if (eq_nocase(t, "down"))
+    if (str_eqc_nocase(t, "down"))
         return HAL_EDGE_FALLING;
-    if (eq_nocase(t, "both"))
+    if (str_eqc_nocase(t, "both"))
         return HAL_EDGE_BOTH;
     return HAL_EDGE_RISING;
 }

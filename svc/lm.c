@@ -2,10 +2,12 @@
 #include "lm.h"
 
 #include "../core/err.h"
+#include "../core/log.h"
 #include "cfg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* --- registry --- */
@@ -116,6 +118,13 @@ static int param_index(const struct lm_func *fn, const char *name, size_t len)
 struct val *lm_arg(struct lm_ctx *ctx, const char *name)
 {
     int i = param_index(ctx->fn, name, strlen(name));
+#ifndef NDEBUG
+    if (i < 0) { /* a handler asked for a name its table does not declare: a bug (lm.h) */
+        LOG_E("lm_arg: LM_%s.%s has no parameter '%s'", ctx->mod ? ctx->mod->name : "?",
+              ctx->fn->name, name);
+        abort();
+    }
+#endif
     if (i < 0 || (size_t)i >= ctx->nargs)
         return NULL;
     return ctx->args[i];

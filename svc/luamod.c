@@ -511,7 +511,8 @@ static void build_funcs(lua_State *L, struct luamod *m, int idx)
         }
         lua_pop(L, 1);
     }
-    qsort(found, n, sizeof found[0], fn_line_cmp);
+    if (n > 1)
+        qsort(found, n, sizeof found[0], fn_line_cmp);
     lua_getfield(L, LUA_REGISTRYINDEX, REG_FUNCS);
     int ft = lua_gettop(L);
     for (size_t i = 0; i < n; i++) {
@@ -675,6 +676,20 @@ static struct luamod *slot_of(struct luamods *set, struct str name)
     return NULL;
 }
 
+/* Words the shell or the executor answer before any module: a Lua module of that name could
+ * never be called over the shell. */
+static const char *const s_reserved[] = {"task", "modules", "hello",     "version", "reboot",
+                                         "conf", "config",  "configure", "noconf",  "noconfig",
+                                         "help", "exit",    "dump",      NULL};
+
+static bool is_reserved(struct str name)
+{
+    for (size_t i = 0; s_reserved[i]; i++)
+        if (str_eqc(name, s_reserved[i]))
+            return true;
+    return false;
+}
+
 static bool is_builtin(const struct node *node, struct str name)
 {
     for (size_t i = 0; node->modules && node->modules[i]; i++)
@@ -691,7 +706,7 @@ static struct luamod *refresh(struct luamods *set, struct str name)
     char nm[LUAMOD_NAME_MAX];
     memcpy(nm, name.p, name.len);
     nm[name.len] = '\0';
-    if (!is_ident(nm))
+    if (!is_ident(nm) || is_reserved(name))
         return NULL;
     struct luamod *m = slot_of(set, name);
     /* One file check per event-loop callback (a command's read, a task's or cron's timer):
@@ -754,9 +769,10 @@ static const struct lm_module *dyn_find(void *arg, struct str name)
     return m ? &m->mod : NULL;
 }
 
-struct scan_ctx {
-    struct luamods *set;
-};
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
 
 static void scan_one(const char *name, bool is_dir, void *arg)
 {
@@ -772,6 +788,14 @@ static void scan_one(const char *name, bool is_dir, void *arg)
     tmp[nm.len] = '\0';
     if (!is_ident(tmp))
         return;
+    if (is_reserved(nm)) {
+        set->refused++;
+        if (set->node->log)
+            syslog_write(set->node->log,
+                         "[ERR] LM_%s.lua ignored: '%s' is a shell command; rename the Lua module",
+                         tmp, tmp);
+        return;
+    }
     if (is_builtin(set->node, nm)) {
         set->refused++;
         if (set->node->log)
@@ -792,7 +816,7 @@ static size_t dyn_count(void *arg)
     set->nscan = 0;
     hal_fs_list(dir, scan_one, set);
     /* files sort by name, so listings are stable */
-    qsort(set->scan, set->nscan, sizeof set->scan[0], (int (*)(const void *, const void *))strcmp);
+    qsort(set->scan, set->nscan, sizeof set->scan[0], name_cmp);
     for (size_t i = 0; i < LUAMOD_MAX; i++) { /* forget deleted files */
         struct luamod *m = &set->mods[i];
         bool seen = false;
@@ -829,17 +853,6 @@ static bool dyn_is_loaded(void *arg, const struct lm_module *mod)
         if (&set->mods[i].mod == mod)
             return set->mods[i].is_used && set->mods[i].is_called;
     return false;
-}
-
-struct luamods *luamods_new(struct node *node)
-{
-    struct luamods *set = calloc(1, sizeof *set);
-    if (!set)
-        return NULL;
-    set->node = node;
-    set->dyn = (struct lm_dyn){dyn_find, dyn_count, dyn_at, dyn_ensure, dyn_is_loaded, set};
-    node->dyn = &set->dyn;
-    return set;
 }
 
 void luamods_free(struct luamods *set)
@@ -1154,17 +1167,6 @@ static bool dyn_is_loaded(void *arg, const struct lm_module *mod)
     return false;
 }
 
-struct luamods *luamods_new(struct node *node)
-{
-    struct luamods *set = calloc(1, sizeof *set);
-    if (!set)
-        return NULL;
-    set->node = node;
-    set->dyn = (struct lm_dyn){dyn_find, dyn_count, dyn_at, dyn_ensure, dyn_is_loaded, set};
-    node->dyn = &set->dyn;
-    return set;
-}
-
 void luamods_free(struct luamods *set)
 {
     if (set && set->node->dyn == &set->dyn)
@@ -1180,3 +1182,16 @@ int luamods_stats(struct luamods *set, const char *name, struct luamod_stats *st
     return ERR_NOENT;
 }
 #endif
+
+/* One set per node; both builds hook it in as the node's dynamic module source (the dyn_*
+ * functions above: Lua modules, or the stubs that answer "no Lua in this build"). */
+struct luamods *luamods_new(struct node *node)
+{
+    struct luamods *set = calloc(1, sizeof *set);
+    if (!set)
+        return NULL;
+    set->node = node;
+    set->dyn = (struct lm_dyn){dyn_find, dyn_count, dyn_at, dyn_ensure, dyn_is_loaded, set};
+    node->dyn = &set->dyn;
+    return set;
+}

@@ -530,6 +530,18 @@ static int l_push(lua_State *L)
     return 0;
 }
 
+/* notify(text) -> micrOS's verdict ("Sent over ...", "Notifications disabled") */
+static int l_notify(lua_State *L)
+{
+    const char *text = luaL_checkstring(L, 1);
+    struct node *node = node_of(L);
+    char out[256] = "Notifications are not available on this node";
+    if (node->notify)
+        node->notify(node, NODE_NOTIFY_SEND, text, out, sizeof out);
+    lua_pushstring(L, out);
+    return 1;
+}
+
 /* ---- timers ---- */
 
 static int64_t timer_cb(struct ev_loop *loop, struct ev_timer *tm)
@@ -732,6 +744,7 @@ void luamod_open_api(lua_State *L)
         {"conf", l_conf},
         {"exec", l_exec},
         {"push", l_push},
+        {"notify", l_notify},
         {"timer", l_timer},
         {"timer_stop", l_timer_stop},
         {"endpoint", l_endpoint},

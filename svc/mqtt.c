@@ -28,16 +28,6 @@ static const char *cfg_str_or(const struct cfg *cfg, const char *key, const char
     return !v || !v[0] || strcmp(v, "n/a") == 0 ? def : v;
 }
 
-/* A heap copy of s (strdup is POSIX, not C11). */
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 /* --- offline buffer --- */
 
 static void item_free(struct mqtt_item *it)
@@ -96,7 +86,7 @@ static int buffer(struct mqtt *m, const char *topic, const char *payload, size_t
     struct mqtt_item *it = calloc(1, sizeof *it);
     if (!it)
         return ERR_NOMEM;
-    it->topic = dup_str(topic);
+    it->topic = str_dup(topic);
     it->payload = malloc(len + 1);
     if (!it->topic || !it->payload) {
         item_free(it);
@@ -297,7 +287,7 @@ static void poll_module(struct mqtt *m, const struct lm_module *mod, bool full)
     if (changed || full || e->is_dirty) {
         e->is_dirty = false;
         free(e->last_state);
-        e->last_state = dup_str(buf_cstr(&js));
+        e->last_state = str_dup(buf_cstr(&js));
         struct val *d = val_dict(&m->arena);
         merge(&m->arena, d, sf ? sf->name : "status", status);
         for (const struct lm_func *f = mod->funcs; f->name; f++)
@@ -407,8 +397,15 @@ static void handle_cmd(struct mqtt *m, const char *payload, size_t len,
             e->is_dirty = true;
     }
 send:
-    if (out.is_full)
-        buf_puts(&out, ""); /* keep what fits: the envelope may be cut, the broker gets it */
+    if (out.is_full) {
+        /* Never a cut envelope: a reply over the bound becomes an error the client can parse. */
+        buf_clear(&out);
+        out.is_full = false;
+        buf_printf(&out,
+                   "{\"id\": %s, \"result\": \"reply too large (over %d bytes)\", "
+                   "\"state\": false}",
+                   id_json ? id_json : "null", MQTT_OFFLINE_BYTES);
+    }
     if (props && props->response_topic && props->response_topic[0] && m->is_up) {
         struct hal_mqtt_props rp = {.corr = props->corr, .corr_len = props->corr_len};
         hal_mqtt_publish(m->cli, props->response_topic, out.p ? out.p : "", out.len, m->qos, false,

@@ -3,6 +3,7 @@
 
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../core/str.h"
 #include "../hal/hal_httpc.h"
 #include "cfg.h"
 #include "mqtt.h"
@@ -14,16 +15,6 @@
 #include <string.h>
 
 #define NOTIFY_RETRY_MS 200 /* hal_httpc full: try the queue again after this */
-
-/* A heap copy of s (strdup is POSIX, not C11). */
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
 
 /* --- the HTTP post queue --- */
 
@@ -130,8 +121,8 @@ int notify_httpq_post(struct notify_httpq *q, const char *url, const char *body,
     struct notify_post *p = calloc(1, sizeof *p);
     if (!p)
         return ERR_NOMEM;
-    p->url = dup_str(url);
-    p->body = dup_str(body);
+    p->url = str_dup(url);
+    p->body = str_dup(body);
     p->tag = tag;
     if (!p->url || !p->body) {
         post_free(p);

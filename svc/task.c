@@ -704,18 +704,47 @@ static void cmd_kill(struct tasks *t, struct str tag, struct arena *a, struct ex
     reply_text(res, a, b, true);
 }
 
+static void sub_show(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res,
+                     struct buf *b)
+{
+    cmd_show(t, c->tok[2], a, res, b);
+}
+
+static void sub_kill(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res,
+                     struct buf *b)
+{
+    cmd_kill(t, c->tok[2], a, res, b);
+}
+
+/* The `task` sub-commands, declared like a Load Module's function table: a line matches one
+ * when its second token is the name and it has exactly ntok tokens (after the postfixes);
+ * anything else is answered with TASK_INVALID (micrOS). */
+struct task_subcmd {
+    const char *name;
+    size_t ntok;       /* "task" + name + arguments */
+    const char *usage; /* as in the shell's help */
+    void (*run)(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res,
+                struct buf *b);
+};
+
+static const struct task_subcmd s_subcmds[] = {
+    {.name = "list", .ntok = 2, .usage = "task list", .run = cmd_list},
+    {.name = "show", .ntok = 3, .usage = "task show <tag>", .run = sub_show},
+    {.name = "kill", .ntok = 3, .usage = "task kill <tag>", .run = sub_kill},
+};
+
 void task_command(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res)
 {
     struct buf b;
     memset(res, 0, sizeof(*res));
     res->is_json = c->is_json;
     buf_init(&b, a->cap);
-    if (c->ntok == 2 && str_eqc(c->tok[1], "list"))
-        cmd_list(t, c, a, res, &b);
-    else if (c->ntok == 3 && str_eqc(c->tok[1], "show"))
-        cmd_show(t, c->tok[2], a, res, &b);
-    else if (c->ntok == 3 && str_eqc(c->tok[1], "kill"))
-        cmd_kill(t, c->tok[2], a, res, &b);
+    const struct task_subcmd *sc = NULL;
+    for (size_t i = 0; i < sizeof s_subcmds / sizeof s_subcmds[0] && !sc; i++)
+        if (c->ntok == s_subcmds[i].ntok && str_eqc(c->tok[1], s_subcmds[i].name))
+            sc = &s_subcmds[i];
+    if (sc)
+        sc->run(t, c, a, res, &b);
     else
         res->text = TASK_INVALID;
     buf_free(&b);

@@ -25,12 +25,12 @@ int ev_backend_ctl(void *set, int fd, unsigned old_ev, unsigned new_ev)
     (void)fd;
     (void)old_ev;
     (void)new_ev;
-    return 0; /* no descriptors to track; the want list is passed on every wait */
+    return 0; /* no descriptors here: nothing to track */
 }
 
 bool ev_backend_wants_list(void)
 {
-    return true;
+    return true; /* like poll: the (always empty) want list is passed to every wait */
 }
 
 int ev_backend_wait(void *set, const struct ev_ready *want, size_t n, struct ev_ready *out,

@@ -120,6 +120,8 @@ def _s(x):
 class Client:
     """A blocking MQTT 3.1.1 client for tests. Messages are (topic, payload bytes, retain)."""
 
+    made = 0  # clients made by this process, for unique client ids
+
     def __init__(self, port, client_id=None, user=None, pwd=None, ca=None, clean=True,
                  keepalive=60, timeout=5.0):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
@@ -127,10 +129,13 @@ class Client:
             ctx = ssl.create_default_context(cafile=ca)
             self.sock = ctx.wrap_socket(self.sock, server_hostname="127.0.0.1")
         self.buf = b""
+        self.keepalive = keepalive
+        self.last_send = time.time()
         self.pid = 0
         self.queue = []
         flags = 0x02 if clean else 0
-        payload = _s(client_id or "t%d-%d" % (os.getpid(), id(self) % 100000))
+        Client.made += 1
+        payload = _s(client_id or "t%d-%d" % (os.getpid(), Client.made))
         if user is not None:
             flags |= 0x80
             payload += _s(user)
@@ -146,6 +151,12 @@ class Client:
 
     def _send(self, first, body):
         self.sock.sendall(bytes([first]) + _varint(len(body)) + body)
+        self.last_send = time.time()
+
+    def _ping_if_idle(self):
+        # Keep-alive: the broker drops a client silent for 1.5 x keepalive.
+        if time.time() - self.last_send > self.keepalive / 2:
+            self._send(0xC0, b"")
 
     def _fill(self, timeout):
         r, _, _ = select.select([self.sock], [], [], timeout) if not (
@@ -227,8 +238,10 @@ class Client:
                 self._handle(*p)
                 continue
             left = end - time.time()
-            if left <= 0 or not self._fill(left):
-                return None
+            self._ping_if_idle()
+            if left <= 0 or not self._fill(min(left, 5.0)):
+                if time.time() >= end:
+                    return None
         return self.queue.pop(0)
 
     def wait_for(self, pred, timeout=10.0):

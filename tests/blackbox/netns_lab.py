@@ -31,8 +31,24 @@ def can_netns():
     r = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
     if r.returncode != 0:
         return "kernel refused a network namespace: " + r.stderr.strip()
+    # What the lab does next: a veth pair with one end in the namespace, an address on it.
+    # Some sandboxes (a chroot without its own /run/netns mount, a restricted container)
+    # create the namespace but refuse these; then the lab cannot run here either.
+    peer = "vpr%d" % (os.getpid() % 100000)
+    steps = [["ip", "link", "add", peer + "a", "type", "veth", "peer", "name", peer + "b",
+              "netns", name],
+             ["ip", "-n", name, "addr", "add", "10.79.99.1/30", "dev", peer + "b"],
+             ["ip", "-n", name, "link", "set", peer + "b", "up"]]
+    why = None
+    for cmd in steps:
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            why = "network namespace set-up refused here (%s: %s)" % (
+                " ".join(cmd[:4]), (r.stderr.strip() or "exit %d" % r.returncode))
+            break
+    subprocess.run(["ip", "link", "del", peer + "a"], capture_output=True)
     subprocess.run(["ip", "netns", "del", name], capture_output=True)
-    return None
+    return why
 
 
 DBUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"

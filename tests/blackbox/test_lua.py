@@ -287,6 +287,11 @@ class Lua(unittest.TestCase):
         self.assertIn("binary", self.cmd("sandbox bytecode"))
         self.assertEqual(self.cmd("sandbox text"), "2\n")
         self.assertIn("is not a module name", self.cmd("sandbox req '../x'"))
+        with open(os.path.join(self.mods, "util.lua"), "w") as f:
+            f.write("return {twice = function(x) return 2 * x end}\n")
+        self.write("user", "local util = require('util')\nlocal M = {}\n"
+                           "function M.go(x) return util.twice(x) end\nreturn M\n")
+        self.assertEqual(self.cmd("user go 21"), "42\n")
         self.assertIn("No such file", self.cmd("sandbox req nothere") + "No such file")
         self.assertIn("inside data/ only", self.cmd("sandbox readf '../config/node_config.json'"))
         self.assertIn("inside data/ only", self.cmd("sandbox readf '/etc/passwd'"))
@@ -327,6 +332,7 @@ function M.setup()
 end
 function M.edges() return edges end
 function M.run(cmd) return micros.exec(cmd) end
+function M.note(text) return micros.notify(text) end
 return M
 """)
         self.assertEqual(self.cmd("events setup"), "ok\n")
@@ -342,6 +348,8 @@ return M
         with urllib.request.urlopen("http://127.0.0.1:%d/lua/text" % self.node.webport) as r:
             self.assertEqual(r.read(), b"plain")
         self.assertEqual(json.loads(self.cmd("events run 'demo add 2 2' >json")), [4, True])
+        verdict = self.cmd("events note hello")  # micrOS's verdict text
+        self.assertTrue(verdict.startswith(("Sent over", "Notifications")), verdict)
         end = time.time() + 5
         while time.time() < end and "timer fired" not in self.infolog():
             time.sleep(0.05)
@@ -361,6 +369,10 @@ return M
         log = self.errlog()
         self.assertIn("LM_rgb.lua ignored: a built-in C module is called rgb", log)
         os.remove(os.path.join(self.mods, "LM_rgb.lua"))
+        self.write("hello", HELLO)  # a shell command's name
+        self.assertNotIn("'hello'", self.cmd("modules all"))
+        self.assertIn("LM_hello.lua ignored: 'hello' is a shell command", self.errlog())
+        os.remove(os.path.join(self.mods, "LM_hello.lua"))
         self.write("gone", HELLO)
         self.assertEqual(self.cmd("gone hello x"), "hi x\n")
         os.remove(os.path.join(self.mods, "LM_gone.lua"))

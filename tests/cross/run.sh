@@ -144,6 +144,7 @@ EOP
         -DCMAKE_FIND_ROOT_PATH="/usr/$triplet;/usr/lib/$triplet" \
         -DHTTP_PARSER_INCLUDE="$inc" -DHTTP_PARSER_LIB="$hp" -DMICROS_PACK_TOOL="$build/pack" -DMICROS_CTL=OFF \
         -DMICROS_LUA=ON -DMICROS_CURL=OFF -DMICROS_MQTT=OFF -DMICROS_NAMES=OFF -DMICROS_GPIOD=OFF \
+        -DCMAKE_INSTALL_PREFIX=/usr \
         >"$out.cmake.log" 2>&1 || { cat "$out.cmake.log"; return 1; }
     cmake --build "$out" -j 2 --target micros >"$out.build.log" 2>&1 || { cat "$out.build.log"; return 1; }
     grep -q 'Found lua5.4' "$out.cmake.log" || { echo "cross: $arch: built without Lua" >&2; return 1; }
@@ -171,6 +172,18 @@ EOS
     else
         echo "cross: $arch: test_lua under $qemu FAILED:" >&2
         tail -30 "$out.lua.log" >&2
+        return 1
+    fi
+    # The .deb for this architecture (cpack; dpkg-shlibdeps reads the target's multiarch
+    # libraries for its Depends). microsctl is left out of cross builds (libedit for the target).
+    if (cd "$out" && cpack -G DEB >"$out.cpack.log" 2>&1); then
+        local deb
+        deb=$(ls "$out"/micros_*_"$arch".deb 2>/dev/null | head -1)
+        [ -n "$deb" ] || { echo "cross: $arch: cpack made no micros_*_$arch.deb" >&2; return 1; }
+        echo "cross: $arch: $(basename "$deb"), Depends: $(dpkg-deb -f "$deb" Depends)"
+    else
+        echo "cross: $arch: cpack -G DEB FAILED:" >&2
+        tail -20 "$out.cpack.log" >&2
         return 1
     fi
 }

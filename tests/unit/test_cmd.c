@@ -522,6 +522,49 @@ static void is_ident_should_accept_python_identifiers_only(void **state)
     assert_true(cmd_is_ident((struct str){"ab-c", 2}));
 }
 
+static void split_should_honour_quotes_only_when_asked(void **state)
+{
+    (void)state;
+    struct str tok[4];
+    size_t n = 0;
+    struct str line = STR_LIT("  rgb  color 'a b' x");
+    assert_int_equal(cmd_split(line, true, tok, 4, &n), 0);
+    assert_int_equal(n, 4);
+    assert_true(str_eqc(tok[2], "'a b'"));
+    assert_int_equal(cmd_split(line, false, tok, 4, &n), ERR_TOOBIG);
+    assert_int_equal(n, 4); /* the first cap words are filled */
+    assert_true(str_eqc(tok[2], "'a"));
+    assert_true(str_eqc(tok[3], "b'"));
+    assert_int_equal(cmd_split(STR_LIT("a 'b"), true, tok, 4, &n), ERR_SYNTAX);
+    assert_int_equal(cmd_split(STR_LIT("a 'b"), false, tok, 4, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(cmd_split(STR_LIT(" \t\r\n"), false, tok, 4, &n), 0);
+    assert_int_equal(n, 0);
+}
+
+static void str_helpers_should_parse_like_the_callers_expect(void **state)
+{
+    (void)state;
+    assert_true(str_eqc_nocase(STR_LIT("DoWn"), "down"));
+    assert_false(str_eqc_nocase(STR_LIT("dow"), "down"));
+    assert_int_equal(str_hex_digit('F'), 15);
+    assert_int_equal(str_hex_digit('a'), 10);
+    assert_int_equal(str_hex_digit('9'), 9);
+    assert_int_equal(str_hex_digit('g'), -1);
+    int64_t v = 7;
+    assert_true(str_to_int(STR_LIT("-42"), true, 100, &v));
+    assert_int_equal(v, -42);
+    assert_true(str_to_int(STR_LIT("0030"), false, 100, &v));
+    assert_int_equal(v, 30);
+    v = 7;
+    assert_false(str_to_int(STR_LIT("-1"), false, 100, &v));
+    assert_false(str_to_int(STR_LIT("101"), true, 100, &v));
+    assert_false(str_to_int(STR_LIT("+"), true, 100, &v));
+    assert_false(str_to_int(STR_LIT(""), true, 100, &v));
+    assert_false(str_to_int(STR_LIT("1x"), true, 100, &v));
+    assert_int_equal(v, 7); /* untouched on failure */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -544,6 +587,8 @@ int main(void)
         T(args_should_report_nomem_when_the_arena_is_full),
         T(args_should_leave_postfixes_out),
         T(is_ident_should_accept_python_identifiers_only),
+        T(split_should_honour_quotes_only_when_asked),
+        T(str_helpers_should_parse_like_the_callers_expect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
