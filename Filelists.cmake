@@ -41,6 +41,7 @@ set(NET_SOURCES
   net/rest_path.c
   net/intercon.c
   net/shell_frame.c
+  net/multipart.c
 )
 set(MODULE_SOURCES
   modules/modules.c

@@ -6,3 +6,4 @@ micros_fuzz_target(fuzz_render svc/val.c svc/render.c core/arena.c core/buf.c co
 micros_fuzz_target(fuzz_http net/http_parse.c net/http_reply.c net/rest_path.c core/buf.c core/str.c core/err.c)
 micros_fuzz_target(fuzz_rest_path net/rest_path.c core/str.c core/err.c)
 micros_fuzz_target(fuzz_cron svc/cron.c svc/clock.c svc/sun.c core/ev.c core/err.c core/log.c core/str.c port/posix/ev_poll.c port/posix/hal_time.c)
+micros_fuzz_target(fuzz_multipart net/multipart.c core/str.c)
