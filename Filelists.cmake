@@ -42,6 +42,7 @@ set(NET_SOURCES
   net/intercon.c
   net/shell_frame.c
   net/multipart.c
+  net/http_body.c
 )
 set(MODULE_SOURCES
   modules/modules.c

@@ -31,7 +31,10 @@ struct http_session {
     bool is_continue_sent; /* "100 Continue" answered for the current request */
     uint64_t req_start_ms; /* when the current incomplete request began, 0 = none */
     uint64_t served;       /* requests answered on this connection */
+    struct http_xfer x;    /* an upload or a streamed reply in progress (http_body.c) */
 };
+
+static void pump(struct http_session *s);
 
 /* --- routing --- */
 
@@ -42,10 +45,20 @@ static void allow_header(char *out, size_t cap, unsigned methods)
              methods & EP_DELETE ? (methods & (EP_GET | EP_POST) ? ", DELETE" : "DELETE") : "");
 }
 
-static void call_endpoint(struct http_server *srv, const struct http_req *req,
+/* A streamed reply ended with the connection kept: go on with the next request. */
+static void stream_done(void *owner)
+{
+    struct http_session *s = owner;
+    conn_pause_read(&s->conn, false);
+    if (s->conn.in.len > 0)
+        pump(s);
+}
+
+static void call_endpoint(struct http_session *s, const struct http_req *req,
                           const struct endpoint *ep, unsigned method, struct str dpath,
                           bool keep_alive)
 {
+    struct http_server *srv = s->srv;
     struct endpoint_req er = {
         .method = method,
         .path = dpath,
@@ -62,8 +75,44 @@ static void call_endpoint(struct http_server *srv, const struct http_req *req,
         http_reply_error(&srv->resp, 500, NULL, NULL, keep_alive, req->is_head);
         return;
     }
+    if (rep.stream) {
+        http_stream_start(&s->x, srv, &s->conn, req, &rep, keep_alive, stream_done, s);
+        return;
+    }
     http_reply(&srv->resp, rep.status, rep.content_type, rep.headers, srv->body.p, srv->body.len,
                keep_alive, req->is_head);
+}
+
+/* The endpoint a POST whose head is in req streams its body to, or NULL (dp: scratch for
+ * the decoded path). */
+static const struct endpoint *body_route(struct http_server *srv, struct http_req *req,
+                                         const struct buf *in, char *dp, size_t cap,
+                                         struct str *dpath)
+{
+    if (!srv->eps || in->len < 5 || memcmp(in->p, "POST ", 5) != 0 || !http_split_url(req))
+        return NULL;
+    int dn = rest_pct_decode(req->path, dp, cap);
+    if (dn <= 1)
+        return NULL;
+    *dpath = (struct str){dp + 1, (size_t)dn - 1};
+    if (!http_path_is_safe(*dpath))
+        return NULL;
+    const struct endpoint *ep = endpoint_find(srv->eps, *dpath);
+    return ep && ep->body ? ep : NULL;
+}
+
+/* Bytes of the request head at the start of in (through the empty line), or 0. */
+static size_t head_length(const struct buf *in)
+{
+    for (size_t i = 0; i + 1 < in->len; i++) {
+        if (in->p[i] != '\n')
+            continue;
+        if (in->p[i + 1] == '\n')
+            return i + 2;
+        if (i + 2 < in->len && in->p[i + 1] == '\r' && in->p[i + 2] == '\n')
+            return i + 3;
+    }
+    return 0;
 }
 
 static void handle(struct http_session *s, struct http_req *req)
@@ -102,8 +151,8 @@ static void handle(struct http_session *s, struct http_req *req)
         return;
     }
     const struct endpoint *ep = srv->eps && dpath.len ? endpoint_find(srv->eps, dpath) : NULL;
-    if (ep && (ep->methods & method)) {
-        call_endpoint(srv, req, ep, method, dpath, ka);
+    if (ep && (ep->methods & method) && (method != EP_POST || !ep->body)) {
+        call_endpoint(s, req, ep, method, dpath, ka);
     } else if (ep) {
         char allow[80];
         allow_header(allow, sizeof allow, ep->methods);
@@ -140,7 +189,24 @@ static void pump(struct http_session *s)
     int done = 0;
     buf_clear(&srv->resp);
     s->has_more = false;
-    while (!c->is_closed && !c->is_draining && c->in.len > 0) {
+    while (!c->is_closed && !c->is_draining && (c->in.len > 0 || s->x.up)) {
+        if (s->x.st)
+            break; /* a streamed reply holds the connection until it ends */
+        if (s->x.up) {
+            int u = http_upload_feed(&s->x);
+            if (u == 0) {
+                s->req_start_ms = now ? now : 1; /* an upload times out when it stalls */
+                break;
+            }
+            s->req_start_ms = 0;
+            s->is_continue_sent = false;
+            done++;
+            if (u < 0) {
+                close_after = true;
+                break;
+            }
+            continue;
+        }
         if (done == HTTP_PIPELINE_BURST || c->out.len + srv->resp.len > HTTP_OUT_PAUSE) {
             s->has_more = true;
             break;
@@ -150,6 +216,22 @@ static void pump(struct http_session *s)
         int status = 400;
         const char *text = NULL;
         int r = http_parse(&s->conn.in, &s->srv->chunk, &req, &used, &status, &text);
+        char bdp[HTTP_URL_MAX + 1];
+        struct str bpath;
+        const struct endpoint *bep =
+            req.headers_done && (r >= 0 || status == 413)
+                ? body_route(srv, &req, &c->in, bdp, sizeof bdp, &bpath)
+                : NULL;
+        if (bep) {
+            if (s->served++ > 0)
+                srv->stats.keepalive_reuse++;
+            if (http_upload_start(&s->x, srv, c, &req, bep, bpath, head_length(&c->in)) < 0) {
+                close_after = true;
+                break;
+            }
+            s->req_start_ms = now ? now : 1;
+            continue;
+        }
         if (r == 0) {
             if (!s->req_start_ms)
                 s->req_start_ms = now ? now : 1;
@@ -172,6 +254,16 @@ static void pump(struct http_session *s)
         }
         handle(s, &req);
         buf_consume(&c->in, used);
+        if (s->x.st) {
+            s->req_start_ms = 0;
+            conn_pause_read(c, true);
+            if (srv->resp.len > 0)
+                conn_send(c, srv->resp.p, srv->resp.len);
+            buf_clear(&srv->resp);
+            if (!c->is_closed)
+                http_stream_pump(&s->x);
+            return;
+        }
         s->req_start_ms = 0;
         s->is_continue_sent = false;
         done++;
@@ -221,12 +313,15 @@ static void on_conn(struct conn *c, enum conn_event ev, void *arg)
             pump(s);
         break;
     case CONN_EV_DRAIN:
-        if (s->has_more)
+        if (s->x.st)
+            http_stream_pump(&s->x);
+        else if (s->has_more)
             pump(s);
         else
             admit_touch(srv->admit, s->slot, ev_now(srv->loop), c->in.len > 0);
         break;
     case CONN_EV_CLOSE:
+        http_xfer_abort(&s->x);
         admit_release(srv->admit, s->slot);
         s->slot = -1;
         s->is_dead = true;
@@ -265,7 +360,7 @@ static int64_t on_sweep(struct ev_loop *loop, struct ev_timer *t)
             if (conn_send(c, head, (size_t)n) == 0)
                 conn_drain_close(c);
         } else if (!s->req_start_ms && c->in.len == 0 && c->out.len == 0 &&
-                   now - c->last_io_ms >= HTTP_KEEPALIVE_MS) {
+                   !http_xfer_busy(&s->x) && now - c->last_io_ms >= HTTP_KEEPALIVE_MS) {
             conn_close(c);
         }
     }
@@ -283,7 +378,8 @@ static void on_evict(void *owner)
 
 static bool is_idle(const struct http_session *s)
 {
-    return s->is_used && !s->is_dead && !s->has_more && !s->req_start_ms && s->conn.in.len == 0 &&
+    return s->is_used && !s->is_dead && !s->has_more && !s->req_start_ms && !http_xfer_busy(&s->x) &&
+           s->conn.in.len == 0 &&
            s->conn.out.len == 0 && !s->conn.is_draining;
 }
 
@@ -394,6 +490,8 @@ int http_start(struct http_server *srv, struct node *node, struct admit *admit,
     srv->lfd = -1;
     srv->max_con = max_con ? max_con : 1;
     srv->is_auth = cfg_get_bool(node->cfg, "auth");
+    int64_t um = cfg_get_int(node->cfg, "upload_max");
+    srv->upload_max = (uint64_t)(um > 0 ? um : 64) * 1024 * 1024;
     srv->sweep_timer.arg = srv;
     srv->sweep_timer.cb = on_sweep;
     srv->work_timer.arg = srv;

@@ -73,7 +73,7 @@ struct http_session;
 
 struct http_stats {
     uint64_t accepted, requests, keepalive_reuse, busy_503, timeouts_408, errors_4xx, errors_5xx,
-        evicted_idle;
+        evicted_idle, uploads, upload_bytes, upload_refused;
 };
 
 struct http_server {
@@ -95,6 +95,8 @@ struct http_server {
     struct buf resp;  /* the replies of one burst */
     struct buf chunk; /* a chunked request body, joined */
     bool is_auth;     /* config auth at start (REST gate, COMPAT §3.3) */
+    uint64_t upload_max; /* bytes per upload (config upload_max, MiB) */
+    size_t uploads;      /* uploads in flight (at most HTTP_UPLOADS_MAX) */
     struct http_stats stats;
 };
 

@@ -5,6 +5,7 @@
 #include "../core/buf.h"
 #include "../core/str.h"
 #include "../svc/endpoint.h"
+#include "conn.h"
 #include "http.h"
 
 #include <stdbool.h>
@@ -29,6 +30,51 @@ struct http_req {
     bool keep_alive;
     int error; /* a limit status (413, 414, 431, 505) found by a callback */
 };
+
+/* A transfer that outlives one pass over the input: an upload whose body streams to an
+ * endpoint (endpoint_body_ops), or a reply that streams from one (endpoint_stream_ops).
+ * Embedded in the session (net/http_body.c). */
+struct http_xfer {
+    struct http_server *srv;
+    struct conn *conn;
+    /* upload */
+    const struct endpoint_body_ops *up;
+    void *up_state;
+    uint64_t left; /* body bytes still to come */
+    bool up_keep_alive;
+    /* streamed reply */
+    const struct endpoint_stream_ops *st;
+    void *st_state;
+    int64_t out_left; /* content-length still to send, -1 = chunked or close-delimited */
+    bool chunked;
+    bool close_at_end;
+    bool is_head;
+    struct ev_timer timer;
+    void (*done)(void *owner); /* the stream ended and the connection stays open */
+    void *owner;
+};
+
+/* Starts an upload to ep (a POST with body ops) whose head (head_len bytes, already parsed
+ * into req) opens c->in: checks framing, limits and auth, calls begin, consumes the head.
+ * Returns 1 (started: feed it), or -1 (an error reply was appended to srv->resp: close). */
+int http_upload_start(struct http_xfer *x, struct http_server *srv, struct conn *c,
+                      const struct http_req *req, const struct endpoint *ep, struct str dpath,
+                      size_t head_len);
+/* Hands the body bytes waiting in c->in to the endpoint. Returns 0 (needs more), 1 (done:
+ * the reply was appended to srv->resp; x->up_keep_alive says whether to go on) or -1 (an
+ * error reply was appended: close after it). */
+int http_upload_feed(struct http_xfer *x);
+/* Appends the head of a streamed reply rep to srv->resp and arms x. done(owner) is called
+ * when the stream ended and the connection stays open. */
+void http_stream_start(struct http_xfer *x, struct http_server *srv, struct conn *c,
+                       const struct http_req *req, struct endpoint_reply *rep, bool keep_alive,
+                       void (*done)(void *owner), void *owner);
+/* Sends more of a streamed reply (call when the connection drained). */
+void http_stream_pump(struct http_xfer *x);
+/* True while x holds an upload or a streamed reply. */
+bool http_xfer_busy(const struct http_xfer *x);
+/* Ends whatever x holds (the connection closed): the endpoint's close is called. */
+void http_xfer_abort(struct http_xfer *x);
 
 /* Returns the value of header name (lower-case), or a view with p NULL. */
 struct str http_req_header(const struct http_req *req, const char *name);
