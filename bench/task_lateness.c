@@ -152,7 +152,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < ntasks; i++) {
         snprintf(s_names[i], sizeof s_names[i], "f%03d", i);
-        s_funcs[i] = (struct lm_func){s_names[i], fn_bench, NULL, NULL, 0};
+        s_funcs[i] = (struct lm_func){.name = s_names[i], .fn = fn_bench};
     }
 
     char dir[] = "/tmp/micros-bench-XXXXXX";

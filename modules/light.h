@@ -127,38 +127,40 @@ int light_transition_sec(struct lm_ctx *ctx, struct light *l, const double *to, 
 /* The lm_func declarations of the functions served by the helpers above (same in every module):
  * toggle (light_toggle), brightness (light_brightness), random (light_random; max_def is the
  * default of max_val) and status (light_reply). */
-#define LIGHT_FUNC_TOGGLE(fn)                                                                      \
+#define LIGHT_FUNC_TOGGLE(handler)                                                                 \
     {                                                                                              \
-        "toggle", fn,                                                                              \
-            LM_PARAMS({"state", LM_BOOL, "None", "True,False"},                                    \
-                      {"smooth", LM_BOOL, "True", NULL}),                                          \
-            "BUTTON", 0                                                                            \
+        .name = "toggle", .fn = handler,                                                           \
+        .params = LM_PARAMS({"state", LM_BOOL, "None", "True,False"},                              \
+                            {"smooth", LM_BOOL, "True", NULL}),                                    \
+        .widget = "BUTTON"                                                                         \
     }
-#define LIGHT_FUNC_BRIGHTNESS(fn)                                                                  \
+#define LIGHT_FUNC_BRIGHTNESS(handler)                                                             \
     {                                                                                              \
-        "brightness", fn,                                                                          \
-            LM_PARAMS({"percent", LM_FLOAT, "None", "0-100"}, {"smooth", LM_BOOL, "True", NULL},   \
-                      {"wake", LM_BOOL, "True", NULL}),                                            \
-            "SLIDER", 0                                                                            \
+        .name = "brightness", .fn = handler,                                                       \
+        .params = LM_PARAMS({"percent", LM_FLOAT, "None", "0-100"},                                \
+                            {"smooth", LM_BOOL, "True", NULL}, {"wake", LM_BOOL, "True", NULL}),   \
+        .widget = "SLIDER"                                                                         \
     }
-#define LIGHT_FUNC_RANDOM(fn, max_def)                                                             \
+#define LIGHT_FUNC_RANDOM(handler, max_def)                                                        \
     {                                                                                              \
-        "random", fn,                                                                              \
+        .name = "random", .fn = handler,                                                           \
+        .params =                                                                                  \
             LM_PARAMS({"smooth", LM_BOOL, "True", NULL}, {"max_val", LM_INT, max_def, NULL}),      \
-            "BUTTON", 0                                                                            \
+        .widget = "BUTTON"                                                                         \
     }
 /* `color(r, g, b, smooth=True, force=True)` of the RGB modules; ch is the channel range. */
-#define LIGHT_FUNC_COLOR(fn, ch)                                                                   \
+#define LIGHT_FUNC_COLOR(handler, ch)                                                              \
     {                                                                                              \
-        "color", fn,                                                                               \
-            LM_PARAMS({"r", LM_FLOAT, "None", ch}, {"g", LM_FLOAT, "None", ch},                    \
-                      {"b", LM_FLOAT, "None", ch}, {"smooth", LM_BOOL, "True", NULL},              \
-                      {"force", LM_BOOL, "True", NULL}),                                           \
-            "COLOR", 0                                                                             \
+        .name = "color", .fn = handler,                                                            \
+        .params = LM_PARAMS({"r", LM_FLOAT, "None", ch}, {"g", LM_FLOAT, "None", ch},              \
+                            {"b", LM_FLOAT, "None", ch}, {"smooth", LM_BOOL, "True", NULL},        \
+                            {"force", LM_BOOL, "True", NULL}),                                     \
+        .widget = "COLOR"                                                                          \
     }
-#define LIGHT_FUNC_STATUS(fn)                                                                      \
+#define LIGHT_FUNC_STATUS(handler)                                                                 \
     {                                                                                              \
-        "status", fn, LM_PARAMS({"lmf", LM_STR, "None", NULL}), "STATUS", 0                        \
+        .name = "status", .fn = handler, .params = LM_PARAMS({"lmf", LM_STR, "None", NULL}),       \
+        .widget = "STATUS"                                                                         \
     }
 
 #endif

@@ -343,18 +343,21 @@ static int fn_pinmap(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"bipp", fn_bipp, LM_PARAMS({"repeat", LM_INT, "3", NULL}, {"freq", LM_INT, "600", NULL}),
-     "BUTTON", 0},
-    {"play", fn_play,
-     LM_PARAMS({"rtttlstr", LM_STR, "'Indiana'", "Indiana,TakeOnMe,StarWars,MissionImp"}), "BUTTON",
-     0},
-    {"list_tones", fn_list_tones, NULL, NULL, 0},
-    {"load", fn_load,
-     LM_PARAMS({"check_notify", LM_BOOL, "False", NULL}, {"pin", LM_INT, "None", NULL},
-               {"cache", LM_BOOL, "True", NULL}),
-     NULL, 0},
-    {"pinmap", fn_pinmap, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "bipp",
+     .fn = fn_bipp,
+     .params = LM_PARAMS({"repeat", LM_INT, "3", NULL}, {"freq", LM_INT, "600", NULL}),
+     .widget = "BUTTON"},
+    {.name = "play",
+     .fn = fn_play,
+     .params = LM_PARAMS({"rtttlstr", LM_STR, "'Indiana'", "Indiana,TakeOnMe,StarWars,MissionImp"}),
+     .widget = "BUTTON"},
+    {.name = "list_tones", .fn = fn_list_tones},
+    {.name = "load",
+     .fn = fn_load,
+     .params = LM_PARAMS({"check_notify", LM_BOOL, "False", NULL}, {"pin", LM_INT, "None", NULL},
+                         {"cache", LM_BOOL, "True", NULL})},
+    {.name = "pinmap", .fn = fn_pinmap},
+    {.name = NULL},
 };
 
 const struct lm_module lm_buzzer = {"buzzer", s_funcs, load_hook};

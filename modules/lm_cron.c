@@ -159,13 +159,14 @@ static int fn_run(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"list", fn_list, NULL, NULL, 0},
-    {"next", fn_next, LM_PARAMS({"expr", LM_STR, NULL, NULL}, {"n", LM_INT, "5", "1-100"}), NULL,
-     0},
-    {"history", fn_history, NULL, NULL, 0},
-    {"stats", fn_stats, NULL, NULL, 0},
-    {"run", fn_run, LM_PARAMS({"index", LM_INT, NULL, NULL}), NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "list", .fn = fn_list},
+    {.name = "next",
+     .fn = fn_next,
+     .params = LM_PARAMS({"expr", LM_STR, NULL, NULL}, {"n", LM_INT, "5", "1-100"})},
+    {.name = "history", .fn = fn_history},
+    {.name = "stats", .fn = fn_stats},
+    {.name = "run", .fn = fn_run, .params = LM_PARAMS({"index", LM_INT, NULL, NULL})},
+    {.name = NULL},
 };
 
 const struct lm_module lm_cron = {"cron", s_funcs, NULL};

@@ -84,11 +84,15 @@ static int fn_pinmap(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"measure", fn_measure, LM_PARAMS({"log", LM_BOOL, "False", NULL}), "TEXTBOX", 0},
-    {"logger", fn_logger, NULL, NULL, 0},
-    {"load", fn_load, NULL, NULL, 0},
-    {"pinmap", fn_pinmap, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "measure",
+     .fn = fn_measure,
+     .params = LM_PARAMS({"log", LM_BOOL, "False", NULL}),
+     .widget = "TEXTBOX",
+     .measures = LM_MEASURES({"temp[C]", "°C", "temperature"}, {"hum[%]", "%", "humidity"})},
+    {.name = "logger", .fn = fn_logger},
+    {.name = "load", .fn = fn_load},
+    {.name = "pinmap", .fn = fn_pinmap},
+    {.name = NULL},
 };
 
 const struct lm_module lm_dht22 = {"dht22", s_funcs, NULL};

@@ -99,19 +99,20 @@ static int fn_pinmap(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"set_value", fn_set_value,
-     LM_PARAMS({"value", LM_FLOAT, "None", "0-1000"}, {"smooth", LM_BOOL, "True", NULL},
-               {"force", LM_BOOL, "True", NULL}),
-     "SLIDER", 0},
+    {.name = "set_value",
+     .fn = fn_set_value,
+     .params = LM_PARAMS({"value", LM_FLOAT, "None", "0-1000"}, {"smooth", LM_BOOL, "True", NULL},
+                         {"force", LM_BOOL, "True", NULL}),
+     .widget = "SLIDER"},
     LIGHT_FUNC_TOGGLE(fn_toggle),
-    {"transition", fn_transition,
-     LM_PARAMS({"value", LM_FLOAT, NULL, "0-1000"}, {"sec", LM_FLOAT, "1.0", NULL},
-               {"wake", LM_BOOL, "False", NULL}),
-     NULL, 0},
-    {"status", fn_status, NULL, "STATUS", 0},
-    {"load", fn_load, LM_PARAMS({"cache", LM_BOOL, "None", NULL}), NULL, 0},
-    {"pinmap", fn_pinmap, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "transition",
+     .fn = fn_transition,
+     .params = LM_PARAMS({"value", LM_FLOAT, NULL, "0-1000"}, {"sec", LM_FLOAT, "1.0", NULL},
+                         {"wake", LM_BOOL, "False", NULL})},
+    {.name = "status", .fn = fn_status, .widget = "STATUS"},
+    {.name = "load", .fn = fn_load, .params = LM_PARAMS({"cache", LM_BOOL, "None", NULL})},
+    {.name = "pinmap", .fn = fn_pinmap},
+    {.name = NULL},
 };
 
 const struct lm_module lm_dimmer = {"dimmer", s_funcs, load_hook};

@@ -49,10 +49,13 @@ static int fn_pinmap(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"measure", fn_measure, NULL, "TEXTBOX", 0},
-    {"load", fn_load, NULL, NULL, 0},
-    {"pinmap", fn_pinmap, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "measure",
+     .fn = fn_measure,
+     .widget = "TEXTBOX",
+     .measures = LM_MEASURES({"temp[C]", "°C", "temperature"})},
+    {.name = "load", .fn = fn_load},
+    {.name = "pinmap", .fn = fn_pinmap},
+    {.name = NULL},
 };
 
 const struct lm_module lm_ds18 = {"ds18", s_funcs, NULL};

@@ -139,16 +139,16 @@ static int fn_reset(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"load", fn_load,
-     LM_PARAMS({"w", LM_INT, "32", NULL}, {"h", LM_INT, "16", NULL},
-               {"custom", LM_ANY, "None", NULL}),
-     NULL, 0},
-    {"next_gen", fn_next_gen,
-     LM_PARAMS({"raw", LM_BOOL, "False", NULL}, {"w", LM_INT, "32", NULL},
-               {"h", LM_INT, "16", NULL}),
-     NULL, 0},
-    {"reset", fn_reset, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "load",
+     .fn = fn_load,
+     .params = LM_PARAMS({"w", LM_INT, "32", NULL}, {"h", LM_INT, "16", NULL},
+                         {"custom", LM_ANY, "None", NULL})},
+    {.name = "next_gen",
+     .fn = fn_next_gen,
+     .params = LM_PARAMS({"raw", LM_BOOL, "False", NULL}, {"w", LM_INT, "32", NULL},
+                         {"h", LM_INT, "16", NULL})},
+    {.name = "reset", .fn = fn_reset},
+    {.name = NULL},
 };
 
 const struct lm_module lm_gameOfLife = {"gameOfLife", s_funcs, NULL};

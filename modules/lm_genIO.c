@@ -161,22 +161,24 @@ static int fn_load(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"set_pwm", fn_set_pwm,
-     LM_PARAMS({"pin", LM_ANY, NULL, NULL}, {"duty", LM_INT, "500", "0-1000"},
-               {"freq", LM_INT, "20480", NULL}),
-     NULL, 0},
-    {"set_random_pwm", fn_set_random_pwm,
-     LM_PARAMS({"pin", LM_ANY, NULL, NULL}, {"min_duty", LM_INT, NULL, NULL},
-               {"max_duty", LM_INT, NULL, NULL}, {"freq", LM_INT, "20480", NULL}),
-     NULL, 0},
-    {"set_out", fn_set_out,
-     LM_PARAMS({"pin", LM_ANY, NULL, NULL}, {"state", LM_BOOL, "None", "None,True,False"}), NULL,
-     0},
-    {"get_adc", fn_get_adc, LM_PARAMS({"pin", LM_ANY, NULL, NULL}, {"key", LM_STR, "None", NULL}),
-     NULL, 0},
-    {"get_in", fn_get_in, LM_PARAMS({"pin", LM_ANY, NULL, NULL}), NULL, 0},
-    {"load", fn_load, LM_PARAMS({"allow_tags", LM_BOOL, "False", NULL}), NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "set_pwm",
+     .fn = fn_set_pwm,
+     .params = LM_PARAMS({"pin", LM_ANY, NULL, NULL}, {"duty", LM_INT, "500", "0-1000"},
+                         {"freq", LM_INT, "20480", NULL})},
+    {.name = "set_random_pwm",
+     .fn = fn_set_random_pwm,
+     .params = LM_PARAMS({"pin", LM_ANY, NULL, NULL}, {"min_duty", LM_INT, NULL, NULL},
+                         {"max_duty", LM_INT, NULL, NULL}, {"freq", LM_INT, "20480", NULL})},
+    {.name = "set_out",
+     .fn = fn_set_out,
+     .params =
+         LM_PARAMS({"pin", LM_ANY, NULL, NULL}, {"state", LM_BOOL, "None", "None,True,False"})},
+    {.name = "get_adc",
+     .fn = fn_get_adc,
+     .params = LM_PARAMS({"pin", LM_ANY, NULL, NULL}, {"key", LM_STR, "None", NULL})},
+    {.name = "get_in", .fn = fn_get_in, .params = LM_PARAMS({"pin", LM_ANY, NULL, NULL})},
+    {.name = "load", .fn = fn_load, .params = LM_PARAMS({"allow_tags", LM_BOOL, "False", NULL})},
+    {.name = NULL},
 };
 
 const struct lm_module lm_genIO = {"genIO", s_funcs, NULL};

@@ -187,16 +187,22 @@ static int fn_pinmap(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"intensity", fn_intensity, NULL, "TEXTBOX", 0},
-    {"illuminance", fn_illuminance, NULL, "TEXTBOX", 0},
-    {"subscribe_intercon", fn_subscribe_intercon,
-     LM_PARAMS({"on", LM_STR, NULL, NULL}, {"off", LM_STR, NULL, NULL},
-               {"threshold", LM_INT, "1", NULL}, {"tolerance", LM_INT, "2", NULL},
-               {"sample_sec", LM_INT, "60", NULL}),
-     NULL, 0},
-    {"pinmap", fn_pinmap, NULL, NULL, 0},
-    {"load", fn_load, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "intensity",
+     .fn = fn_intensity,
+     .widget = "TEXTBOX",
+     .measures = LM_MEASURES({"light intensity [%]", "%", NULL})},
+    {.name = "illuminance",
+     .fn = fn_illuminance,
+     .widget = "TEXTBOX",
+     .measures = LM_MEASURES({"illuminance [lux]", "lx", "illuminance"})},
+    {.name = "subscribe_intercon",
+     .fn = fn_subscribe_intercon,
+     .params = LM_PARAMS({"on", LM_STR, NULL, NULL}, {"off", LM_STR, NULL, NULL},
+                         {"threshold", LM_INT, "1", NULL}, {"tolerance", LM_INT, "2", NULL},
+                         {"sample_sec", LM_INT, "60", NULL})},
+    {.name = "pinmap", .fn = fn_pinmap},
+    {.name = "load", .fn = fn_load},
+    {.name = NULL},
 };
 
 const struct lm_module lm_light_sensor = {"light_sensor", s_funcs, load_hook};

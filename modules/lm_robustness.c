@@ -108,13 +108,19 @@ static int fn_func_sudo_opt(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"raise_error", fn_raise_error, NULL, NULL, 0},
-    {"memory_leak", fn_memory_leak, LM_PARAMS({"cnt", LM_INT, "160", NULL}), NULL, 0},
-    {"recursion_limit", fn_recursion_limit, LM_PARAMS({"limit", LM_INT, "14", NULL}), NULL, 0},
-    {"func_sudo", fn_func_sudo, NULL, NULL, LM_SUDO},
-    {"func_sudo_opt", fn_func_sudo_opt, LM_PARAMS({"force", LM_BOOL, "False", NULL}), NULL,
-     LM_SUDO_FORCE},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "raise_error", .fn = fn_raise_error},
+    {.name = "memory_leak",
+     .fn = fn_memory_leak,
+     .params = LM_PARAMS({"cnt", LM_INT, "160", NULL})},
+    {.name = "recursion_limit",
+     .fn = fn_recursion_limit,
+     .params = LM_PARAMS({"limit", LM_INT, "14", NULL})},
+    {.name = "func_sudo", .fn = fn_func_sudo, .flags = LM_SUDO},
+    {.name = "func_sudo_opt",
+     .fn = fn_func_sudo_opt,
+     .params = LM_PARAMS({"force", LM_BOOL, "False", NULL}),
+     .flags = LM_SUDO_FORCE},
+    {.name = NULL},
 };
 
 const struct lm_module lm_robustness = {"robustness", s_funcs, NULL};

@@ -113,13 +113,16 @@ static int fn_pinmap(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"sduty", fn_sduty, LM_PARAMS({"duty", LM_INT, "75", "40-115"}), NULL, 0},
-    {"sdemo", fn_sdemo, NULL, NULL, 0},
-    {"s2duty", fn_s2duty, LM_PARAMS({"duty", LM_INT, "75", "40-115"}), NULL, 0},
-    {"deinit", fn_deinit, NULL, NULL, 0},
-    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), "STATUS", 0},
-    {"pinmap", fn_pinmap, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "sduty", .fn = fn_sduty, .params = LM_PARAMS({"duty", LM_INT, "75", "40-115"})},
+    {.name = "sdemo", .fn = fn_sdemo},
+    {.name = "s2duty", .fn = fn_s2duty, .params = LM_PARAMS({"duty", LM_INT, "75", "40-115"})},
+    {.name = "deinit", .fn = fn_deinit},
+    {.name = "status",
+     .fn = fn_status,
+     .params = LM_PARAMS({"lmf", LM_STR, "None", NULL}),
+     .widget = "STATUS"},
+    {.name = "pinmap", .fn = fn_pinmap},
+    {.name = NULL},
 };
 
 const struct lm_module lm_servo = {"servo", s_funcs, load_hook};

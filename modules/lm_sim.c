@@ -175,18 +175,21 @@ static int fn_backend(struct lm_ctx *ctx)
 }
 
 static const struct lm_func s_funcs[] = {
-    {"pins", fn_pins, NULL, NULL, 0},
-    {"pin", fn_pin, LM_PARAMS({"pin", LM_INT, NULL, NULL}), NULL, 0},
-    {"drive", fn_drive, LM_PARAMS({"pin", LM_INT, NULL, NULL}, {"level", LM_INT, NULL, "0,1"}),
-     NULL, 0},
-    {"adc", fn_adc, LM_PARAMS({"pin", LM_INT, NULL, NULL}, {"raw", LM_INT, NULL, "0-4095"}), NULL,
-     0},
-    {"sensor", fn_sensor,
-     LM_PARAMS({"temp", LM_FLOAT, "None", NULL}, {"hum", LM_FLOAT, "None", NULL}), NULL, 0},
-    {"strip", fn_strip, LM_PARAMS({"pin", LM_INT, NULL, NULL}), NULL, 0},
-    {"i2c", fn_i2c, LM_PARAMS({"bus", LM_INT, "0", NULL}), NULL, 0},
-    {"backend", fn_backend, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "pins", .fn = fn_pins},
+    {.name = "pin", .fn = fn_pin, .params = LM_PARAMS({"pin", LM_INT, NULL, NULL})},
+    {.name = "drive",
+     .fn = fn_drive,
+     .params = LM_PARAMS({"pin", LM_INT, NULL, NULL}, {"level", LM_INT, NULL, "0,1"})},
+    {.name = "adc",
+     .fn = fn_adc,
+     .params = LM_PARAMS({"pin", LM_INT, NULL, NULL}, {"raw", LM_INT, NULL, "0-4095"})},
+    {.name = "sensor",
+     .fn = fn_sensor,
+     .params = LM_PARAMS({"temp", LM_FLOAT, "None", NULL}, {"hum", LM_FLOAT, "None", NULL})},
+    {.name = "strip", .fn = fn_strip, .params = LM_PARAMS({"pin", LM_INT, NULL, NULL})},
+    {.name = "i2c", .fn = fn_i2c, .params = LM_PARAMS({"bus", LM_INT, "0", NULL})},
+    {.name = "backend", .fn = fn_backend},
+    {.name = NULL},
 };
 
 const struct lm_module lm_sim = {"sim", s_funcs, NULL};

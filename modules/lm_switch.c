@@ -148,19 +148,24 @@ static int fn_pinmap(struct lm_ctx *ctx)
 
 #define STATE_PARAM LM_PARAMS({"state", LM_INT, "None", "0,1"})
 static const struct lm_func s_funcs[] = {
-    {"set_state", fn_set_state, STATE_PARAM, NULL, 0},
-    {"toggle", fn_toggle, NULL, "BUTTON", 0},
-    {"set_state2", fn_set_state, STATE_PARAM, NULL, 0},
-    {"toggle2", fn_toggle, NULL, "BUTTON", 0},
-    {"set_state3", fn_set_state, STATE_PARAM, NULL, 0},
-    {"toggle3", fn_toggle, NULL, "BUTTON", 0},
-    {"set_state4", fn_set_state, STATE_PARAM, NULL, 0},
-    {"toggle4", fn_toggle, NULL, "BUTTON", 0},
-    {"load", fn_load,
-     LM_PARAMS({"cache", LM_BOOL, "None", NULL}, {"ch_init", LM_LIST, "[1,2,3,4]", NULL}), NULL, 0},
-    {"status", fn_status, LM_PARAMS({"lmf", LM_STR, "None", NULL}), "STATUS", 0},
-    {"pinmap", fn_pinmap, NULL, NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "set_state", .fn = fn_set_state, .params = STATE_PARAM},
+    {.name = "toggle", .fn = fn_toggle, .widget = "BUTTON"},
+    {.name = "set_state2", .fn = fn_set_state, .params = STATE_PARAM},
+    {.name = "toggle2", .fn = fn_toggle, .widget = "BUTTON"},
+    {.name = "set_state3", .fn = fn_set_state, .params = STATE_PARAM},
+    {.name = "toggle3", .fn = fn_toggle, .widget = "BUTTON"},
+    {.name = "set_state4", .fn = fn_set_state, .params = STATE_PARAM},
+    {.name = "toggle4", .fn = fn_toggle, .widget = "BUTTON"},
+    {.name = "load",
+     .fn = fn_load,
+     .params =
+         LM_PARAMS({"cache", LM_BOOL, "None", NULL}, {"ch_init", LM_LIST, "[1,2,3,4]", NULL})},
+    {.name = "status",
+     .fn = fn_status,
+     .params = LM_PARAMS({"lmf", LM_STR, "None", NULL}),
+     .widget = "STATUS"},
+    {.name = "pinmap", .fn = fn_pinmap},
+    {.name = NULL},
 };
 
 const struct lm_module lm_switch = {"switch", s_funcs, load_hook};

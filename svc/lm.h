@@ -15,8 +15,9 @@
  *     }
  *
  *     static const struct lm_func funcs[] = {
- *         {"color", fn_color, LM_PARAMS({"r", LM_INT, "0", "0-255-1"}, ...), "COLOR"},
- *         {NULL},
+ *         {.name = "color", .fn = fn_color,
+ *          .params = LM_PARAMS({"r", LM_INT, "0", "0-255-1"}, ...), .widget = "COLOR"},
+ *         {.name = NULL},
  *     };
  *     const struct lm_module lm_rgb = {"rgb", funcs, rgb_load};
  *
@@ -56,16 +57,29 @@ struct lm_param {
     const char *choice; /* for widgets and help: a range "0-255" / "0-255-5", or options "a,b,c" */
 };
 
+/* One quantity a measurement function reports: /metrics exports it as a gauge and Home
+ * Assistant discovery as a sensor. A function with measures takes no required parameters; each
+ * value is a number or a string holding one (micrOS formats some readings as text). */
+struct lm_measure {
+    const char *key;          /* the key in the function's dict reply ("temp[C]"); "" = the reply
+                                 itself is the number */
+    const char *unit;         /* unit of measurement ("°C", "%", "lx"), or NULL */
+    const char *device_class; /* Home Assistant sensor device class ("temperature", "humidity",
+                                 "illuminance"), or NULL */
+};
+
 struct lm_ctx;
 typedef int lm_fn(struct lm_ctx *ctx);
 
 struct lm_func {
     const char *name;
     lm_fn *fn;
-    const struct lm_param *params; /* terminated by {NULL}; NULL = no parameters */
-    const char *widget;            /* NULL, or a tag with optional overrides: "COLOR",
-                                      "GRAPH{\"refresh\": 5000}" (COMPAT §9) */
-    unsigned flags;                /* LM_SUDO, LM_SUDO_FORCE */
+    const struct lm_param *params;     /* terminated by {NULL}; NULL = no parameters */
+    const char *widget;                /* NULL, or a tag with optional overrides: "COLOR",
+                                          "GRAPH{\"refresh\": 5000}" (COMPAT §9) */
+    unsigned flags;                    /* LM_SUDO, LM_SUDO_FORCE */
+    const struct lm_measure *measures; /* NULL, or what this measurement function reports,
+                                          terminated by {NULL} (LM_MEASURES) */
 };
 
 /* The function needs pwd=<appwd> (micrOS's @sudo, COMPAT §10.3); the executor checks and
@@ -79,6 +93,10 @@ struct lm_module {
     const struct lm_func *funcs;    /* terminated by {NULL} */
     int (*load)(struct node *node); /* optional; called once before the first call */
 };
+
+/* Declares a measurement function's quantities inline:
+ * LM_MEASURES({"temp[C]", "°C", "temperature"}, {"hum[%]", "%", "humidity"}). */
+#define LM_MEASURES(...) ((const struct lm_measure[]){__VA_ARGS__, {NULL, NULL, NULL}})
 
 /* Declares a parameter list inline: LM_PARAMS({"r", LM_INT, "0", "0-255"}, {"g", ...}). */
 #define LM_PARAMS(...) ((const struct lm_param[]){__VA_ARGS__, {NULL, LM_ANY, NULL, NULL}})

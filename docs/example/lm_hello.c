@@ -107,12 +107,18 @@ static int fn_status(struct lm_ctx *ctx)
 /* The table: name, handler, parameters {name, type, default (NULL = required), choice},
  * dashboard widget (COMPAT §9), flags. */
 static const struct lm_func s_funcs[] = {
-    {"greet", fn_greet, LM_PARAMS({"name", LM_STR, "'World'", NULL}), NULL, 0},
-    {"count", fn_count, LM_PARAMS({"step", LM_INT, "1", NULL}), "BUTTON", 0},
-    {"led", fn_led, LM_PARAMS({"state", LM_BOOL, "None", "True,False"}), "BUTTON", 0},
-    {"countdown", fn_countdown, LM_PARAMS({"n", LM_INT, "3", "1-10"}), NULL, 0},
-    {"status", fn_status, NULL, "STATUS", 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {.name = "greet", .fn = fn_greet, .params = LM_PARAMS({"name", LM_STR, "'World'", NULL})},
+    {.name = "count",
+     .fn = fn_count,
+     .params = LM_PARAMS({"step", LM_INT, "1", NULL}),
+     .widget = "BUTTON"},
+    {.name = "led",
+     .fn = fn_led,
+     .params = LM_PARAMS({"state", LM_BOOL, "None", "True,False"}),
+     .widget = "BUTTON"},
+    {.name = "countdown", .fn = fn_countdown, .params = LM_PARAMS({"n", LM_INT, "3", "1-10"})},
+    {.name = "status", .fn = fn_status, .widget = "STATUS"},
+    {.name = NULL},
 };
 
 const struct lm_module lm_hello = {"hello", s_funcs, hello_load};

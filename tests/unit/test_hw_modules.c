@@ -415,6 +415,39 @@ static void sensors_should_read_the_simulated_values(void **state)
     assert_string_equal(run("light_sensor illuminance"), " illuminance [lux]: 660.00");
 }
 
+/* Every declared measurement function takes no required parameter and its reply has every key
+ * it declares, as a number or a string holding one (metrics and Home Assistant read them by key;
+ * micrOS formats some readings as text, e.g. illuminance "660.00"). */
+static void measurement_functions_should_reply_every_declared_key(void **state)
+{
+    (void)state;
+    int checked = 0;
+    for (size_t m = 0; s_mods[m]; m++) {
+        for (const struct lm_func *f = s_mods[m]->funcs; f->name; f++) {
+            if (!f->measures)
+                continue;
+            for (const struct lm_param *p = f->params; p && p->name; p++)
+                assert_non_null(p->def);
+            char line[128];
+            snprintf(line, sizeof line, "%s %s >json", s_mods[m]->name, f->name);
+            const char *reply = run(line);
+            for (const struct lm_measure *q = f->measures; q->key; q++) {
+                char want[96];
+                snprintf(want, sizeof want, "\"%s\": ", q->key);
+                const char *at = strstr(reply, want);
+                if (!at)
+                    fail_msg("%s: no \"%s\" in %s", line, q->key, reply);
+                const char *v = at + strlen(want);
+                char c = v[0] == '"' ? v[1] : v[0]; /* a number, or a string holding one */
+                if (!(c == '-' || (c >= '0' && c <= '9')))
+                    fail_msg("%s: \"%s\" is not a number in %s", line, q->key, reply);
+                checked++;
+            }
+        }
+    }
+    assert_true(checked >= 5);
+}
+
 /* --- gameOfLife --- */
 
 static void game_of_life_should_evolve_the_default_board(void **state)
@@ -482,6 +515,7 @@ int main(void)
         cmocka_unit_test(genio_and_servo_should_use_pins_by_number),
         cmocka_unit_test(buzzer_should_play_rtttl_as_a_task),
         cmocka_unit_test(sensors_should_read_the_simulated_values),
+        cmocka_unit_test(measurement_functions_should_reply_every_declared_key),
         cmocka_unit_test(game_of_life_should_evolve_the_default_board),
         cmocka_unit_test(sim_module_should_show_what_the_node_drives),
         cmocka_unit_test(light_restore_should_read_the_cache_file),
