@@ -43,12 +43,16 @@ set(NET_SOURCES
   net/shell_frame.c
   net/multipart.c
   net/http_body.c
+  net/http_fs.c
+  net/http_webload.c
 )
 set(MODULE_SOURCES
   modules/modules.c
   modules/lm_system.c
   modules/lm_robustness.c
   modules/lm_cron.c
+  modules/lm_web.c
+  modules/lm_fileserver.c
   modules/light.c
   modules/lm_rgb.c
   modules/lm_sim.c

@@ -9,6 +9,7 @@
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
 #include "../svc/cfg_web.h"
+#include "../net/http_webload.h"
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
@@ -108,7 +109,15 @@ static int report_listen(struct app *app, const char *name, int port, int rc, ui
     return 0;
 }
 
-/* WebCli (when webui is True): the config endpoints, then the HTTP server on webport. */
+/* node->web_load: `web load` / `fileserver load` register their routes on the server. */
+static int app_web_load(struct node *node, unsigned what, struct buf *out)
+{
+    struct app *app = node->app;
+    return http_web_load(&app->endpoints, node, what, out);
+}
+
+/* WebCli (when webui is True): the config endpoints (and the file server when config
+ * fileserver is True), then the HTTP server on webport. */
 static int app_start_web(struct app *app)
 {
     endpoints_init(&app->endpoints);
@@ -116,6 +125,16 @@ static int app_start_web(struct app *app)
     if (!cfg_get_bool(&app->cfg, "webui"))
         return 0;
     cfg_web_register(&app->endpoints, &app->node);
+    app->node.web_load = app_web_load;
+    if (cfg_get_bool(&app->cfg, "fileserver")) {
+        struct buf lines;
+        buf_init(&lines, 1024);
+        int frc = http_web_load(&app->endpoints, &app->node, NODE_WEB_FILESERVER | NODE_WEB_MOUNTS,
+                                &lines);
+        if (frc < 0)
+            LOG_W("fileserver: %s", err_str(frc));
+        buf_free(&lines);
+    }
     int port = listen_port(app->opt.webport, &app->cfg, "webport");
     if (port < 0)
         return port;

@@ -7,6 +7,7 @@
 #include "../hal/hal_net.h"
 #include "../svc/cfg.h"
 #include "conn.h"
+#include "http_fs.h"
 #include "http_priv.h"
 #include "rest_path.h"
 
@@ -83,6 +84,31 @@ static void call_endpoint(struct http_session *s, const struct http_req *req,
                keep_alive, req->is_head);
 }
 
+/* GET of a file of the node (its web/ folder, which wins over the built-in UI, or a file
+ * server mount), streamed. Returns false when there is none. */
+static bool serve_node_file(struct http_session *s, const struct http_req *req, struct str dpath,
+                            bool keep_alive)
+{
+    struct http_server *srv = s->srv;
+    struct endpoint_req er = {
+        .method = EP_GET,
+        .path = dpath,
+        .query = req->query,
+        .headers = req->hdr,
+        .nheaders = req->nhdr,
+    };
+    buf_clear(&srv->body);
+    struct endpoint_reply rep = {.status = 200, .content_type = "text/plain", .body = &srv->body};
+    if (!http_fs_file(srv->node, dpath, &er, &rep))
+        return false;
+    if (rep.stream)
+        http_stream_start(&s->x, srv, &s->conn, req, &rep, keep_alive, stream_done, s);
+    else
+        http_reply(&srv->resp, rep.status, rep.content_type, rep.headers, srv->body.p,
+                   srv->body.len, keep_alive, req->is_head);
+    return true;
+}
+
 /* The endpoint a POST whose head is in req streams its body to, or NULL (dp: scratch for
  * the decoded path). */
 static const struct endpoint *body_route(struct http_server *srv, struct http_req *req,
@@ -91,6 +117,14 @@ static const struct endpoint *body_route(struct http_server *srv, struct http_re
 {
     if (!srv->eps || in->len < 5 || memcmp(in->p, "POST ", 5) != 0 || !http_split_url(req))
         return NULL;
+    /* a head stopped at the body limit (413) was not normalised yet: lower-case the names */
+    for (size_t i = 0; i < req->nhdr; i++) {
+        char *n = (char *)req->hdr[i].name.p;
+        for (size_t k = 0; k < req->hdr[i].name.len; k++)
+            if (n[k] >= 'A' && n[k] <= 'Z')
+                n[k] = (char)(n[k] - 'A' + 'a');
+        req->hdr[i].value = str_trim(req->hdr[i].value);
+    }
     int dn = rest_pct_decode(req->path, dp, cap);
     if (dn <= 1)
         return NULL;
@@ -159,7 +193,8 @@ static void handle(struct http_session *s, struct http_req *req)
         srv->stats.errors_4xx++;
         http_reply_error(o, 405, NULL, allow, ka, req->is_head);
     } else if (method == EP_GET) {
-        http_static(srv, req, dpath, ka);
+        if (!serve_node_file(s, req, dpath, ka))
+            http_static(srv, req, dpath, ka);
     } else {
         srv->stats.errors_4xx++;
         http_reply_error(o, 404, NULL, NULL, ka, req->is_head);
@@ -218,10 +253,9 @@ static void pump(struct http_session *s)
         int r = http_parse(&s->conn.in, &s->srv->chunk, &req, &used, &status, &text);
         char bdp[HTTP_URL_MAX + 1];
         struct str bpath;
-        const struct endpoint *bep =
-            req.headers_done && (r >= 0 || status == 413)
-                ? body_route(srv, &req, &c->in, bdp, sizeof bdp, &bpath)
-                : NULL;
+        const struct endpoint *bep = req.headers_done && (r >= 0 || status == 413)
+                                         ? body_route(srv, &req, &c->in, bdp, sizeof bdp, &bpath)
+                                         : NULL;
         if (bep) {
             if (s->served++ > 0)
                 srv->stats.keepalive_reuse++;
@@ -378,9 +412,9 @@ static void on_evict(void *owner)
 
 static bool is_idle(const struct http_session *s)
 {
-    return s->is_used && !s->is_dead && !s->has_more && !s->req_start_ms && !http_xfer_busy(&s->x) &&
-           s->conn.in.len == 0 &&
-           s->conn.out.len == 0 && !s->conn.is_draining;
+    return s->is_used && !s->is_dead && !s->has_more && !s->req_start_ms &&
+           !http_xfer_busy(&s->x) && s->conn.in.len == 0 && s->conn.out.len == 0 &&
+           !s->conn.is_draining;
 }
 
 size_t http_count(const struct http_server *srv)

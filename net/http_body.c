@@ -52,8 +52,8 @@ static void reply_rep(struct http_server *srv, const struct endpoint_reply *rep,
         srv->stats.errors_5xx++;
     else if (rep->status >= 400)
         srv->stats.errors_4xx++;
-    http_reply(&srv->resp, rep->status, rep->content_type, rep->headers, srv->body.p,
-               srv->body.len, ka, false);
+    http_reply(&srv->resp, rep->status, rep->content_type, rep->headers, srv->body.p, srv->body.len,
+               ka, false);
 }
 
 static int refuse(struct http_server *srv, int status, const char *text, const char *extra)

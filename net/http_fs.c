@@ -6,6 +6,7 @@
 #include "../core/log.h"
 #include "../hal/hal_fs.h"
 #include "../svc/cfg.h"
+#include "http_priv.h"
 #include "multipart.h"
 #include "web_assets.h"
 
@@ -258,14 +259,14 @@ static int on_ui(struct node *node, const struct endpoint_req *req, struct endpo
 struct upload {
     struct node *node;
     struct mp mp;
-    int fd;               /* the part being written, or -1 */
-    char tmp[PATH_CAP];   /* its temp file */
-    char dest[PATH_CAP];  /* where it goes when complete */
-    char label[300];      /* "$data/x.dat" for messages */
-    int status;           /* an error found by a callback, 0 = none */
-    char text[400];       /* its reply text */
-    unsigned files;       /* files written */
-    bool done;            /* the closing boundary was seen */
+    int fd;              /* the part being written, or -1 */
+    char tmp[PATH_CAP];  /* its temp file */
+    char dest[PATH_CAP]; /* where it goes when complete */
+    char label[300];     /* "$data/x.dat" for messages */
+    int status;          /* an error found by a callback, 0 = none */
+    char text[400];      /* its reply text */
+    unsigned files;      /* files written */
+    bool done;           /* the closing boundary was seen */
 };
 
 static int up_fail(struct upload *u, int status, const char *fmt, const char *arg)
@@ -448,23 +449,6 @@ static void read_close(void *state)
 
 static const struct endpoint_stream_ops s_read_ops = {read_next, read_close};
 
-static const char *content_type_of(struct str name)
-{
-    static const struct {
-        const char *ext, *type;
-    } types[] = {
-        {".html", "text/html"},        {".css", "text/css"},     {".js", "application/javascript"},
-        {".json", "application/json"}, {".ico", "image/x-icon"}, {".jpeg", "image/jpeg"},
-        {".jpg", "image/jpeg"},        {".png", "image/png"},    {".txt", "text/plain"},
-        {".gif", "image/gif"},         {".svg", "image/svg+xml"}, {".lua", "text/plain"},
-        {".log", "text/plain"},        {".py", "text/plain"},
-    };
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (str_ends(name, types[i].ext))
-            return types[i].type;
-    return "application/octet-stream";
-}
-
 bool http_fs_file(struct node *node, struct str dpath, const struct endpoint_req *req,
                   struct endpoint_reply *rep)
 {
@@ -504,7 +488,7 @@ bool http_fs_file(struct node *node, struct str dpath, const struct endpoint_req
     }
     r->fd = fd;
     rep->status = 200;
-    rep->content_type = content_type_of(name);
+    rep->content_type = http_content_type(name);
     rep->headers = "cache-control: no-cache\r\n";
     rep->stream = &s_read_ops;
     rep->stream_state = r;

@@ -57,6 +57,10 @@ const struct cfg_key cfg_schema[] = {
     {"gpiochip", S, "sim", 0, "GPIO backend: sim (simulated pins) or a gpiochip (gpiochip0)"},
     {"boardmap", S, "auto", 0,
      "Pin map: esp32, esp32s3, tinypico, rp2, rpi; auto = esp32 on sim, rpi on a gpiochip"},
+    {"fileserver", B, "False", 0,
+     "Start the /fs file server at boot (as `web load fileserver=True`; writes need auth)"},
+    {"fs_mounts_rw", B, "False", 0,
+     "File server: $modules, $data, $logs writable (else read-only)"},
     {"upload_max", I, "64", 0, "Largest HTTP upload (file server, update), MiB; larger -> 413"},
 };
 

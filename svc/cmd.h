@@ -35,13 +35,13 @@
 struct cmd {
     struct str tok[CMD_MAX_TOKENS]; /* tokens left after the postfixes are taken off */
     size_t ntok;
-    bool is_json;       /* ">json" was given */
-    bool is_task;       /* a "&" postfix was given */
-    bool is_loop;       /* "&&": periodic task */
-    uint32_t task_ms;   /* task delay or period, at least CMD_TASK_MIN_MS */
-    bool is_remote;     /* ">>host" was given */
+    bool is_json;         /* ">json" was given */
+    bool is_task;         /* a "&" postfix was given */
+    bool is_loop;         /* "&&": periodic task */
+    uint32_t task_ms;     /* task delay or period, at least CMD_TASK_MIN_MS */
+    bool is_remote;       /* ">>host" was given */
     bool has_bare_remote; /* the last token started with ">>" (also a bare ">>"): skip built-ins */
-    struct str remote;  /* host[:port] after ">>" */
+    struct str remote;    /* host[:port] after ">>" */
 };
 
 /* One parsed argument: key.len == 0 for a positional one. */
@@ -57,8 +57,8 @@ int cmd_parse(struct str line, struct cmd *c);
 /* Parses tokens [2, ntok) of c into out (capacity cap), values allocated in a.
  * Returns the number of arguments, or ERR_SYNTAX (with a reason in err, e.g. "invalid syntax"
  * or "positional argument follows keyword argument"), ERR_TOOBIG (more than cap), ERR_NOMEM. */
-int cmd_parse_args(const struct cmd *c, struct arena *a, struct cmd_arg *out, size_t cap,
-                   char *err, size_t errcap);
+int cmd_parse_args(const struct cmd *c, struct arena *a, struct cmd_arg *out, size_t cap, char *err,
+                   size_t errcap);
 
 /* Parses one literal token (no key=) into a value. Returns NULL with a reason in err on
  * a syntax error, or NULL with a->is_full set when out of memory. */

@@ -29,6 +29,15 @@ struct val;
 typedef void node_hosts_fn(struct node *node, struct arena *a, struct val *d);
 /* Asks the node to reboot (re-exec) once the current reply has been sent. */
 typedef void node_reboot_fn(struct node *node, bool hard);
+struct buf;
+/* Starts HTTP services on demand (micrOS's `web load`, `fileserver load`): what is a mask of
+ * NODE_WEB_*; one line per service is appended to out, '\n'-separated ("Dashboard
+ * initialized, endpoint: /dashboard"). Returns 0 or ERR_*. */
+typedef int node_web_load_fn(struct node *node, unsigned what, struct buf *out);
+#define NODE_WEB_DASHBOARD  1u /* GET /dashboard */
+#define NODE_WEB_FILESERVER 2u /* the /fs file server */
+#define NODE_WEB_MOUNTS     4u /* its $modules/$data/$logs mounts */
+#define NODE_WEB_CONFIG     8u /* GET /config/ui */
 
 struct node {
     struct ev_loop *loop;
@@ -51,6 +60,7 @@ struct node {
     uint32_t load_order[64];                /* indexes of loaded modules, in load order */
     uint32_t nloaded;
     struct endpoints *endpoints; /* HTTP endpoints modules may register (svc/endpoint.h) */
+    node_web_load_fn *web_load;  /* NULL while the HTTP server is off */
 };
 
 #endif
