@@ -110,5 +110,7 @@ set(WEB_FILES
   web/app.js
   web/auth.js
   web/style.css
+  web/files.html
+  web/files.js
 )
 set(WEB_ASSET_SOURCES ${CMAKE_BINARY_DIR}/gen/web_assets.c)

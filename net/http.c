@@ -253,7 +253,7 @@ static void pump(struct http_session *s)
         int r = http_parse(&s->conn.in, &s->srv->chunk, &req, &used, &status, &text);
         char bdp[HTTP_URL_MAX + 1];
         struct str bpath;
-        const struct endpoint *bep = req.headers_done && (r >= 0 || status == 413)
+        const struct endpoint *bep = req.headers_done && (r >= 0 || status == 413 || status == 400)
                                          ? body_route(srv, &req, &c->in, bdp, sizeof bdp, &bpath)
                                          : NULL;
         if (bep) {

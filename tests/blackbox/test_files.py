@@ -1,0 +1,330 @@
+"""File server, uploads and web load (COMPAT Part C, docs/files.md): the real micros on
+loopback, multipart bodies written by hand and sent in awkward pieces over raw sockets."""
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import Node, main
+
+BOUNDARY = b"----micrOSc7MA4YWxkTrZu0gW"
+
+
+def part(filename, data, name=b"file", extra=b""):
+    if isinstance(filename, str):
+        filename = filename.encode()
+    return (b"--" + BOUNDARY + b"\r\nContent-Disposition: form-data; name=\"" + name +
+            b"\"; filename=\"" + filename + b"\"" + extra + b"\r\nContent-Type: "
+            b"application/octet-stream\r\n\r\n" + data + b"\r\n")
+
+
+def body_of(*parts):
+    return b"".join(parts) + b"--" + BOUNDARY + b"--\r\n"
+
+
+def request(port, method, path, body=b"", headers=None, pieces=None, pause=0.0, timeout=30):
+    """One HTTP/1.1 request over a raw socket; returns (status, headers, body). pieces: the
+    body is sent in slices of these sizes (cycled), with pause seconds between them."""
+    h = {"host": "127.0.0.1", "connection": "close", "content-length": str(len(body))}
+    if body and method == "POST" and "content-type" not in (headers or {}):
+        h["content-type"] = "multipart/form-data; boundary=" + BOUNDARY.decode()
+    h.update(headers or {})
+    head = "%s %s HTTP/1.1\r\n" % (method, path) + "".join(
+        "%s: %s\r\n" % kv for kv in h.items() if kv[1] is not None) + "\r\n"
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.sendall(head.encode())
+    if pieces:
+        i = k = 0
+        while i < len(body):
+            n = pieces[k % len(pieces)]
+            s.sendall(body[i:i + n])
+            i += n
+            k += 1
+            if pause:
+                time.sleep(pause)
+    else:
+        s.sendall(body)
+    got = []
+    while True:
+        try:
+            chunk = s.recv(1 << 20)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not chunk:
+            break
+        got.append(chunk)
+    s.close()
+    data = b"".join(got)
+    hd, _, rest = data.partition(b"\r\n\r\n")
+    lines = hd.decode(errors="replace").split("\r\n")
+    status = int(lines[0].split()[1]) if lines and lines[0] else 0
+    hdrs = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    return status, hdrs, rest
+
+
+def upload(port, *parts, **kw):
+    return request(port, "POST", "/fs/files", body_of(*parts), **kw)
+
+
+class FileServer(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Node(config={"webui": True, "fileserver": True, "webui_max_con": 8,
+                                "upload_max": 60})
+        cls.port = cls.node.webport
+        cls.pub = os.path.join(cls.node.data_dir, "web", "user_data")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+
+    def assert_no_temp_left(self):
+        tmp = os.path.join(self.pub, "tmp")
+        self.assertEqual(os.listdir(tmp), [])
+
+    def download(self, path):
+        st, _, body = request(self.port, "GET", path)
+        self.assertEqual(st, 200)
+        return body
+
+    def test_upload_1_byte_1_mb_and_50_mb(self):
+        for name, size in (("one.bin", 1), ("mega.bin", 1 << 20), ("big.bin", 50 << 20)):
+            data = os.urandom(size)
+            st, _, body = upload(self.port, part(name, data))
+            self.assertEqual((st, body), (200, b"ok"), name)
+            with open(os.path.join(self.pub, name), "rb") as f:
+                self.assertEqual(hashlib.sha256(f.read()).digest(), hashlib.sha256(data).digest())
+            got = self.download("/user_data/" + name)
+            self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(data).digest())
+        self.assert_no_temp_left()
+
+    def test_boundaries_split_at_awkward_places_and_several_parts(self):
+        # data that looks like the boundary but is not, CRs and LFs right at the piece edges
+        tricky = b"\r\n--" + BOUNDARY[:-1] + b"X\r\r\n--\r\n" + b"\r" * 7 + b"end"
+        body = body_of(part("a.txt", tricky), part("b.txt", b""), part("c.txt", b"-" * 100))
+        for pieces in ([1], [2, 3], [7], [len(BOUNDARY) + 3, 1], [64, 5, 1]):
+            st, _, rb = request(self.port, "POST", "/fs/files", body, pieces=pieces, pause=0.0005)
+            self.assertEqual((st, rb), (200, b"ok"), pieces)
+            for n, want in (("a.txt", tricky), ("b.txt", b""), ("c.txt", b"-" * 100)):
+                with open(os.path.join(self.pub, n), "rb") as f:
+                    self.assertEqual(f.read(), want, (n, pieces))
+
+    def test_dropped_connection_leaves_no_partial_file(self):
+        data = os.urandom(4 << 20)
+        body = body_of(part("dropped.bin", data))
+        head = ("POST /fs/files HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; "
+                "boundary=%s\r\ncontent-length: %d\r\n\r\n" % (BOUNDARY.decode(), len(body)))
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.sendall(head.encode() + body[:len(body) // 2])
+        time.sleep(0.3)
+        s.close()
+        time.sleep(0.3)
+        self.assertFalse(os.path.exists(os.path.join(self.pub, "dropped.bin")))
+        self.assert_no_temp_left()
+        # the node still serves
+        st, _, _ = request(self.port, "GET", "/fs/files")
+        self.assertEqual(st, 200)
+
+    def test_malformed_body_gets_400_and_no_file(self):
+        body = part("half.txt", b"x" * 1000)  # no closing boundary
+        st, _, rb = request(self.port, "POST", "/fs/files", body)
+        self.assertEqual(st, 400)
+        self.assertIn(b"Malformed", rb)
+        self.assertFalse(os.path.exists(os.path.join(self.pub, "half.txt")))
+        st, _, _ = request(self.port, "POST", "/fs/files", b"not multipart",
+                           headers={"content-type": "text/plain"})
+        self.assertEqual(st, 400)
+        st, _, _ = request(self.port, "POST", "/fs/files", body_of(part("c.txt", b"x")),
+                           headers={"transfer-encoding": "chunked", "content-length": None})
+        self.assertEqual(st, 411)
+        self.assert_no_temp_left()
+
+    def test_traversal_and_bad_names_are_refused(self):
+        for bad in ("../evil.txt", "a/../../evil.txt", "x y.txt", "..", "$nope/x.txt",
+                    "/etc/evil.txt", "\u00e9t\u00e9.txt"):
+            st, _, rb = upload(self.port, part(bad.encode("utf-8"), b"x"))
+            self.assertEqual(st, 400, (bad, rb))
+        st, _, rb = upload(self.port, part(b"", b"x", extra=b"; filename*=utf-8''%C3%A9.txt"))
+        self.assertEqual(st, 400)
+        self.assertIn(b"Percent encoded", rb)
+        st, _, rb = upload(self.port, b"--" + BOUNDARY +
+                           b"\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n")
+        self.assertEqual(st, 400)
+        for root, _, files in os.walk(self.node.data_dir):
+            self.assertNotIn("evil.txt", files, root)
+        self.assertFalse(os.path.exists("/etc/evil.txt"))
+        self.assert_no_temp_left()
+
+    def test_list_download_delete_and_dirs(self):
+        self.assertEqual(upload(self.port, part("list-me.txt", b"hello"))[0], 200)
+        st, _, rb = request(self.port, "GET", "/fs/files")
+        items = {i["path"]: i for i in json.loads(rb)}
+        self.assertEqual(items["/user_data/list-me.txt"]["size"], 5)
+        self.assertGreater(items["/user_data/list-me.txt"]["created"], 1600000000)
+        self.assertNotIn("/user_data/tmp", items)
+        st, _, rb = request(self.port, "POST", "/fs/list", b"/user_data",
+                            headers={"content-type": "text/plain"})
+        self.assertIn("/user_data/list-me.txt", [i["path"] for i in json.loads(rb)])
+        st, _, rb = request(self.port, "POST", "/fs/list", b"$logs",
+                            headers={"content-type": "text/plain"})
+        self.assertTrue(all(i["path"].startswith("$logs/") for i in json.loads(rb)))
+        self.assertEqual(self.download("/user_data/list-me.txt"), b"hello")
+        st, _, rb = request(self.port, "GET", "/fs/dirs")
+        self.assertEqual(json.loads(rb), [["/user_data", "rw"], ["$modules", "r"],
+                                          ["$data", "r"], ["$logs", "r"]])
+        st, _, rb = request(self.port, "DELETE", "/fs/files", b"list-me.txt")
+        self.assertEqual((st, rb), (200, b"ok"))
+        self.assertFalse(os.path.exists(os.path.join(self.pub, "list-me.txt")))
+        st, _, rb = request(self.port, "DELETE", "/fs/files", b"list-me.txt")
+        self.assertEqual(st, 404)
+        self.assertIn(b"File does not exist", rb)
+        st, _, rb = request(self.port, "GET", "/fs/usage")
+        u = json.loads(rb)
+        self.assertGreater(u["used"], 0)
+        self.assertGreater(u["free"], 0)
+        st, hd, rb = request(self.port, "GET", "/fs")
+        self.assertEqual(st, 200)
+        self.assertTrue(rb.startswith(b"<!DOCTYPE html>"))
+
+    def test_mounts_are_read_only_by_default(self):
+        st, _, rb = upload(self.port, part("$data/x.dat", b"x"))
+        self.assertEqual(st, 403)
+        self.assertEqual(rb, b"ReadOnly path: $data/x.dat")
+        self.assertFalse(os.path.exists(os.path.join(self.node.data_dir, "data", "x.dat")))
+        st, _, rb = request(self.port, "DELETE", "/fs/files", b"$logs/boot.sys.log")
+        self.assertEqual(st, 403)
+        # downloads from a mount work
+        logs = os.listdir(os.path.join(self.node.data_dir, "logs"))
+        self.assertTrue(logs)
+        self.assertEqual(request(self.port, "GET", "/$logs/" + logs[0])[0], 200)
+
+    def test_upload_too_large_is_413_and_leaves_nothing(self):
+        body = body_of(part("huge.bin", b"x"))
+        st, _, rb = request(self.port, "POST", "/fs/files", body,
+                            headers={"content-length": str(61 << 20)})
+        self.assertEqual(st, 413)
+        self.assertIn(b"upload_max", rb)
+        self.assertFalse(os.path.exists(os.path.join(self.pub, "huge.bin")))
+
+    def test_uploads_in_flight_are_limited(self):
+        socks = []
+        head = ("POST /fs/files HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; "
+                "boundary=%s\r\ncontent-length: 100000\r\n\r\n" % BOUNDARY.decode()).encode()
+        try:
+            for _ in range(4):
+                s = socket.create_connection(("127.0.0.1", self.port))
+                s.sendall(head + part("slow.bin", b"x")[:50])
+                socks.append(s)
+            time.sleep(0.3)
+            st, hd, rb = upload(self.port, part("fifth.bin", b"x"))
+            self.assertEqual(st, 503)
+            self.assertIn("retry-after", hd)
+        finally:
+            for s in socks:
+                s.close()
+        time.sleep(0.3)
+        self.assertEqual(upload(self.port, part("fifth.bin", b"x"))[0], 200)
+        self.assert_no_temp_left()
+
+    def test_web_load_routes_and_webrepl(self):
+        sh = self.node.shell()
+        reply = sh.cmd("web load fileserver=True config=True\n")
+        self.assertIn(b"Dashboard initialized, endpoint: /dashboard", reply)
+        self.assertIn(b"Fileserver initialized, endpoint: /fs", reply)
+        self.assertIn(b"Config initialized, endpoint: /config/ui", reply)
+        reply = sh.cmd("webrepl --update\n")
+        self.assertIn(b"microsctl update", reply)
+        self.assertEqual(reply.count(b"\n"), 1)
+        sh.close()
+        st, _, rb = request(self.port, "GET", "/dashboard")
+        self.assertEqual(st, 200)
+        self.assertTrue(rb.startswith(b"<!DOCTYPE html>"))
+        self.assertEqual(request(self.port, "GET", "/config/ui")[0], 200)
+        st, _, rb = request(self.port, "GET", "/")
+        self.assertTrue(rb.startswith(b"<!DOCTYPE html>"))
+
+
+class Variants(unittest.TestCase):
+    def test_auth_on_needs_the_password_for_writes(self):
+        node = Node(config={"webui": True, "fileserver": True, "auth": True,
+                            "fs_mounts_rw": True})
+        try:
+            p = node.webport
+            st, _, _ = upload(p, part("a.txt", b"x"))
+            self.assertEqual(st, 401)
+            st, _, _ = request(p, "DELETE", "/fs/files", b"a.txt")
+            self.assertEqual(st, 401)
+            st, _, _ = upload(p, part("a.txt", b"x"), headers={"x-micros-auth": "wrong"})
+            self.assertEqual(st, 401)
+            st, _, rb = upload(p, part("a.txt", b"x"), headers={"x-micros-auth": "ADmin123"})
+            self.assertEqual((st, rb), (200, b"ok"))
+            # listing the public folder stays open; a mount needs the password
+            self.assertEqual(request(p, "GET", "/fs/files")[0], 200)
+            self.assertEqual(request(p, "POST", "/fs/list", b"$logs",
+                                     headers={"content-type": "text/plain"})[0], 401)
+            st, _, rb = upload(p, part("$modules/LM_hello.lua", b"-- lua\n"),
+                               headers={"x-micros-auth": "ADmin123"})
+            self.assertEqual(st, 200)
+            self.assertTrue(os.path.exists(os.path.join(node.data_dir, "modules",
+                                                        "LM_hello.lua")))
+        finally:
+            node.stop()
+
+    def test_without_fileserver_there_is_no_fs(self):
+        node = Node(config={"webui": True})
+        try:
+            self.assertEqual(request(node.webport, "GET", "/fs/files")[0], 404)
+            self.assertEqual(upload(node.webport, part("a.txt", b"x"))[0], 404)
+        finally:
+            node.stop()
+
+    def test_node_web_files_win_over_built_in_ones(self):
+        data = tempfile.mkdtemp(prefix="micros-bb-web-")
+        os.makedirs(os.path.join(data, "web"))
+        with open(os.path.join(data, "web", "index.html"), "w") as f:
+            f.write("<!DOCTYPE html>\n<p>my own micrOS UI</p>\n")
+        node = Node(config={"webui": True}, data_dir=data)
+        try:
+            st, _, rb = request(node.webport, "GET", "/")
+            self.assertIn(b"my own micrOS UI", rb)
+            st, _, rb = request(node.webport, "GET", "/index.js")
+            self.assertEqual(st, 200)  # the built-in one, as nothing shadows it
+        finally:
+            node.stop()
+            shutil.rmtree(data, ignore_errors=True)
+
+    def test_full_disk_leaves_no_partial_file(self):
+        d = tempfile.mkdtemp(prefix="micros-bb-full-")
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", d],
+                          stderr=subprocess.DEVNULL).returncode != 0:
+            os.rmdir(d)
+            self.skipTest("cannot mount a tmpfs here")
+        node = None
+        try:
+            node = Node(config={"webui": True, "fileserver": True}, data_dir=d)
+            st, _, rb = upload(node.webport, part("fill.bin", os.urandom(3 << 20)))
+            self.assertEqual(st, 507)
+            self.assertIn(b"No space", rb)
+            pub = os.path.join(d, "web", "user_data")
+            self.assertFalse(os.path.exists(os.path.join(pub, "fill.bin")))
+            self.assertEqual(os.listdir(os.path.join(pub, "tmp")), [])
+            st, _, rb = upload(node.webport, part("small.txt", b"fits"))
+            self.assertEqual((st, rb), (200, b"ok"))
+        finally:
+            if node:
+                node.stop()
+            subprocess.run(["umount", d], stderr=subprocess.DEVNULL)
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
