@@ -43,8 +43,9 @@ int hal_fs_write(int h, const void *data, size_t len);
 long hal_fs_read_some(int h, void *buf, size_t cap);
 /* Closes a handle from hal_fs_create/hal_fs_open_read. Returns 0 or ERR_IO (a write lost). */
 int hal_fs_close(int h);
-/* Size, modification time (Unix seconds) and kind of path. Returns 0 or ERR_NOENT/ERR_*. */
-int hal_fs_stat(const char *path, uint64_t *size, int64_t *mtime, bool *is_dir);
+/* Size, modification time (Unix seconds) and kind of path (any of the pointers may be NULL).
+ * Returns 0 or ERR_NOENT/ERR_*. */
+int hal_fs_info(const char *path, uint64_t *size, int64_t *mtime, bool *is_dir);
 /* Removes an empty folder. Returns 0, ERR_NOENT, ERR_EXIST (not empty) or ERR_*. */
 int hal_fs_rmdir(const char *path);
 

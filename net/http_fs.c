@@ -143,7 +143,7 @@ static void on_entry(const char *name, bool is_dir, void *arg)
     uint64_t size = 0;
     int64_t mtime = 0;
     bool dir = false;
-    if (hal_fs_stat(full, &size, &mtime, &dir) < 0 || dir)
+    if (hal_fs_info(full, &size, &mtime, &dir) < 0 || dir)
         return;
     char path[300];
     snprintf(path, sizeof path, "%s/%s", folder_label(l->folder), name);
@@ -210,7 +210,7 @@ static int on_files(struct node *node, const struct endpoint_req *req, struct en
     if (path_join(full, sizeof full, node, f, name) < 0)
         return text_reply(rep, 400, "Invalid path: %.*s", p);
     bool dir = false;
-    if (hal_fs_stat(full, NULL, NULL, &dir) < 0 || dir)
+    if (hal_fs_info(full, NULL, NULL, &dir) < 0 || dir)
         return text_reply(rep, 404, "File does not exist: %.*s", p);
     int rc = hal_fs_remove(full);
     if (rc < 0)

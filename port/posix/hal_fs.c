@@ -285,7 +285,7 @@ int hal_fs_close(int h)
     return close(h) == 0 ? 0 : map_errno(errno);
 }
 
-int hal_fs_stat(const char *path, uint64_t *size, int64_t *mtime, bool *is_dir)
+int hal_fs_info(const char *path, uint64_t *size, int64_t *mtime, bool *is_dir)
 {
     struct stat st;
     if (stat(path, &st) < 0)
