@@ -253,6 +253,37 @@ class FileServer(unittest.TestCase):
         self.assertTrue(rb.startswith(b"<!DOCTYPE html>"))
 
 
+class Streams(unittest.TestCase):
+    def test_sim_stream_pushes_frames_then_the_connection_goes_on(self):
+        import http.client
+        node = Node(config={"webui": True})
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", node.webport, timeout=10)
+            c.request("GET", "/rest/sim/backend")
+            c.getresponse().read()
+            c.request("GET", "/sim/stream?frames=3")
+            r = c.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.getheader("content-type"),
+                             "multipart/x-mixed-replace; boundary=frame")
+            self.assertEqual(r.getheader("transfer-encoding"), "chunked")
+            body = r.read()
+            self.assertEqual(body.count(b"--frame\r\n"), 3)
+            self.assertIn(b"frame 3 at ", body)
+            c.request("GET", "/rest")  # the same connection, after the stream
+            self.assertEqual(c.getresponse().status, 200)
+            c.close()
+            # a client that leaves in the middle of an endless stream
+            s = socket.create_connection(("127.0.0.1", node.webport))
+            s.sendall(b"GET /sim/stream HTTP/1.1\r\nhost: x\r\n\r\n")
+            self.assertIn(b"frame 1", s.recv(4096))
+            s.close()
+            time.sleep(0.8)
+            self.assertEqual(request(node.webport, "GET", "/rest")[0], 200)
+        finally:
+            node.stop()
+
+
 class Variants(unittest.TestCase):
     def test_auth_on_needs_the_password_for_writes(self):
         node = Node(config={"webui": True, "fileserver": True, "auth": True,
