@@ -253,6 +253,44 @@ class FileServer(unittest.TestCase):
         self.assertTrue(rb.startswith(b"<!DOCTYPE html>"))
 
 
+class Pacman(unittest.TestCase):
+    def test_file_commands_stay_inside_the_data_folder(self):
+        node = Node(config={"webui": True})
+        try:
+            os.makedirs(os.path.join(node.data_dir, "modules"), exist_ok=True)
+            with open(os.path.join(node.data_dir, "modules", "LM_hello.lua"), "w") as f:
+                f.write("-- hello\n")
+            sh = node.shell()
+            self.assertIn(b"d   modules", sh.cmd("pacman ls\n"))
+            self.assertNotIn(b"config", sh.cmd("pacman ls\n"))
+            self.assertIn(b"[('f', 'LM_hello.lua')]", sh.cmd("pacman ls path=/modules raw=True\n"))
+            self.assertIn(b"Read not allowed", sh.cmd("pacman cat config/node_config.json\n"))
+            self.assertIn(b"outside the data folder", sh.cmd("pacman cat ../../etc/passwd\n"))
+            self.assertIn(b"outside the data folder", sh.cmd("pacman rm a/../../x\n"))
+            self.assertIn(b"-- hello", sh.cmd("pacman cat modules/LM_hello.lua\n"))
+            self.assertIn(b"x/y dir created.", sh.cmd("pacman makedir x/y\n"))
+            self.assertIn(b"not empty", sh.cmd("pacman rmdir x\n"))
+            self.assertIn(b"Access denied", sh.cmd("pacman rmdir x force=True\n"))
+            self.assertIn(b"Removed folder", sh.cmd("pacman rmdir x force=True pwd=ADmin123\n"))
+            self.assertIn(b"Protected path", sh.cmd("pacman rm config/node_config.json\n"))
+            self.assertTrue(os.path.exists(os.path.join(node.data_dir, "config",
+                                                        "node_config.json")))
+            mods = sh.cmd("pacman listmods\n")
+            self.assertIn(b"   rgb (built-in C)", mods)
+            self.assertIn(b"   hello.lua", mods)
+            self.assertIn(b"built-in C module", sh.cmd("pacman delmod rgb\n"))
+            self.assertIn(b"must end with", sh.cmd("pacman delmod hello.txt\n"))
+            self.assertIn(b"Removed: modules/LM_hello.lua", sh.cmd("pacman delmod hello.lua\n"))
+            self.assertFalse(os.path.exists(os.path.join(node.data_dir, "modules",
+                                                         "LM_hello.lua")))
+            self.assertIn(b"not in this build yet",
+                          sh.cmd("pacman install http://127.0.0.1:9/package.json\n"))
+            self.assertIn(b"[]", sh.cmd("pacman inspect\n"))
+            sh.close()
+        finally:
+            node.stop()
+
+
 class Streams(unittest.TestCase):
     def test_sim_stream_pushes_frames_then_the_connection_goes_on(self):
         import http.client
