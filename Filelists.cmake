@@ -7,6 +7,7 @@ set(CORE_SOURCES
   core/ev.c
   core/log.c
   core/str.c
+  core/sha256.c
 )
 set(SVC_SOURCES
   svc/cfg.c
@@ -27,6 +28,7 @@ set(SVC_SOURCES
   svc/endpoint.c
   svc/cfg_web.c
   svc/pinmap.c
+  svc/update.c
 )
 set(NET_SOURCES
   net/admit.c
@@ -75,6 +77,7 @@ set(APP_SOURCES
 set(PORT_POSIX_SOURCES
   port/posix/ev_poll.c
   port/posix/hal_fs.c
+  port/posix/hal_update.c
   port/posix/hal_net.c
   port/posix/hal_net_info.c
   port/posix/hal_sys.c

@@ -8,7 +8,9 @@
 #include "../hal/hal_sim.h"
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
+#include "../hal/hal_update.h"
 #include "../svc/cfg_web.h"
+#include "../svc/update.h"
 #include "../net/http_webload.h"
 #include "../net/intercon.h"
 #include "../svc/exec.h"
@@ -125,6 +127,7 @@ static int app_start_web(struct app *app)
     if (!cfg_get_bool(&app->cfg, "webui"))
         return 0;
     cfg_web_register(&app->endpoints, &app->node);
+    update_register(&app->endpoints, &app->node);
     app->node.web_load = app_web_load;
     if (cfg_get_bool(&app->cfg, "fileserver")) {
         struct buf lines;
@@ -251,6 +254,9 @@ int app_init(struct app *app, const struct app_options *opt)
         return rc;
     node->sched = &app->sched;
     sched_boothook(&app->sched);
+    /* A self-update on trial confirms only when every configured service listens. */
+    bool web_ok = !cfg_get_bool(&app->cfg, "webui") || app->http.node != NULL;
+    update_started(node, hal_update_is_trial() && web_ok);
     return 0;
 }
 

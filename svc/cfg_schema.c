@@ -61,6 +61,8 @@ const struct cfg_key cfg_schema[] = {
      "Start the /fs file server at boot (as `web load fileserver=True`; writes need auth)"},
     {"fs_mounts_rw", B, "False", 0,
      "File server: $modules, $data, $logs writable (else read-only)"},
+    {"update_deadline", I, "30", 0,
+     "Self-update: seconds the new program has to confirm, else the old one comes back"},
     {"upload_max", I, "64", 0, "Largest HTTP upload (file server, update), MiB; larger -> 413"},
 };
 

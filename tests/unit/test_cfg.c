@@ -121,7 +121,7 @@ static cJSON *file_json(struct fixture *f)
 static void schema_should_list_micros_keys_then_ours(void **state)
 {
     (void)state;
-    assert_int_equal(cfg_schema_len, 45);
+    assert_int_equal(cfg_schema_len, 49); /* + fileserver, fs_mounts_rw, update_deadline, upload_max */
     assert_string_equal(cfg_schema[0].name, "version");
     assert_string_equal(cfg_schema[12].name, "webui_max_con");
     assert_string_equal(cfg_schema[39].name, "ha");
@@ -386,13 +386,17 @@ static void cfg_dump_should_match_micros_bytes(void **state)
                        "  geoloc    :        n/a\n"
                        "  tz        :        n/a\n"
                        "  gpiochip  :        sim\n"
-                       "  boardmap  :        auto";
+                       "  boardmap  :        auto\n"
+                       "  fileserver:        False\n"
+                       "  fs_mounts_rw:        False\n"
+                       "  update_deadline:        30\n"
+                       "  upload_max:        64";
     size_t len = strlen(full);
     assert_string_equal(full + len - strlen(tail), tail);
     int lines = 1;
     for (const char *p = full; *p; p++)
         lines += *p == '\n';
-    assert_int_equal(lines, 45);
+    assert_int_equal(lines, 49);
 }
 
 static int s_calls;
