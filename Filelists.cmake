@@ -98,7 +98,9 @@ set(CLI_SOURCES
   cli/status.c
   cli/backup.c
   cli/repl.c
+  cli/files.c
   core/err.c
+  core/sha256.c
   svc/cfg_schema.c
 )
 # The web UI packed into the binary by tools/pack (net/web_assets.h). An explicit list like the

@@ -10,6 +10,7 @@ import tempfile
 import time
 import unittest
 
+import harness
 from harness import Node, main
 
 BOUNDARY = b"----micrOSc7MA4YWxkTrZu0gW"
@@ -289,6 +290,95 @@ class Pacman(unittest.TestCase):
             sh.close()
         finally:
             node.stop()
+
+
+def ctl(*args, env=None, timeout=120):
+    exe = os.path.join(os.path.dirname(harness.MICROS), "microsctl")
+    e = dict(os.environ, MICROS_CTL_CACHE=os.path.join(tempfile.gettempdir(),
+                                                        "microsctl-files-cache.json"))
+    e.update(env or {})
+    p = subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout, env=e)
+    return p.returncode, p.stdout, p.stderr
+
+
+class Microsctl(unittest.TestCase):
+    def test_put_get_ls_rm_and_pacman(self):
+        node = Node(config={"webui": True, "fileserver": True, "fs_mounts_rw": True,
+                            "auth": True})
+        tmp = tempfile.mkdtemp(prefix="microsctl-files-")
+        try:
+            dev = "127.0.0.1:%d" % node.port
+            web = ["--webport", str(node.webport), "--password", "ADmin123"]
+            src = os.path.join(tmp, "LM_hello.lua")
+            with open(src, "w") as f:
+                f.write("-- hello\n")
+            big = os.path.join(tmp, "big.bin")
+            with open(big, "wb") as f:
+                f.write(os.urandom(3 << 20))
+            rc, out, err = ctl("put", dev, src, "$modules/", *web)
+            self.assertEqual(rc, 0, err)
+            self.assertTrue(os.path.exists(os.path.join(node.data_dir, "modules", "LM_hello.lua")))
+            rc, out, err = ctl("put", dev, big, *web)
+            self.assertEqual(rc, 0, err)
+            rc, out, err = ctl("put", dev, big, "--webport", str(node.webport))
+            self.assertEqual(rc, 1)
+            self.assertIn("password", err)
+            rc, out, err = ctl("ls", dev, *web)
+            self.assertIn("/user_data/big.bin", out)
+            self.assertIn("3145728", out)
+            rc, out, err = ctl("ls", dev, "$modules", *web)
+            self.assertIn("$modules/LM_hello.lua", out)
+            got = os.path.join(tmp, "got.bin")
+            rc, out, err = ctl("get", dev, "user_data/big.bin", got, *web)
+            self.assertEqual(rc, 0, err)
+            with open(big, "rb") as a, open(got, "rb") as b:
+                self.assertEqual(a.read(), b.read())
+            rc, out, err = ctl("get", dev, "user_data/none.bin", got + "2", *web)
+            self.assertEqual(rc, 1)
+            self.assertFalse(os.path.exists(got + "2"))
+            rc, out, err = ctl("rm", dev, "big.bin", *web)
+            self.assertEqual(rc, 0, err)
+            self.assertFalse(os.path.exists(os.path.join(node.data_dir, "web", "user_data",
+                                                         "big.bin")))
+            rc, out, err = ctl("pacman", dev, "listmods", "--password", "ADmin123")
+            self.assertEqual(rc, 0, err)
+            self.assertIn("hello.lua", out)
+        finally:
+            node.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_a_dropped_link_fails_clearly(self):
+        import threading
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        port = srv.getsockname()[1]
+
+        def drop_after_a_bit():
+            c, _ = srv.accept()
+            got = 0
+            while got < 200000:
+                d = c.recv(65536)
+                if not d:
+                    break
+                got += len(d)
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            c.close()
+
+        t = threading.Thread(target=drop_after_a_bit)
+        t.start()
+        tmp = tempfile.mkdtemp(prefix="microsctl-drop-")
+        try:
+            big = os.path.join(tmp, "big.bin")
+            with open(big, "wb") as f:
+                f.write(os.urandom(8 << 20))
+            rc, out, err = ctl("put", "127.0.0.1:1", big, "--webport", str(port))
+            self.assertEqual(rc, 3)
+            self.assertIn("connection dropped after", err)
+        finally:
+            t.join(10)
+            srv.close()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 class Streams(unittest.TestCase):

@@ -178,6 +178,22 @@ class Update(unittest.TestCase):
         st, body = self.send(b"\x7fELF" + b"\0" * 60, headers={"x-micros-auth": "ADmin123"})
         self.assertEqual(st, 400)  # past auth: refused as a program of another kind
 
+    def test_microsctl_update_reports_both_outcomes(self):
+        exe = os.path.join(os.path.dirname(harness.MICROS), "microsctl")
+        env = dict(os.environ, MICROS_CTL_CACHE=os.path.join(self.root, "cache.json"))
+        good = os.path.join(self.root, "good")
+        with open(good, "wb") as f:
+            f.write(self.good_build())
+        dev = "127.0.0.1:%d" % self.port
+        p = subprocess.run([exe, "update", dev, good, "--webport", str(self.webport)],
+                           capture_output=True, text=True, timeout=90, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("updated: 0.1.0-0 -> 0.1.0-9", p.stdout)
+        p = subprocess.run([exe, "update", dev, "/bin/false", "--webport", str(self.webport)],
+                           capture_output=True, text=True, timeout=90, env=env)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("not updated, the node is back on 0.1.0-9", p.stdout)
+
     def test_kill_9_at_the_switch_leaves_a_node_that_starts(self):
         st, body = self.send(self.good_build())
         self.assertEqual(st, 200, body)
