@@ -21,6 +21,9 @@ set(SVC_SOURCES
   svc/exec.c
   svc/lm.c
   svc/lm_help.c
+  svc/luamod.c
+  svc/luamod_api.c
+  svc/luaval.c
   svc/render.c
   svc/syslog.c
   svc/task.c
@@ -28,6 +31,12 @@ set(SVC_SOURCES
   svc/endpoint.c
   svc/cfg_web.c
   svc/pinmap.c
+  svc/persist.c
+  svc/mqtt.c
+  svc/ha_discovery.c
+  svc/notify.c
+  svc/metrics.c
+  svc/metrics_count.c
   svc/update.c
 )
 set(NET_SOURCES
@@ -35,6 +44,7 @@ set(NET_SOURCES
   net/conn.c
   net/shell.c
   net/lobby.c
+  net/server.c
   net/http.c
   net/http_parse.c
   net/http_reply.c
@@ -70,12 +80,24 @@ set(MODULE_SOURCES
   modules/lm_ds18.c
   modules/lm_light_sensor.c
   modules/lm_gameOfLife.c
+  modules/lm_telegram.c
+  modules/lm_mqtt.c
+  modules/lm_lua.c
 )
 set(APP_SOURCES
   app/app.c
+  app/app_metrics.c
+  app/app_mdns.c
 )
+# The event loop backend: epoll on Linux, poll(2) elsewhere (both are tested: test_ev,
+# test_ev_epoll).
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  set(EV_BACKEND_SOURCE port/posix/ev_epoll.c)
+else()
+  set(EV_BACKEND_SOURCE port/posix/ev_poll.c)
+endif()
 set(PORT_POSIX_SOURCES
-  port/posix/ev_poll.c
+  ${EV_BACKEND_SOURCE}
   port/posix/hal_fs.c
   port/posix/hal_update.c
   port/posix/hal_net.c
@@ -85,6 +107,21 @@ set(PORT_POSIX_SOURCES
   port/posix/hal_gpio.c
   port/posix/sim_gpio.c
   port/posix/gpio_gpiod.c
+  port/posix/sd_notify.c
+  port/posix/httpc_none.c
+  port/posix/mqtt_none.c
+  port/posix/hal_proc.c
+  port/posix/mdns_avahi.c
+  port/posix/resolve.c
+)
+# Ports of optional libraries, added when pkg-config finds them (CMakeLists.txt): the HTTP(S)
+# client on libcurl (else httpc_none.c answers ERR_NOTSUP).
+set(PORT_POSIX_CURL_SOURCES
+  port/posix/httpc_curl.c
+)
+# The MQTT client on libmosquitto (else mqtt_none.c: no MQTT).
+set(PORT_POSIX_MOSQ_SOURCES
+  port/posix/mqtt_mosq.c
 )
 # microsctl, the host toolkit (may use OS headers and libedit; not part of the node).
 set(CLI_SOURCES

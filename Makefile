@@ -10,18 +10,20 @@ ARGS       ?=
 
 all: build
 
+# The run build needs only the run packages: tests, fuzz replays and the cross test are left out.
 build:
 	@scripts/deps.sh run
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
-	cmake --build $(BUILD) -j $(JOBS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DMICROS_TESTS=OFF
+	cmake --build $(BUILD) -j $(JOBS) --target micros microsctl
 
+# The node prints where it is (shell address and port, web UI, data folder) once it listens.
 run: build
 	./$(BUILD)/micros $(ARGS)
 
 build-test:
 	@scripts/deps.sh test
-	@scripts/deps.sh cross
-	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMICROS_SANITIZE=ON -DMICROS_WERROR=ON
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMICROS_SANITIZE=ON -DMICROS_WERROR=ON \
+	      -DMICROS_TESTS=ON
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 
 test: build-test

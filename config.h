@@ -26,6 +26,11 @@
 #define EV_MAX_TIMERS 4096
 #endif
 
+/* HTTP(S) client (hal_httpc): requests in flight at once, all users together. */
+#ifndef HTTPC_MAX_INFLIGHT
+#define HTTPC_MAX_INFLIGHT 16
+#endif
+
 /* Shell. */
 #ifndef SHELL_LINE_MAX
 #define SHELL_LINE_MAX 2048 /* longest command line, bytes (COMPAT A1) */

@@ -1,10 +1,13 @@
 /* app.c - start-up and wiring of a node. */
 #include "app.h"
 
+#include "../svc/luamod.h"
+
 #include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../hal/hal_gpio.h"
+#include "../hal/hal_httpc.h"
 #include "../hal/hal_sim.h"
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
@@ -12,9 +15,12 @@
 #include "../svc/cfg_web.h"
 #include "../svc/update.h"
 #include "../net/http_webload.h"
+#include "app_metrics.h"
+#include "app_mdns.h"
 #include "../net/intercon.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
+#include "../svc/luamod.h"
 #include "../svc/pinmap.h"
 #include "../svc/task.h"
 
@@ -124,6 +130,8 @@ static int app_start_web(struct app *app)
 {
     endpoints_init(&app->endpoints);
     app->node.endpoints = &app->endpoints;
+    if (app_metrics_start(app) < 0)
+        LOG_W("metrics: cannot register /metrics");
     if (!cfg_get_bool(&app->cfg, "webui"))
         return 0;
     cfg_web_register(&app->endpoints, &app->node);
@@ -167,6 +175,20 @@ static void start_gpio(struct app *app)
     LOG_I("gpio: %s, pin map %s", hal_gpio_backend(), pinmap_name());
 }
 
+/* The HTTP(S) client for webhooks, Telegram and downloads, with the test overrides. */
+static void start_httpc(struct app *app)
+{
+    int rc = hal_httpc_init(&app->loop, HTTPC_MAX_INFLIGHT);
+    if (rc < 0) {
+        LOG_W("http client: %s", err_str(rc));
+        return;
+    }
+    const char *ca = cfg_get_str(&app->cfg, "httpc_ca");
+    hal_httpc_set_ca(strcmp(ca, "n/a") == 0 ? NULL : ca);
+    const char *base = cfg_get_str(&app->cfg, "httpc_base");
+    hal_httpc_set_base(strcmp(base, "n/a") == 0 ? NULL : base);
+}
+
 int app_init(struct app *app, const struct app_options *opt)
 {
     memset(app, 0, sizeof *app);
@@ -185,6 +207,8 @@ int app_init(struct app *app, const struct app_options *opt)
     }
     syslog_init(&app->log, opt->data_dir);
     app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
+    int64_t persist_ms = cfg_get_int(&app->cfg, "persist_ms");
+    persist_init(&app->persist, &app->loop, &app->log, persist_ms > 0 ? (uint64_t)persist_ms : 0);
     ensure_hwuid(app);
     cfg_put_str(&app->cfg, "version", MICROS_VERSION);
 
@@ -201,14 +225,19 @@ int app_init(struct app *app, const struct app_options *opt)
     node->app = app;
     node->modules = modules_builtin;
     node->is_loaded = app->is_loaded;
+    node->persist = &app->persist;
     if (modules_builtin_count > sizeof app->is_loaded / sizeof app->is_loaded[0]) {
         LOG_E("too many built-in modules");
         return ERR_FULL;
     }
+    app->luamods = luamods_new(node);
+    if (!app->luamods)
+        return ERR_NOMEM;
     syslog_write(&app->log, "[BOOT] info: micrOS-C %s started, data %s", MICROS_VERSION,
                  opt->data_dir);
 
     start_gpio(app);
+    start_httpc(app);
 
     size_t limit = clamp_aioqueue(app);
     /* --maxconn raises the client table for big deployments; the task queue keeps aioqueue. */
@@ -253,10 +282,20 @@ int app_init(struct app *app, const struct app_options *opt)
     if (rc < 0)
         return rc;
     node->sched = &app->sched;
+    /* Notifications and the MQTT client (before boothook, so its commands can notify). */
+    app->notify = calloc(1, sizeof *app->notify);
+    app->mqtt = calloc(1, sizeof *app->mqtt);
+    if (!app->notify || !app->mqtt)
+        return ERR_NOMEM;
+    notify_init(app->notify, node);
+    if (mqtt_init(app->mqtt, node) < 0)
+        return ERR_NOMEM;
+    node->mqtt = app->mqtt;
     sched_boothook(&app->sched);
     /* A self-update on trial confirms only when every configured service listens. */
     bool web_ok = !cfg_get_bool(&app->cfg, "webui") || app->http.node != NULL;
     update_started(node, hal_update_is_trial() && web_ok);
+    app_mdns_start(app);
     return 0;
 }
 
@@ -268,6 +307,18 @@ enum app_exit app_run(struct app *app)
 
 void app_deinit(struct app *app)
 {
+    if (app->mqtt) {
+        mqtt_deinit(app->mqtt);
+        free(app->mqtt);
+        app->mqtt = NULL;
+        app->node.mqtt = NULL;
+    }
+    if (app->notify) {
+        notify_deinit(app->notify);
+        free(app->notify);
+        app->notify = NULL;
+    }
+    app_mdns_stop(app);
     http_stop(&app->http);
     shell_stop(&app->shell);
     sched_deinit(&app->sched);
@@ -284,7 +335,12 @@ void app_deinit(struct app *app)
         app->tasks = NULL;
         app->node.tasks = NULL;
     }
+    luamods_free(app->luamods);
+    app->luamods = NULL;
     admit_deinit(&app->admit);
+    persist_deinit(&app->persist); /* unsaved module state reaches the disk before exit/reboot */
+    app->node.persist = NULL;
+    hal_httpc_deinit();
     hal_gpio_deinit();
     cfg_deinit(&app->cfg);
     ev_deinit(&app->loop);

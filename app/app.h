@@ -4,10 +4,13 @@
 
 #include "../core/ev.h"
 #include "../net/admit.h"
+#include "../svc/persist.h"
 #include "../net/http.h"
 #include "../net/shell.h"
 #include "../svc/cfg.h"
 #include "../svc/endpoint.h"
+#include "../svc/mqtt.h"
+#include "../svc/notify.h"
 #include "../svc/node.h"
 #include "../svc/sched.h"
 #include "../svc/syslog.h"
@@ -41,7 +44,11 @@ struct app {
     bool is_reboot_hard;
     struct ev_timer reboot_timer;
     struct endpoints endpoints; /* module HTTP endpoints */
+    struct luamods *luamods;    /* Lua Load Modules (data/modules/LM_*.lua) */
     struct http_server http;    /* started when webui is True */
+    struct persist persist;     /* write-behind for module state files */
+    struct mqtt *mqtt;          /* MQTT client (svc/mqtt.h) */
+    struct notify *notify;      /* notifications (svc/notify.h) */
 };
 
 /* Loads the config from opt->data_dir and starts every service. Returns 0, or ERR_* after

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -I"$here" -o "$out/cron_bench" "$here/bench/cron_bench.c" \
-  "$here/svc/cron.c" "$here/svc/clock.c" "$here/svc/sun.c" "$here/core/ev.c" "$here/core/err.c" \
+  "$here/svc/cron.c" "$here/svc/metrics_count.c" "$here/svc/clock.c" "$here/svc/sun.c" "$here/core/ev.c" "$here/core/err.c" \
   "$here/core/log.c" "$here/core/str.c" "$here/port/posix/ev_poll.c" "$here/port/posix/hal_time.c" -lm
 echo "## Scheduler: 1,000 cron jobs over a simulated day ($(date -u +%F), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
 "$out/cron_bench" 1000

@@ -287,6 +287,7 @@ int ev_io_start(struct ev_loop *loop, int fd, unsigned events, ev_io_fn *cb, voi
     w->fd = fd;
     w->events = events;
     w->gen = p->next_gen;
+    w->backend_events = 0;
     idx_insert(loop, fd, slot);
     return 0;
 }
@@ -311,6 +312,8 @@ void ev_io_stop(struct ev_loop *loop, int fd)
         return;
     struct ev_priv *p = priv(loop);
     size_t slot = p->idx[pos] - 1;
+    if (loop->ios[slot].backend_events)
+        ev_backend_ctl(loop->pollset, fd, loop->ios[slot].backend_events, 0);
     loop->ios[slot].gen++;
     idx_remove_at(loop, pos);
 
@@ -405,10 +408,65 @@ static int run_timers(struct ev_loop *loop)
     return calls;
 }
 
+/* ---- deferred work ------------------------------------------------------------------ */
+
+#define DEFER_ROUNDS 8 /* end-of-pass rounds before the rest waits for the next pass */
+
+void ev_defer(struct ev_loop *loop, struct ev_defer *d, ev_defer_fn *cb)
+{
+    d->cb = cb;
+    if (d->is_queued)
+        return;
+    d->is_queued = true;
+    d->next = NULL;
+    d->prev = loop->defer_tail;
+    if (loop->defer_tail)
+        loop->defer_tail->next = d;
+    else
+        loop->defer_head = d;
+    loop->defer_tail = d;
+}
+
+void ev_defer_cancel(struct ev_loop *loop, struct ev_defer *d)
+{
+    if (!d || !d->is_queued)
+        return;
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        loop->defer_head = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    else
+        loop->defer_tail = d->prev;
+    d->prev = d->next = NULL;
+    d->is_queued = false;
+}
+
+/* Runs the queued deferred work; what a callback queues runs in the next round. */
+static int run_defers(struct ev_loop *loop)
+{
+    int calls = 0;
+    for (int round = 0; round < DEFER_ROUNDS && loop->defer_head; round++) {
+        size_t n = 0;
+        for (struct ev_defer *d = loop->defer_head; d; d = d->next)
+            n++;
+        for (; n > 0 && loop->defer_head; n--) {
+            struct ev_defer *d = loop->defer_head;
+            ev_defer_cancel(loop, d);
+            loop->stats.defers_run++;
+            if (calls < INT_MAX)
+                calls++;
+            d->cb(loop, d);
+        }
+    }
+    return calls;
+}
+
 /* Returns the poll timeout: until the next timer, capped by max_wait_ms (-1 = none). */
 static int wait_timeout(const struct ev_loop *loop, int max_wait_ms)
 {
-    if (loop->is_stopping)
+    if (loop->is_stopping || loop->defer_head)
         return 0;
     int timeout = max_wait_ms < 0 ? -1 : max_wait_ms;
     if (loop->ntimers > 0) {
@@ -426,12 +484,21 @@ int ev_poll(struct ev_loop *loop, int max_wait_ms)
     loop->stats.iterations++;
     ev_update_now(loop);
     int calls = run_timers(loop);
+    calls += run_defers(loop);
 
     size_t n = loop->nios;
+    bool wants_list = ev_backend_wants_list();
     for (size_t i = 0; i < n; i++) {
-        p->want[i].fd = loop->ios[i].fd;
-        p->want[i].events = loop->ios[i].events;
-        p->armed[i] = loop->ios[i].gen;
+        struct ev_io *w = &loop->ios[i];
+        if (wants_list) {
+            p->want[i].fd = w->fd;
+            p->want[i].events = w->events;
+        } else if (w->backend_events != w->events) {
+            /* Changes reach the backend once per pass, however often they were made. */
+            ev_backend_ctl(loop->pollset, w->fd, w->backend_events, w->events);
+            w->backend_events = w->events;
+        }
+        p->armed[i] = w->gen;
     }
     int nready = ev_backend_wait(loop->pollset, p->want, n, p->ready, loop->max_fds,
                                  wait_timeout(loop, max_wait_ms));
@@ -458,6 +525,7 @@ int ev_poll(struct ev_loop *loop, int max_wait_ms)
             calls++;
         w->cb(loop, fd, events, w->arg);
     }
+    calls += run_defers(loop);
     return calls;
 }
 

@@ -26,10 +26,21 @@
 
 struct ev_loop;
 struct ev_timer;
+struct ev_defer;
 
 typedef void ev_io_fn(struct ev_loop *loop, int fd, unsigned events, void *arg);
 typedef int64_t ev_timer_fn(struct ev_loop *loop, struct ev_timer *t);
 typedef uint64_t ev_clock_fn(void *arg);
+typedef void ev_defer_fn(struct ev_loop *loop, struct ev_defer *d);
+
+/* Work queued for the end of the current pass, run before the loop sleeps (output gathered
+ * during the pass is written there, once: write-before-sleep). Caller-owned, like timers. */
+struct ev_defer {
+    ev_defer_fn *cb;
+    void *arg; /* for the owner's use */
+    struct ev_defer *prev, *next;
+    bool is_queued;
+};
 
 struct ev_timer {
     ev_timer_fn *cb;
@@ -45,7 +56,8 @@ struct ev_io {
     void *arg;
     int fd;
     unsigned events;
-    uint32_t gen; /* bumped on every stop, so a stale ready report is ignored */
+    unsigned backend_events; /* what the backend watches: synced before each wait */
+    uint32_t gen;            /* bumped on every stop, so a stale ready report is ignored */
 };
 
 struct ev_stats {
@@ -54,6 +66,7 @@ struct ev_stats {
     uint64_t io_dispatch; /* fd callbacks called */
     uint64_t timer_full;  /* ev_timer_start refused: heap full */
     uint64_t fd_full;     /* ev_io_start refused: table full */
+    uint64_t defers_run;  /* deferred callbacks called */
 };
 
 struct ev_loop {
@@ -67,6 +80,7 @@ struct ev_loop {
     ev_clock_fn *clock;
     void *clock_arg;
     bool is_stopping;
+    struct ev_defer *defer_head, *defer_tail; /* queued deferred work, FIFO */
     struct ev_stats stats;
 };
 
@@ -98,6 +112,13 @@ int ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t delay_ms, 
 int ev_timer_start_at(struct ev_loop *loop, struct ev_timer *t, uint64_t due_ms, ev_timer_fn *cb);
 /* Disarms t; safe on an inactive timer and from inside any callback, its own included. */
 void ev_timer_stop(struct ev_loop *loop, struct ev_timer *t);
+
+/* Queues d to call cb once at the end of this pass, before the loop waits (FIFO; work queued
+ * by a deferred callback runs in the same end-of-pass phase, a bounded number of rounds).
+ * Queuing a queued d again does nothing. */
+void ev_defer(struct ev_loop *loop, struct ev_defer *d, ev_defer_fn *cb);
+/* Removes d from the queue; safe when it is not queued. */
+void ev_defer_cancel(struct ev_loop *loop, struct ev_defer *d);
 
 /* Runs due timers, waits at most max_wait_ms (or until the next timer) for fd events and
  * dispatches them. Returns the number of callbacks called, or a negative ERR_* code. */

@@ -1,10 +1,12 @@
-/* ev_backend.h - what a port provides to the event loop (port/posix: poll(2)).
+/* ev_backend.h - what a port provides to the event loop (port/posix: epoll(7) on Linux,
+ * poll(2) elsewhere and in tests).
  *
  * The loop keeps the readiness set in an opaque pollset that the backend
  * allocates; the portable loop never includes an OS header. */
 #ifndef EV_BACKEND_H
 #define EV_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +19,12 @@ struct ev_ready {
 void *ev_backend_create(size_t max_fds);
 /* Frees a set made by ev_backend_create. */
 void ev_backend_destroy(void *set);
+/* Tells the backend that fd's watched events change from old_ev to new_ev (0 = not
+ * watched). Returns 0 or ERR_*. A backend that reads the want list on every wait ignores it. */
+int ev_backend_ctl(void *set, int fd, unsigned old_ev, unsigned new_ev);
+/* True when ev_backend_wait needs the full want list on every call (poll); false when the
+ * backend keeps its own interest set from ev_backend_ctl (epoll). */
+bool ev_backend_wants_list(void);
 /* Waits up to timeout_ms (-1 = forever) for any of the n (fd, events) pairs in want to become
  * ready; writes at most cap results to out. Returns the count, 0 on timeout, or ERR_*. */
 int ev_backend_wait(void *set, const struct ev_ready *want, size_t n, struct ev_ready *out,

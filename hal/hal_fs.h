@@ -22,6 +22,9 @@ int hal_fs_remove(const char *path);
 int hal_fs_mkdir(const char *path);
 /* Returns true when path exists. */
 bool hal_fs_exists(const char *path);
+/* Size and change stamp of a file: *stamp changes whenever the file is replaced or written
+ * (modification time in ns on Linux). Returns 0, ERR_NOENT or ERR_*. */
+int hal_fs_stat(const char *path, uint64_t *size, uint64_t *stamp);
 /* Calls fn for each entry name of folder dir (not . or ..), in directory order.
  * Returns the number of entries, or ERR_*. */
 typedef void hal_fs_list_fn(const char *name, bool is_dir, void *arg);

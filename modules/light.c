@@ -7,6 +7,7 @@
 #include "../hal/hal_gpio.h"
 #include "../svc/pinmap.h"
 #include "../svc/task.h"
+#include "../svc/persist.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,7 +49,7 @@ void light_save(struct light *l)
         n += (size_t)snprintf(buf + n, sizeof buf - n, "%g,", l->val[i]);
     snprintf(buf + n, sizeof buf - n, "%d", l->state);
     cache_path(l, path, sizeof path);
-    int rc = hal_fs_write_atomic(path, buf, strlen(buf));
+    int rc = persist_write(l->node ? l->node->persist : NULL, path, buf, strlen(buf));
     if (rc < 0)
         LOG_W("%s: cannot save %s: %s", l->module, path, err_str(rc));
 }

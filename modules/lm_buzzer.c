@@ -8,6 +8,7 @@
 #include "../svc/lm.h"
 #include "../svc/pinmap.h"
 #include "../svc/task.h"
+#include "../svc/persist.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -224,7 +225,7 @@ static int fn_bipp(struct lm_ctx *ctx)
     snprintf(path, sizeof path, "%s/data/buzzer.cache",
              ctx->node->data_dir ? ctx->node->data_dir : ".");
     snprintf(buf, sizeof buf, "%lld", (long long)freq);
-    hal_fs_write_atomic(path, buf, strlen(buf));
+    persist_write(ctx->node->persist, path, buf, strlen(buf));
     char p[101];
     memset(p, 'p', (size_t)repeat);
     p[repeat] = '\0';

@@ -5,6 +5,7 @@
 #include "../hal/hal_gpio.h"
 #include "../svc/lm.h"
 #include "../svc/pinmap.h"
+#include "../svc/persist.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +32,7 @@ static void save(void)
     snprintf(buf, sizeof buf, "%d,%d,%d,%d", s_sw.state[0], s_sw.state[1], s_sw.state[2],
              s_sw.state[3]);
     cache_path(path, sizeof path);
-    hal_fs_write_atomic(path, buf, strlen(buf));
+    persist_write(s_sw.node ? s_sw.node->persist : NULL, path, buf, strlen(buf));
 }
 
 /* Binds channel ch (0-based) as an output; err gets micrOS's text on failure. */

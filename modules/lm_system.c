@@ -2,8 +2,8 @@
  * clock, network and alarms, with the real values of the machine it runs on.
  *
  * Local time comes from the node's clock (svc/clock: the `tz` rule, else UTC plus the `utc`
- * key in minutes, as on micrOS); `sun` from the NOAA sun engine and `geoloc`. Skipped
- * here: notifications and notify (no Telegram). */
+ * key in minutes, as on micrOS); `sun` from the NOAA sun engine and `geoloc`; `notifications` and
+ * `notify` go to the node's Notify (svc/notify.h: Telegram, webhook, MQTT). */
 #include "../core/err.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_sys.h"
@@ -403,6 +403,34 @@ static int fn_hosts(struct lm_ctx *ctx)
     return 0;
 }
 
+/* mdns: the node's mDNS announcement (host name, services, daemon state). */
+static int fn_mdns(struct lm_ctx *ctx)
+{
+    struct val *d = lm_ret_dict(ctx);
+    if (ctx->node && ctx->node->mdns_facts)
+        ctx->node->mdns_facts(ctx->node, ctx->arena, d);
+    else
+        val_dict_set(ctx->arena, d, "state", val_str(ctx->arena, "off"));
+    return 0;
+}
+
+/* metrics: the Prometheus exposition text of GET /metrics (for gateways on the shell). */
+static int fn_metrics(struct lm_ctx *ctx)
+{
+    if (!ctx->node || !ctx->node->metrics_text)
+        return lm_error(ctx, "metrics are not available");
+    struct buf b;
+    buf_init(&b, 256 * 1024);
+    int rc = ctx->node->metrics_text(ctx->node, &b);
+    if (rc < 0) {
+        buf_free(&b);
+        return lm_error(ctx, "metrics: %s", err_str(rc));
+    }
+    struct val *v = val_strn(ctx->arena, b.p ? b.p : "", b.len);
+    buf_free(&b);
+    return v ? lm_ret(ctx, v) : lm_error(ctx, "metrics: out of memory");
+}
+
 /* Takes the first CPU sample, so that the first `top` already reports the load since load. */
 static int system_load(struct node *node)
 {
@@ -417,6 +445,30 @@ static int fn_pinmap(struct lm_ctx *ctx)
 {
     const char *keys = lm_str(ctx, "keys");
     return lm_ret(ctx, keys ? pinmap_search(ctx->arena, keys) : pinmap_info(ctx->arena));
+}
+
+/* notifications enable=None: micrOS's global switch, "Notifications[<channels>]: enabled". */
+static int fn_notifications(struct lm_ctx *ctx)
+{
+    if (!ctx->node->notify)
+        return lm_ret_str(ctx, "Notifications[]: disabled");
+    enum node_notify_op op = lm_is_none(ctx, "enable") ? NODE_NOTIFY_QUERY
+                             : lm_bool(ctx, "enable")  ? NODE_NOTIFY_ON
+                                                       : NODE_NOTIFY_OFF;
+    char out[300];
+    ctx->node->notify(ctx->node, op, NULL, out, sizeof out);
+    return lm_ret_str(ctx, out);
+}
+
+/* notify "msg": fans the text out to every enabled channel; never waits for them. */
+static int fn_notify(struct lm_ctx *ctx)
+{
+    if (!ctx->node->notify)
+        return lm_ret_str(ctx, "Notifications disabled");
+    const char *text = lm_str(ctx, "text");
+    char out[300];
+    ctx->node->notify(ctx->node, NODE_NOTIFY_SEND, text ? text : "None", out, sizeof out);
+    return lm_ret_str(ctx, out);
 }
 
 /* `system update`: the self-update state (svc/update.h writes <data>/update/state). */
@@ -466,11 +518,17 @@ static const struct lm_func s_funcs[] = {
     {.name = "list_stations", .fn = fn_list_stations},
     {.name = "pinmap", .fn = fn_pinmap, .params = LM_PARAMS({"keys", LM_STR, "None", NULL})},
     {.name = "alarms", .fn = fn_alarms, .params = LM_PARAMS({"clean", LM_BOOL, "False", NULL})},
+    {.name = "notifications",
+     .fn = fn_notifications,
+     .params = LM_PARAMS({"enable", LM_BOOL, "None", "None,True,False"})},
+    {.name = "notify", .fn = fn_notify, .params = LM_PARAMS({"text", LM_STR, NULL, NULL})},
     {.name = "sun", .fn = fn_sun, .params = LM_PARAMS({"refresh", LM_BOOL, "False", NULL})},
     {.name = "ifconfig", .fn = fn_ifconfig},
     {.name = "memory_usage", .fn = fn_memory_usage},
     {.name = "disk_usage", .fn = fn_disk_usage},
     {.name = "hosts", .fn = fn_hosts},
+    {.name = "mdns", .fn = fn_mdns},
+    {.name = "metrics", .fn = fn_metrics},
     {.name = "update", .fn = fn_update},
     {.name = NULL},
 };

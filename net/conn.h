@@ -1,11 +1,21 @@
-/* conn.h - a buffered non-blocking stream connection on the event loop.
+/* conn.h - one buffered non-blocking stream connection type, inbound and outbound.
  *
- * The owner keeps struct conn in its own storage. Input is read into `in`
- * (bounded) and reported with CONN_EV_READ; output queued with conn_send is
- * flushed as the socket allows (bounded: past out_max the connection is
- * closed, so a client that never reads cannot pin memory). CONN_EV_CLOSE is
- * reported once, after which the owner may free the struct — but never from
- * inside its own event callback: mark it and free it after the pass. */
+ * The owner keeps struct conn in its own storage. An inbound connection is opened on an
+ * accepted fd (conn_open, done by net/server.c); an outbound one with conn_connect (a
+ * non-blocking connect with a timeout, reported by CONN_EV_CONNECTED). Input is read into
+ * `in` (bounded; one read per readiness report, so a streaming peer cannot hold the loop)
+ * and reported with CONN_EV_READ. Output queued with conn_send is gathered and written once
+ * at the end of the loop pass (write-before-sleep: a reply assembled from several pieces
+ * leaves in one syscall and one segment); past out_max the connection is closed, so a peer
+ * that never reads cannot pin memory. CONN_EV_CLOSE is reported once, with c->error saying
+ * why, after which the owner may free the struct — but never from inside its own event
+ * callback: mark it and free it after the pass.
+ *
+ * A plain outbound TCP client:
+ *     conn_connect(&c, loop, "127.0.0.1", 1883, 3000, 4096, 4096, on_event, me);
+ *     on_event: CONN_EV_CONNECTED -> conn_send(...); CONN_EV_READ -> parse c->in, buf_consume;
+ *               CONN_EV_CLOSE -> c->error is ERR_CONNREFUSED / ERR_TIMEOUT / ERR_CLOSED (peer
+ *               EOF) / ERR_FULL (a limit) / ERR_IO, or 0 after conn_close. */
 #ifndef CONN_H
 #define CONN_H
 
@@ -16,9 +26,10 @@
 #include <stdint.h>
 
 enum conn_event {
-    CONN_EV_READ,  /* new bytes were appended to c->in */
-    CONN_EV_DRAIN, /* all queued output was written */
-    CONN_EV_CLOSE, /* the connection is closed (peer EOF, error, or conn_close) */
+    CONN_EV_READ,      /* new bytes were appended to c->in */
+    CONN_EV_DRAIN,     /* all queued output was written */
+    CONN_EV_CLOSE,     /* the connection is closed (see c->error) */
+    CONN_EV_CONNECTED, /* an outbound connect completed; queued output now leaves */
 };
 
 struct conn;
@@ -33,8 +44,13 @@ struct conn {
     bool is_draining;    /* close once out is flushed */
     bool is_closed;
     bool is_read_paused;
+    bool is_connecting; /* outbound connect in progress */
+    int error;          /* why it closed: 0 (conn_close) or ERR_* */
+    unsigned watched;   /* events the loop watches now */
     conn_fn *cb;
     void *arg;
+    struct ev_defer flush;       /* queued while output waits for the end of the pass */
+    struct ev_timer connect_tmo; /* outbound connect deadline */
     uint64_t bytes_in, bytes_out;
 };
 
@@ -42,7 +58,13 @@ struct conn {
  * the callback is never called). */
 int conn_open(struct conn *c, struct ev_loop *loop, int fd, const char *peer, size_t in_max,
               size_t out_max, conn_fn *cb, void *arg);
-/* Queues bytes and writes what the socket takes now. Returns 0, or ERR_FULL (the connection
+/* Connects to ip:port (an IPv4 or IPv6 literal) without blocking; CONN_EV_CONNECTED follows,
+ * or CONN_EV_CLOSE with c->error (ERR_CONNREFUSED, ERR_TIMEOUT after timeout_ms, 0 = no
+ * limit). Output queued before the connect completes is sent after it. Returns 0, or ERR_*
+ * (the callback is never called). */
+int conn_connect(struct conn *c, struct ev_loop *loop, const char *ip, uint16_t port,
+                 uint64_t timeout_ms, size_t in_max, size_t out_max, conn_fn *cb, void *arg);
+/* Queues bytes, written at the end of the loop pass. Returns 0, or ERR_FULL (the connection
  * is then closed) or ERR_CLOSED. */
 int conn_send(struct conn *c, const void *data, size_t len);
 /* Queues a NUL-terminated string. */

@@ -9,6 +9,7 @@
 #include "conn.h"
 #include "http_fs.h"
 #include "http_priv.h"
+#include "server.h"
 #include "rest_path.h"
 
 #include <http_parser.h>
@@ -17,17 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SWEEP_MS  250
 #define IN_MAX    (HTTP_URL_MAX + HTTP_HEADER_MAX + HTTP_BODY_MAX + 8192)
 #define ALLOW_ALL "allow: GET, HEAD, POST, DELETE\r\n"
 #define CONTINUE  "HTTP/1.1 100 Continue\r\n\r\n"
 
 struct http_session {
-    struct conn conn;
+    struct server_sess b; /* first: the server's part */
     struct http_server *srv;
-    int slot; /* admission slot, -1 once released */
-    bool is_used;
-    bool is_dead;          /* closed: reusable after the sweep */
     bool has_more;         /* complete requests may still wait in the input */
     bool is_continue_sent; /* "100 Continue" answered for the current request */
     uint64_t req_start_ms; /* when the current incomplete request began, 0 = none */
@@ -50,8 +47,9 @@ static void allow_header(char *out, size_t cap, unsigned methods)
 static void stream_done(void *owner)
 {
     struct http_session *s = owner;
-    conn_pause_read(&s->conn, false);
-    if (s->conn.in.len > 0)
+    conn_pause_read(&s->b.conn, false);
+    server_touch(&s->b, s->b.conn.in.len > 0);
+    if (s->b.conn.in.len > 0)
         pump(s);
 }
 
@@ -77,7 +75,7 @@ static void call_endpoint(struct http_session *s, const struct http_req *req,
         return;
     }
     if (rep.stream) {
-        http_stream_start(&s->x, srv, &s->conn, req, &rep, keep_alive, stream_done, s);
+        http_stream_start(&s->x, srv, &s->b.conn, req, &rep, keep_alive, stream_done, s);
         return;
     }
     http_reply(&srv->resp, rep.status, rep.content_type, rep.headers, srv->body.p, srv->body.len,
@@ -102,7 +100,7 @@ static bool serve_node_file(struct http_session *s, const struct http_req *req, 
     if (!http_fs_file(srv->node, dpath, &er, &rep))
         return false;
     if (rep.stream)
-        http_stream_start(&s->x, srv, &s->conn, req, &rep, keep_alive, stream_done, s);
+        http_stream_start(&s->x, srv, &s->b.conn, req, &rep, keep_alive, stream_done, s);
     else
         http_reply(&srv->resp, rep.status, rep.content_type, rep.headers, srv->body.p,
                    srv->body.len, keep_alive, req->is_head);
@@ -203,11 +201,6 @@ static void handle(struct http_session *s, struct http_req *req)
 
 /* --- sessions --- */
 
-static void sweep_later(struct http_server *srv)
-{
-    ev_timer_start(srv->loop, &srv->sweep_timer, 0, srv->sweep_timer.cb);
-}
-
 static void work_later(struct http_server *srv)
 {
     if (!srv->work_timer.is_active)
@@ -218,7 +211,7 @@ static void work_later(struct http_server *srv)
 static void pump(struct http_session *s)
 {
     struct http_server *srv = s->srv;
-    struct conn *c = &s->conn;
+    struct conn *c = &s->b.conn;
     uint64_t now = ev_now(srv->loop);
     bool close_after = false;
     int done = 0;
@@ -250,7 +243,7 @@ static void pump(struct http_session *s)
         size_t used = 0;
         int status = 400;
         const char *text = NULL;
-        int r = http_parse(&s->conn.in, &s->srv->chunk, &req, &used, &status, &text);
+        int r = http_parse(&s->b.conn.in, &s->srv->chunk, &req, &used, &status, &text);
         char bdp[HTTP_URL_MAX + 1];
         struct str bpath;
         const struct endpoint *bep = req.headers_done && (r >= 0 || status == 413 || status == 400)
@@ -294,6 +287,7 @@ static void pump(struct http_session *s)
             if (srv->resp.len > 0)
                 conn_send(c, srv->resp.p, srv->resp.len);
             buf_clear(&srv->resp);
+            server_touch(&s->b, true);
             if (!c->is_closed)
                 http_stream_pump(&s->x);
             return;
@@ -316,7 +310,7 @@ static void pump(struct http_session *s)
         conn_drain_close(c);
         return;
     }
-    admit_touch(srv->admit, s->slot, now, c->in.len > 0 || c->out.len > 0);
+    server_touch(&s->b, c->in.len > 0 || c->out.len > 0 || http_xfer_busy(&s->x));
     conn_pause_read(c, s->has_more);
     if (s->has_more && c->out.len <= HTTP_OUT_PAUSE)
         work_later(srv);
@@ -327,157 +321,76 @@ static int64_t on_work(struct ev_loop *loop, struct ev_timer *t)
     (void)loop;
     struct http_server *srv = t->arg;
     bool again = false;
-    for (size_t i = 0; i < srv->nsessions; i++) {
-        struct http_session *s = &srv->sessions[i];
-        if (!s->is_used || s->is_dead || !s->has_more || s->conn.out.len > HTTP_OUT_PAUSE)
+    for (size_t i = 0; srv->node && i < srv->srv.nsessions; i++) {
+        struct http_session *s = (struct http_session *)server_sess_at(&srv->srv, i);
+        if (!server_sess_is_live(&s->b) || !s->has_more || s->b.conn.out.len > HTTP_OUT_PAUSE)
             continue;
         pump(s);
-        again |= s->is_used && !s->is_dead && s->has_more;
+        again |= server_sess_is_live(&s->b) && s->has_more;
     }
     return again ? 0 : EV_DONE;
 }
 
-static void on_conn(struct conn *c, enum conn_event ev, void *arg)
+/* --- the server's callbacks --- */
+
+static void on_open(struct server_sess *b)
 {
-    struct http_session *s = arg;
-    struct http_server *srv = s->srv;
-    switch (ev) {
-    case CONN_EV_READ:
-        if (!s->has_more)
-            pump(s);
-        break;
-    case CONN_EV_DRAIN:
-        if (s->x.st)
-            http_stream_pump(&s->x);
-        else if (s->has_more)
-            pump(s);
-        else
-            admit_touch(srv->admit, s->slot, ev_now(srv->loop), c->in.len > 0);
-        break;
-    case CONN_EV_CLOSE:
-        http_xfer_abort(&s->x);
-        admit_release(srv->admit, s->slot);
-        s->slot = -1;
-        s->is_dead = true;
-        s->has_more = false;
-        sweep_later(srv);
-        break;
-    }
+    struct http_session *s = (struct http_session *)b;
+    s->srv = server_owner(b->srv);
+    s->srv->stats.accepted++;
 }
 
-/* Frees closed sessions; answers 408 to requests that take too long; closes idle
- * keep-alive connections. */
-static int64_t on_sweep(struct ev_loop *loop, struct ev_timer *t)
+static void on_data(struct server_sess *b)
 {
-    struct http_server *srv = t->arg;
-    uint64_t now = ev_now(loop);
-    bool any = false;
-    for (size_t i = 0; i < srv->nsessions; i++) {
-        struct http_session *s = &srv->sessions[i];
-        if (!s->is_used)
-            continue;
-        if (s->is_dead) {
-            s->is_used = false;
-            continue;
-        }
-        any = true;
-        struct conn *c = &s->conn;
-        if (c->is_draining)
-            continue;
-        if (s->req_start_ms && now - s->req_start_ms >= HTTP_REQUEST_TIMEOUT_MS) {
-            srv->stats.timeouts_408++;
-            char head[160];
-            int n = snprintf(head, sizeof head,
-                             "HTTP/1.1 408 Request Timeout\r\ncontent-length: 15\r\ncontent-type: "
-                             "text/plain\r\nconnection: close\r\n\r\nRequest Timeout");
-            buf_clear(&c->in);
-            if (conn_send(c, head, (size_t)n) == 0)
-                conn_drain_close(c);
-        } else if (!s->req_start_ms && c->in.len == 0 && c->out.len == 0 &&
-                   !http_xfer_busy(&s->x) && now - c->last_io_ms >= HTTP_KEEPALIVE_MS) {
-            conn_close(c);
-        }
-    }
-    return any ? SWEEP_MS : EV_DONE;
+    struct http_session *s = (struct http_session *)b;
+    if (!s->has_more)
+        pump(s);
 }
 
-/* Evicted from the shared table to make room: close without a word. */
-static void on_evict(void *owner)
+static void on_drain(struct server_sess *b)
 {
-    struct http_session *s = owner;
-    s->slot = -1;
-    s->srv->stats.evicted_idle++;
-    conn_close(&s->conn);
+    struct http_session *s = (struct http_session *)b;
+    if (s->x.st) {
+        server_touch(b, true);
+        http_stream_pump(&s->x);
+    } else if (s->has_more)
+        pump(s);
+    else
+        server_touch(b, b->conn.in.len > 0);
 }
 
-static bool is_idle(const struct http_session *s)
+static void on_close(struct server_sess *b)
 {
-    return s->is_used && !s->is_dead && !s->has_more && !s->req_start_ms &&
-           !http_xfer_busy(&s->x) && s->conn.in.len == 0 && s->conn.out.len == 0 &&
-           !s->conn.is_draining;
+    struct http_session *s = (struct http_session *)b;
+    s->has_more = false;
+    http_xfer_abort(&s->x);
+}
+
+/* A request that takes too long is answered 408 and the connection closed. */
+static void on_tick(struct server_sess *b, uint64_t now)
+{
+    struct http_session *s = (struct http_session *)b;
+    struct conn *c = &b->conn;
+    if (!s->req_start_ms || now - s->req_start_ms < HTTP_REQUEST_TIMEOUT_MS)
+        return;
+    s->srv->stats.timeouts_408++;
+    static const char head[] =
+        "HTTP/1.1 408 Request Timeout\r\ncontent-length: 15\r\ncontent-type: "
+        "text/plain\r\nconnection: close\r\n\r\nRequest Timeout";
+    buf_clear(&c->in);
+    if (conn_send(c, head, sizeof head - 1) == 0)
+        conn_drain_close(c);
 }
 
 size_t http_count(const struct http_server *srv)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < srv->nsessions; i++)
-        n += srv->sessions[i].is_used && !srv->sessions[i].is_dead;
-    return n;
-}
-
-/* At max_con: closes the HTTP client idle longest (at least HTTP_EVICT_IDLE_MS). */
-static bool evict_idle(struct http_server *srv, uint64_t now)
-{
-    struct http_session *victim = NULL;
-    for (size_t i = 0; i < srv->nsessions; i++) {
-        struct http_session *s = &srv->sessions[i];
-        if (is_idle(s) && now - s->conn.last_io_ms >= HTTP_EVICT_IDLE_MS &&
-            (!victim || s->conn.last_io_ms < victim->conn.last_io_ms))
-            victim = s;
-    }
-    if (!victim)
-        return false;
-    srv->stats.evicted_idle++;
-    conn_close(&victim->conn);
-    return true;
-}
-
-/* Opens a session for fd when there is room. Returns true when it took fd over. */
-static bool try_open(void *owner, int fd, const char *peer)
-{
-    struct http_server *srv = owner;
-    uint64_t now = ev_now(srv->loop);
-    if (http_count(srv) >= srv->max_con && !evict_idle(srv, now))
-        return false;
-    struct http_session *s = NULL;
-    for (size_t i = 0; i < srv->nsessions && !s; i++)
-        if (!srv->sessions[i].is_used)
-            s = &srv->sessions[i];
-    if (!s)
-        return false;
-    int slot = admit_take(srv->admit, 'W', peer, now, on_evict, NULL);
-    if (slot < 0)
-        return false;
-    memset(s, 0, sizeof *s);
-    s->is_used = true;
-    s->srv = srv;
-    s->slot = slot;
-    srv->admit->slots[slot].owner = s;
-    if (conn_open(&s->conn, srv->loop, fd, peer, IN_MAX, HTTP_OUT_MAX, on_conn, s) < 0) {
-        admit_release(srv->admit, slot);
-        s->is_used = false;
-        return true; /* conn_open closed fd */
-    }
-    srv->stats.accepted++;
-    if (!srv->sweep_timer.is_active)
-        ev_timer_start(srv->loop, &srv->sweep_timer, SWEEP_MS, on_sweep);
-    return true;
+    return srv->node ? server_count(&srv->srv) : 0;
 }
 
 /* No room after the wait: 503 with Retry-After (never micrOS's raw busy text). */
-static void refuse_busy(void *owner, int fd)
+static void refuse_busy(struct server *server, int fd)
 {
-    struct http_server *srv = owner;
+    struct http_server *srv = server_owner(server);
     char scratch[4096];
     hal_sock_recv(fd, scratch, sizeof scratch); /* read the request so close sends no RST */
     int n = snprintf(scratch, sizeof scratch,
@@ -486,32 +399,25 @@ static void refuse_busy(void *owner, int fd)
                      "Unavailable",
                      HTTP_RETRY_AFTER_S);
     hal_sock_send(fd, scratch, (size_t)n);
-    hal_sock_close(fd);
     srv->stats.busy_503++;
-    srv->admit->refused++;
 }
 
-static void on_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
-{
-    (void)loop;
-    (void)fd;
-    (void)events;
-    struct http_server *srv = arg;
-    for (int n = 0; n < 64; n++) {
-        char peer[64];
-        int cfd = hal_tcp_accept(srv->lfd, peer, sizeof peer);
-        if (cfd == ERR_AGAIN)
-            return;
-        if (cfd < 0) {
-            LOG_W("http: accept failed: %s", err_str(cfd));
-            return;
-        }
-        if (try_open(srv, cfd, peer))
-            continue;
-        if (lobby_add(&srv->lobby, cfd, peer) < 0)
-            refuse_busy(srv, cfd);
-    }
-}
+static const struct server_proto s_proto = {
+    .name = "http",
+    .kind = 'W',
+    .sess_size = sizeof(struct http_session),
+    .in_max = IN_MAX,
+    .out_max = HTTP_OUT_MAX,
+    .busy_wait_ms = HTTP_BUSY_WAIT_MS,
+    .evict_idle_ms = HTTP_EVICT_IDLE_MS,
+    .idle_close_ms = HTTP_KEEPALIVE_MS,
+    .open = on_open,
+    .data = on_data,
+    .drain = on_drain,
+    .close = on_close,
+    .tick = on_tick,
+    .refuse = refuse_busy,
+};
 
 int http_start(struct http_server *srv, struct node *node, struct admit *admit,
                struct endpoints *eps, const char *addr, uint16_t port, size_t max_con)
@@ -521,39 +427,27 @@ int http_start(struct http_server *srv, struct node *node, struct admit *admit,
     srv->admit = admit;
     srv->loop = node->loop;
     srv->eps = eps;
-    srv->lfd = -1;
     srv->max_con = max_con ? max_con : 1;
     srv->is_auth = cfg_get_bool(node->cfg, "auth");
     int64_t um = cfg_get_int(node->cfg, "upload_max");
     srv->upload_max = (uint64_t)(um > 0 ? um : 64) * 1024 * 1024;
-    srv->sweep_timer.arg = srv;
-    srv->sweep_timer.cb = on_sweep;
     srv->work_timer.arg = srv;
     srv->work_timer.cb = on_work;
     buf_init(&srv->body, HTTP_OUT_MAX);
     buf_init(&srv->resp, HTTP_OUT_MAX + 4096);
     buf_init(&srv->chunk, HTTP_BODY_MAX + 1);
-    lobby_init(&srv->lobby, srv->loop, HTTP_BUSY_WAIT_MS, try_open, refuse_busy, srv);
-    srv->nsessions = 2 * srv->max_con + 8;
-    srv->sessions = calloc(srv->nsessions, sizeof *srv->sessions);
     srv->arena_mem = malloc(CMD_ARENA_SIZE);
-    if (!srv->sessions || !srv->arena_mem) {
+    if (!srv->arena_mem) {
         http_stop(srv);
         return ERR_NOMEM;
     }
     arena_init(&srv->arena, srv->arena_mem, CMD_ARENA_SIZE);
-    int lfd = hal_tcp_listen(addr, port, 128);
-    if (lfd < 0) {
-        http_stop(srv);
-        return lfd;
-    }
-    srv->lfd = lfd;
-    srv->port = hal_sock_port(lfd);
-    int rc = ev_io_start(srv->loop, lfd, EV_READ, on_accept, srv);
+    int rc = server_start(&srv->srv, &s_proto, srv, srv->loop, admit, addr, port, srv->max_con);
     if (rc < 0) {
         http_stop(srv);
         return rc;
     }
+    srv->port = srv->srv.port;
     return 0;
 }
 
@@ -561,21 +455,8 @@ void http_stop(struct http_server *srv)
 {
     if (!srv->node)
         return;
-    for (size_t i = 0; srv->sessions && i < srv->nsessions; i++) {
-        struct http_session *s = &srv->sessions[i];
-        if (s->is_used && !s->conn.is_closed)
-            conn_close(&s->conn);
-    }
-    lobby_deinit(&srv->lobby);
-    if (srv->lfd >= 0) {
-        ev_io_stop(srv->loop, srv->lfd);
-        hal_sock_close(srv->lfd);
-        srv->lfd = -1;
-    }
-    ev_timer_stop(srv->loop, &srv->sweep_timer);
+    server_stop(&srv->srv);
     ev_timer_stop(srv->loop, &srv->work_timer);
-    free(srv->sessions);
-    srv->sessions = NULL;
     free(srv->arena_mem);
     srv->arena_mem = NULL;
     buf_free(&srv->body);

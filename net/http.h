@@ -24,7 +24,7 @@
 #include "../svc/endpoint.h"
 #include "../svc/node.h"
 #include "admit.h"
-#include "lobby.h"
+#include "server.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,15 +81,11 @@ struct http_server {
     struct admit *admit;
     struct ev_loop *loop;
     struct endpoints *eps;
-    int lfd;
     uint16_t port;
-    size_t max_con;                /* webui_max_con */
-    struct http_session *sessions; /* 2 * max_con + 8 entries (closed ones wait for the sweep) */
-    size_t nsessions;
-    struct lobby lobby;
-    struct ev_timer sweep_timer; /* frees closed sessions, enforces timeouts */
-    struct ev_timer work_timer;  /* continues pipelined requests left over by a burst */
-    struct arena arena;          /* one command's scratch */
+    size_t max_con;             /* webui_max_con */
+    struct server srv;          /* listener, admission, sessions */
+    struct ev_timer work_timer; /* continues pipelined requests left over by a burst */
+    struct arena arena;         /* one command's scratch */
     void *arena_mem;
     struct buf body;     /* one reply body */
     struct buf resp;     /* the replies of one burst */

@@ -40,10 +40,8 @@ static bool is_allowed(struct http_server *srv, struct str line)
     struct str m = str_next_word(&rest);
     if (str_eqc(m, "task") || str_eqc(m, "modules"))
         return true;
-    for (size_t i = 0; node->modules && node->modules[i]; i++)
-        if (str_eqc(m, node->modules[i]->name))
-            return node->is_loaded && node->is_loaded[i];
-    return false;
+    const struct lm_module *mod = lm_find(node, m);
+    return mod && lm_is_loaded(node, mod);
 }
 
 void http_rest(struct http_server *srv, const struct http_req *req, struct str path,

@@ -5,6 +5,7 @@
 #include "../core/log.h"
 #include "../hal/hal_fs.h"
 #include "../hal/hal_net.h"
+#include "../hal/hal_resolve.h"
 #include "../svc/cfg.h"
 
 #include <stdarg.h>
@@ -12,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IN_TAIL        256 /* bytes of the newest output kept once a reply overflows */
-#define READ_CHUNK     1024
+#define IN_TAIL        256         /* bytes of the newest output kept once a reply overflows */
+#define CONN_IN_MAX    (32 * 1024) /* one read's worth: every read is moved into call->in */
 #define HOSTS_FILE_MAX (64 * 1024)
 
 static ev_timer_fn on_timer;
-static ev_io_fn on_io;
+static conn_fn on_conn;
 
 /* ---- small helpers ---- */
 
@@ -237,14 +238,16 @@ static int resolve(struct intercon *ic, const char *host, char *ip, size_t cap, 
 
 static void call_close(struct intercon_call *k)
 {
-    struct ev_loop *loop = k->owner->node->loop;
-    ev_timer_stop(loop, &k->timer);
-    if (k->fd >= 0) {
-        ev_io_stop(loop, k->fd);
-        hal_sock_close(k->fd);
-        k->fd = -1;
+    ev_timer_stop(k->owner->node->loop, &k->timer);
+    k->state = IC_FREE; /* first: the close event of our own conn_close is ignored */
+    if (k->rsv) {
+        hal_resolve_cancel(k->rsv);
+        k->rsv = NULL;
     }
-    k->state = IC_FREE;
+    if (k->has_conn) {
+        k->has_conn = false;
+        conn_close(&k->conn);
+    }
 }
 
 /* Ends the call: text becomes the task's output and the task finishes. */
@@ -278,23 +281,11 @@ static void call_fail(struct intercon_call *k, const char *fmt, ...)
         node->push(node, text);
 }
 
-/* Sends what is left of the pending output; waits for writability when the socket is full. */
-static void call_flush(struct intercon_call *k)
+/* Queues cmd[0..cmd_len) for the peer; a failure closes the connection (reported there). */
+static void call_write(struct intercon_call *k)
 {
-    struct ev_loop *loop = k->owner->node->loop;
-    while (k->cmd_off < k->cmd_len) {
-        long n = hal_sock_send(k->fd, k->cmd + k->cmd_off, k->cmd_len - k->cmd_off);
-        if (n == ERR_AGAIN) {
-            ev_io_modify(loop, k->fd, EV_READ | EV_WRITE);
-            return;
-        }
-        if (n < 0) {
-            call_fail(k, "Closed: %s:%u: %s", k->host, (unsigned)k->port, err_str((int)n));
-            return;
-        }
-        k->cmd_off += (size_t)n;
-    }
-    ev_io_modify(loop, k->fd, EV_READ);
+    if (k->has_conn)
+        conn_send(&k->conn, k->cmd, k->cmd_len);
 }
 
 /* Queues text (no newline) as the next thing to send and starts a new read phase. */
@@ -304,11 +295,10 @@ static void call_send(struct intercon_call *k, const char *text, size_t len,
     if (text != k->cmd)
         memmove(k->cmd, text, len);
     k->cmd_len = len;
-    k->cmd_off = 0;
     k->in_len = 0;
     k->state = next;
     ev_timer_start(k->owner->node->loop, &k->timer, timeout_ms, on_timer);
-    call_flush(k);
+    call_write(k);
 }
 
 static void call_connect(struct intercon_call *k)
@@ -316,32 +306,52 @@ static void call_connect(struct intercon_call *k)
     struct ev_loop *loop = k->owner->node->loop;
     k->in_len = 0;
     k->is_in_cut = false;
-    int fd = hal_tcp_connect(k->ip, k->port);
-    if (fd < 0) {
-        if (fd == ERR_CONNREFUSED)
-            call_fail(k, "ConnectionRefused: %s:%u", k->host, (unsigned)k->port);
-        else
-            call_fail(k, "NoConnection: %s:%u: %s", k->host, (unsigned)k->port, err_str(fd));
+    int rc = conn_connect(&k->conn, loop, k->ip, k->port, INTERCON_CONNECT_MS, CONN_IN_MAX,
+                          sizeof k->cmd + 8, on_conn, k);
+    if (rc == ERR_CONNREFUSED) {
+        call_fail(k, "ConnectionRefused: %s:%u", k->host, (unsigned)k->port);
         return;
     }
-    if (ev_io_start(loop, fd, EV_WRITE, on_io, k) < 0) {
-        hal_sock_close(fd);
+    if (rc == ERR_FULL) {
         call_fail(k, "NoConnection: %s:%u: too many open connections", k->host, (unsigned)k->port);
         return;
     }
-    k->fd = fd;
+    if (rc < 0) {
+        call_fail(k, "NoConnection: %s:%u: %s", k->host, (unsigned)k->port, err_str(rc));
+        return;
+    }
+    k->has_conn = true;
     k->state = IC_CONNECTING;
-    ev_timer_start(loop, &k->timer, INTERCON_CONNECT_MS, on_timer);
+}
+
+static void on_resolved(void *arg, int rc, const char *ip, const char *detail)
+{
+    struct intercon_call *k = arg;
+    k->rsv = NULL;
+    if (rc < 0) {
+        call_fail(k, "NoHost: %s: not an IP, not in the host cache or %s, %s", k->host,
+                  INTERCON_HOSTS_FILE, rc == ERR_TIMEOUT ? "lookup timed out" : detail);
+        return;
+    }
+    str_copy(k->ip, sizeof k->ip, str_c(ip));
+    cache_put(k->owner, k->host, ip);
+    call_connect(k);
 }
 
 static void call_start(struct intercon_call *k)
 {
-    if (resolve(k->owner, k->host, k->ip, sizeof k->ip, &k->is_ip) < 0) {
-        call_fail(k, "NoHost: %s: not an IP, not in the host cache or %s (no DNS/mDNS client)",
-                  k->host, INTERCON_HOSTS_FILE);
+    if (resolve(k->owner, k->host, k->ip, sizeof k->ip, &k->is_ip) == 0) {
+        call_connect(k);
         return;
     }
-    call_connect(k);
+    /* Not known here: DNS or mDNS, asynchronously (hal_resolve). */
+    int64_t tmo = cfg_get_int(k->owner->node->cfg, "dns_timeout_ms");
+    k->state = IC_RESOLVING;
+    int rc = hal_resolve_start(k->owner->node->loop, k->host,
+                               (uint32_t)(tmo > 0 && tmo < 60000 ? tmo : 3000), on_resolved, k,
+                               &k->rsv);
+    if (rc < 0)
+        call_fail(k, "NoHost: %s: %s", k->host, rc == ERR_INVAL ? "not a host name" : err_str(rc));
 }
 
 /* Keeps the first bytes and the newest IN_TAIL bytes when a reply outgrows the buffer. */
@@ -479,11 +489,10 @@ static void call_process(struct intercon_call *k)
             memcpy(k->cmd, pwd, plen);
             k->cmd[plen] = '\0';
             k->cmd_len = plen;
-            k->cmd_off = 0;
             k->in_len = 0;
             k->state = IC_AUTH;
             ev_timer_start(k->owner->node->loop, &k->timer, INTERCON_REPLY_MS, on_timer);
-            call_flush(k);
+            call_write(k);
             return;
         }
         call_send_command(k);
@@ -510,50 +519,39 @@ static void call_process(struct intercon_call *k)
     }
 }
 
-static void on_io(struct ev_loop *loop, int fd, unsigned events, void *arg)
+/* The connection's events: connected, peer output (one read each), closed. */
+static void on_conn(struct conn *c, enum conn_event ev, void *arg)
 {
     struct intercon_call *k = arg;
-    (void)loop;
-    (void)fd;
-    if (k->state == IC_CONNECTING) {
-        int rc = hal_tcp_connect_result(k->fd);
-        if (rc == ERR_CONNREFUSED) {
-            call_fail(k, "ConnectionRefused: %s:%u", k->host, (unsigned)k->port);
-            return;
-        }
-        if (rc < 0) {
-            call_fail(k, "NoConnection: %s:%u: %s", k->host, (unsigned)k->port, err_str(rc));
-            return;
-        }
+    if (k->state == IC_FREE)
+        return; /* our own call_close */
+    switch (ev) {
+    case CONN_EV_CONNECTED:
         k->state = IC_GREETING;
-        ev_io_modify(loop, k->fd, EV_READ);
-        ev_timer_start(loop, &k->timer, INTERCON_GREETING_MS, on_timer);
-        return;
-    }
-    if ((events & EV_WRITE) && k->cmd_off < k->cmd_len) {
-        call_flush(k);
-        if (k->state == IC_FREE)
-            return;
-    }
-    if (!(events & (EV_READ | EV_ERROR)))
-        return;
-    char chunk[READ_CHUNK];
-    for (;;) {
-        long n = hal_sock_recv(k->fd, chunk, sizeof chunk);
-        if (n == ERR_AGAIN)
-            break;
-        if (n < 0) {
-            if (k->state == IC_REPLY && k->in_len > 0) {
-                call_finish_reply(k);
-                return;
-            }
+        ev_timer_start(k->owner->node->loop, &k->timer, INTERCON_GREETING_MS, on_timer);
+        break;
+    case CONN_EV_READ:
+        in_append(k, c->in.p, c->in.len);
+        buf_clear(&c->in);
+        call_process(k);
+        break;
+    case CONN_EV_DRAIN: break;
+    case CONN_EV_CLOSE:
+        k->has_conn = false;
+        if (k->state == IC_CONNECTING && c->error == ERR_CONNREFUSED)
+            call_fail(k, "ConnectionRefused: %s:%u", k->host, (unsigned)k->port);
+        else if (k->state == IC_CONNECTING && c->error == ERR_TIMEOUT)
+            call_fail(k, "Timeout: no connection to %s:%u within %u ms", k->host, (unsigned)k->port,
+                      (unsigned)INTERCON_CONNECT_MS);
+        else if (k->state == IC_CONNECTING)
+            call_fail(k, "NoConnection: %s:%u: %s", k->host, (unsigned)k->port, err_str(c->error));
+        else if (k->state == IC_REPLY && k->in_len > 0)
+            call_finish_reply(k);
+        else
             call_fail(k, "Closed: %s:%u closed the connection%s", k->host, (unsigned)k->port,
                       k->state == IC_GREETING ? " before its prompt" : "");
-            return;
-        }
-        in_append(k, chunk, (size_t)n);
+        break;
     }
-    call_process(k);
 }
 
 static int64_t on_timer(struct ev_loop *loop, struct ev_timer *t)
@@ -576,6 +574,7 @@ static int64_t on_timer(struct ev_loop *loop, struct ev_timer *t)
         call_fail(k, "Timeout: no reply from %s:%u within %u ms", k->host, (unsigned)k->port,
                   (unsigned)INTERCON_REPLY_MS);
         break;
+    case IC_RESOLVING:
     case IC_FREE: break;
     }
     return EV_DONE;
@@ -595,7 +594,6 @@ void intercon_init(struct intercon *ic, struct node *node, uint16_t port)
     ic->node = node;
     ic->port = port;
     for (size_t i = 0; i < INTERCON_CALLS_MAX; i++) {
-        ic->call[i].fd = -1;
         ic->call[i].owner = ic;
         ic->call[i].timer.arg = &ic->call[i];
     }
@@ -670,11 +668,11 @@ void intercon_run(struct node *node, const struct cmd *c, struct arena *a, struc
     if (id < 0)
         return;
     k->task_id = id;
-    k->fd = -1;
+    k->has_conn = false;
     k->is_retried = false;
     k->is_in_cut = false;
     k->in_len = 0;
-    k->cmd_len = k->cmd_off = 0;
+    k->cmd_len = 0;
     k->port = port;
     k->prompt[0] = '\0';
     k->ip[0] = '\0';

@@ -11,7 +11,8 @@
  * the task finishes. Every failure (unknown host, refused, timeout, busy, auth failed, prompt
  * mismatch) ends the task with "[intercon] <Reason>: <detail>" as output and pushes the same
  * text as an unsolicited "~~~ " line to the shell clients, always after the command's own
- * reply. There is no DNS or mDNS client: names come from the cache and the hosts file only.
+ * reply. Names missing from the cache and the hosts file are looked up asynchronously
+ * (hal_resolve: mDNS for .local, DNS otherwise) within `dns_timeout_ms`.
  *
  * All memory is the fixed call and cache tables inside struct intercon (caller-owned). */
 #ifndef INTERCON_H
@@ -23,6 +24,7 @@
 #include "../svc/exec.h"
 #include "../svc/node.h"
 #include "../svc/task.h"
+#include "conn.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,26 +45,29 @@ enum intercon_state {
     IC_AUTH,       /* password sent, waiting for AuthOk */
     IC_REPLY,      /* command sent, reading until the prompt */
     IC_RETRY,      /* peer was busy: waiting before the one retry */
+    IC_RESOLVING,  /* waiting for DNS / mDNS (hal_resolve) */
 };
 
 /* One call in flight. Fields are InterCon's own. */
 struct intercon_call {
     enum intercon_state state;
     struct intercon *owner;
-    int task_id; /* native task id */
-    int fd;      /* -1 when no socket is open */
-    bool is_ip;  /* host was an IP literal: no prompt check */
+    int task_id;      /* native task id */
+    struct conn conn; /* the connection to the peer, while has_conn */
+    bool has_conn;
+    bool is_ip; /* host was an IP literal: no prompt check */
     bool is_retried;
     uint16_t port;
     char host[INTERCON_HOST_MAX]; /* without :port */
     char ip[INTERCON_IP_MAX];
     char prompt[INTERCON_HOST_MAX + 4]; /* "<devfid> $" from the greeting */
     char cmd[SHELL_LINE_MAX];           /* the command sent, no newline */
-    size_t cmd_len, cmd_off;            /* bytes of cmd already sent */
+    size_t cmd_len;                     /* bytes of cmd to send */
     char in[INTERCON_REPLY_MAX];        /* peer output of the current phase */
     size_t in_len;
     bool is_in_cut;        /* output beyond INTERCON_REPLY_MAX was dropped from the middle */
     struct ev_timer timer; /* start, retry and timeouts */
+    struct hal_resolve *rsv; /* name lookup in flight, or NULL */
 };
 
 /* One resolver cache entry (what `system hosts` shows). */

@@ -10,6 +10,7 @@
 #include "../svc/lm.h"
 #include "../svc/syslog.h"
 #include "conn.h"
+#include "server.h"
 #include "shell_frame.h"
 
 #include <stdio.h>
@@ -43,11 +44,8 @@ static const char s_help[] =
     "  help lm           - list ALL available LoadModules\n";
 
 struct shell_session {
-    struct conn conn;
+    struct server_sess b; /* first: the server's part */
     struct shell *sh;
-    int slot; /* admission slot, -1 once released */
-    bool is_used;
-    bool is_dead; /* closed: freed by the sweep */
     bool is_conf;
     bool is_auth_required;
     bool is_authed;
@@ -67,13 +65,13 @@ static void send_prompt(struct shell_session *s)
     if (s->is_conf)
         buf_puts(o, "[configure] ");
     buf_printf(o, "%s $ ", s->devfid);
-    conn_send(&s->conn, o->p, o->len);
+    conn_send(&s->b.conn, o->p, o->len);
 }
 
 /* Sends text as one message: the text, a newline, then the prompt. */
 static void reply(struct shell_session *s, const char *text, size_t len)
 {
-    if (conn_send(&s->conn, text, len) < 0 || conn_send(&s->conn, "\n", 1) < 0)
+    if (conn_send(&s->b.conn, text, len) < 0 || conn_send(&s->b.conn, "\n", 1) < 0)
         return;
     send_prompt(s);
 }
@@ -85,76 +83,8 @@ static void reply_c(struct shell_session *s, const char *text)
 
 static void bye(struct shell_session *s)
 {
-    conn_puts(&s->conn, "Bye!\n");
-    conn_drain_close(&s->conn);
-}
-
-/* --- session lifecycle --- */
-
-static void sweep_later(struct shell *sh)
-{
-    if (!sh->sweep_timer.is_active)
-        ev_timer_start(sh->loop, &sh->sweep_timer, 0, sh->sweep_timer.cb);
-}
-
-static int64_t on_sweep(struct ev_loop *loop, struct ev_timer *t)
-{
-    (void)loop;
-    struct shell *sh = t->arg;
-    for (size_t i = 0; i < sh->nsessions; i++) {
-        struct shell_session *s = &sh->sessions[i];
-        if (s->is_used && s->is_dead) {
-            ev_timer_stop(sh->loop, &s->delay_timer);
-            s->is_used = false;
-        }
-    }
-    return EV_DONE;
-}
-
-static void on_conn(struct conn *c, enum conn_event ev, void *arg);
-
-/* Evicted by the admission table to make room: close without a word (micrOS). */
-static void on_evict(void *owner)
-{
-    struct shell_session *s = owner;
-    s->slot = -1;
-    LOG_I("shell: evicting idle client %s", s->conn.peer);
-    conn_close(&s->conn);
-}
-
-static struct shell_session *session_new(struct shell *sh)
-{
-    for (size_t i = 0; i < sh->nsessions; i++)
-        if (!sh->sessions[i].is_used)
-            return &sh->sessions[i];
-    return NULL;
-}
-
-/* Opens a session on an admitted fd and greets with the bare prompt. */
-static void session_open(struct shell *sh, int fd, const char *peer, int slot)
-{
-    struct shell_session *s = session_new(sh);
-    if (!s) {
-        admit_release(sh->admit, slot);
-        hal_sock_close(fd);
-        return;
-    }
-    memset(s, 0, sizeof *s);
-    s->is_used = true;
-    s->sh = sh;
-    s->slot = slot;
-    const struct cfg *cfg = sh->node->cfg;
-    snprintf(s->devfid, sizeof s->devfid, "%s", cfg_get_str(cfg, "devfid"));
-    s->is_auth_required = cfg_get_bool(cfg, "auth");
-    sh->admit->slots[slot].owner = s;
-    if (conn_open(&s->conn, sh->loop, fd, peer, SHELL_LINE_MAX * 4, SHELL_OUT_MAX, on_conn, s) <
-        0) {
-        admit_release(sh->admit, slot);
-        s->is_used = false;
-        return;
-    }
-    sh->stats.accepted++;
-    send_prompt(s);
+    conn_puts(&s->b.conn, "Bye!\n");
+    conn_drain_close(&s->b.conn);
 }
 
 /* --- authentication --- */
@@ -183,8 +113,8 @@ static int64_t on_authfail_delay(struct ev_loop *loop, struct ev_timer *t)
 {
     (void)loop;
     struct shell_session *s = t->arg;
-    if (!s->conn.is_closed) {
-        conn_puts(&s->conn, "AuthFailed\n");
+    if (!s->b.conn.is_closed) {
+        conn_puts(&s->b.conn, "AuthFailed\n");
         bye(s);
     }
     return EV_DONE;
@@ -195,7 +125,7 @@ static void check_password(struct shell_session *s, struct str word)
 {
     struct shell *sh = s->sh;
     uint64_t now = ev_now(sh->loop);
-    struct shell_authfail *f = authfail_entry(sh, s->conn.peer, now);
+    struct shell_authfail *f = authfail_entry(sh, s->b.conn.peer, now);
     struct str appwd = str_c(cfg_get_str(sh->node->cfg, "appwd"));
     if (appwd.len > 0 && str_eq_secret(word, appwd)) {
         f->fails = 0;
@@ -206,7 +136,7 @@ static void check_password(struct shell_session *s, struct str word)
     sh->stats.auth_failures++;
     f->fails++;
     f->last_ms = now;
-    syslog_write(sh->node->log, "[WARN] shell: failed login from %s (%u in a row)", s->conn.peer,
+    syslog_write(sh->node->log, "[WARN] shell: failed login from %s (%u in a row)", s->b.conn.peer,
                  (unsigned)f->fails);
     /* Repeated failures from one address are answered ever more slowly. */
     uint64_t delay = 0;
@@ -231,18 +161,27 @@ static void do_help(struct shell_session *s, const struct str *tok, size_t ntok)
     buf_clear(o);
     buf_puts(o, s_help);
     buf_puts(o, "\n");
-    for (uint32_t k = 0; node->modules && node->modules[k]; k++) {
-        uint32_t idx = all ? k : (k < node->nloaded ? node->load_order[k] : UINT32_MAX);
-        if (!all && k >= node->nloaded)
-            break;
-        const struct lm_module *m = node->modules[idx];
+    /* built-in modules in load order (all: in table order), then the run-time (Lua) ones */
+    size_t nb = 0, n = lm_count(node);
+    while (node->modules && node->modules[nb])
+        nb++;
+    for (size_t k = 0; k < n; k++) {
+        const struct lm_module *m;
+        if (all)
+            m = lm_at(node, k);
+        else if (k < nb)
+            m = k < node->nloaded ? node->modules[node->load_order[k]] : NULL;
+        else
+            m = lm_at(node, k);
+        if (!m || (!all && k >= nb && !lm_is_loaded(node, m)))
+            continue;
         size_t pad = strlen(m->name) + 2;
         buf_printf(o, "  %s\n", m->name);
         for (const struct lm_func *f = m->funcs; f->name; f++)
             buf_printf(o, "%*s%s\n", (int)pad, "", f->name);
         buf_printf(o, "%*shelp\n", (int)pad, "");
     }
-    conn_send(&s->conn, o->p, o->len);
+    conn_send(&s->b.conn, o->p, o->len);
     send_prompt(s);
 }
 
@@ -338,10 +277,10 @@ static void run_line(struct shell_session *s, struct str line)
     }
     if (local && str_eqc(tok[0], "reboot")) {
         bool hard = ntok >= 2 && str_contains(tok[1], "-h");
-        conn_puts(&s->conn, hard ? "[HARD] Reboot micrOS system.\n" : "Reboot micrOS system.\n");
+        conn_puts(&s->b.conn, hard ? "[HARD] Reboot micrOS system.\n" : "Reboot micrOS system.\n");
         bye(s);
         syslog_write(node->log, "[BOOT] %s reboot requested from shell %s", hard ? "hard" : "soft",
-                     s->conn.peer);
+                     s->b.conn.peer);
         if (node->reboot)
             node->reboot(node, hard);
         return;
@@ -371,7 +310,7 @@ static void run_line(struct shell_session *s, struct str line)
 static void on_input(struct shell_session *s)
 {
     struct shell *sh = s->sh;
-    struct buf *in = &s->conn.in;
+    struct buf *in = &s->b.conn.in;
     if (s->is_locked) {
         buf_clear(in);
         return;
@@ -382,7 +321,7 @@ static void on_input(struct shell_session *s)
         return;
     }
     struct str rest = {in->p, in->len};
-    while (!s->conn.is_closed && !s->conn.is_draining && !s->is_locked) {
+    while (!s->b.conn.is_closed && !s->b.conn.is_draining && !s->is_locked) {
         struct str line;
         enum shell_frame k = shell_frame_next(&rest, &line, SHELL_LINE_MAX);
         if (k == SHELL_FRAME_END)
@@ -397,82 +336,64 @@ static void on_input(struct shell_session *s)
         }
         run_line(s, line);
     }
-    if (!s->conn.is_closed)
+    if (!s->b.conn.is_closed)
         buf_clear(in);
 }
 
-static void on_conn(struct conn *c, enum conn_event ev, void *arg)
+/* --- the server's callbacks --- */
+
+static void on_open(struct server_sess *b)
 {
-    struct shell_session *s = arg;
-    struct shell *sh = s->sh;
-    switch (ev) {
-    case CONN_EV_READ:
-        on_input(s);
-        if (!c->is_closed)
-            admit_touch(sh->admit, s->slot, ev_now(sh->loop), c->out.len > 0);
-        break;
-    case CONN_EV_DRAIN: admit_touch(sh->admit, s->slot, ev_now(sh->loop), false); break;
-    case CONN_EV_CLOSE:
-        admit_release(sh->admit, s->slot);
-        s->slot = -1;
-        s->is_dead = true;
-        sweep_later(sh);
-        break;
-    }
+    struct shell_session *s = (struct shell_session *)b;
+    struct shell *sh = server_owner(b->srv);
+    s->sh = sh;
+    const struct cfg *cfg = sh->node->cfg;
+    snprintf(s->devfid, sizeof s->devfid, "%s", cfg_get_str(cfg, "devfid"));
+    s->is_auth_required = cfg_get_bool(cfg, "auth");
+    sh->stats.accepted++;
+    send_prompt(s);
 }
 
-/* --- accepting and the waiting room --- */
+static void on_data(struct server_sess *b)
+{
+    struct shell_session *s = (struct shell_session *)b;
+    on_input(s);
+    if (!b->conn.is_closed)
+        server_touch(b, b->conn.out.len > 0);
+}
 
-static void refuse_busy(struct shell *sh, int fd)
+static void on_drain(struct server_sess *b)
+{
+    server_touch(b, false);
+}
+
+static void on_close(struct server_sess *b)
+{
+    struct shell_session *s = (struct shell_session *)b;
+    ev_timer_stop(b->srv->loop, &s->delay_timer);
+}
+
+static void refuse_busy(struct server *srv, int fd)
 {
     static const char busy[] = "Connection is busy. Bye!\n";
+    struct shell *sh = server_owner(srv);
     hal_sock_send(fd, busy, sizeof busy - 1);
-    hal_sock_close(fd);
     sh->stats.busy_replies++;
-    sh->admit->refused++;
 }
 
-/* The lobby asks again whether a waiting newcomer fits now. */
-static bool try_admit(void *owner, int fd, const char *peer)
-{
-    struct shell *sh = owner;
-    int slot = admit_take(sh->admit, 'S', peer, ev_now(sh->loop), on_evict, NULL);
-    if (slot < 0)
-        return false;
-    session_open(sh, fd, peer, slot);
-    return true;
-}
-
-static void refuse_busy_cb(void *owner, int fd)
-{
-    refuse_busy(owner, fd);
-}
-
-static void on_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
-{
-    (void)fd;
-    (void)events;
-    struct shell *sh = arg;
-    for (int n = 0; n < 64; n++) {
-        char peer[64];
-        int cfd = hal_tcp_accept(sh->lfd, peer, sizeof peer);
-        if (cfd == ERR_AGAIN)
-            return;
-        if (cfd < 0) {
-            LOG_W("shell: accept failed: %s", err_str(cfd));
-            return;
-        }
-        uint64_t now = ev_now(loop);
-        int slot = admit_take(sh->admit, 'S', peer, now, on_evict, NULL);
-        if (slot >= 0) {
-            session_open(sh, cfd, peer, slot);
-            continue;
-        }
-        /* Full of active clients: wait up to SHELL_BUSY_WAIT_MS for a slot (micrOS). */
-        if (lobby_add(&sh->lobby, cfd, peer) < 0)
-            refuse_busy(sh, cfd);
-    }
-}
+static const struct server_proto s_proto = {
+    .name = "shell",
+    .kind = 'S',
+    .sess_size = sizeof(struct shell_session),
+    .in_max = SHELL_LINE_MAX * 4,
+    .out_max = SHELL_OUT_MAX,
+    .busy_wait_ms = SHELL_BUSY_WAIT_MS,
+    .open = on_open,
+    .data = on_data,
+    .drain = on_drain,
+    .close = on_close,
+    .refuse = refuse_busy,
+};
 
 int shell_start(struct shell *sh, struct node *node, struct admit *admit, const char *addr,
                 uint16_t port)
@@ -481,33 +402,19 @@ int shell_start(struct shell *sh, struct node *node, struct admit *admit, const 
     sh->node = node;
     sh->admit = admit;
     sh->loop = node->loop;
-    sh->lfd = -1;
-    lobby_init(&sh->lobby, sh->loop, SHELL_BUSY_WAIT_MS, try_admit, refuse_busy_cb, sh);
-    sh->sweep_timer.arg = sh;
-    sh->sweep_timer.cb = on_sweep;
     buf_init(&sh->out, SHELL_OUT_MAX);
-    /* Room for every admitted client plus as many closed ones waiting for the sweep:
-     * an eviction frees an admission slot before its session memory. */
-    sh->nsessions = 2 * admit->limit;
-    sh->sessions = calloc(sh->nsessions, sizeof *sh->sessions);
     sh->arena_mem = malloc(CMD_ARENA_SIZE);
-    if (!sh->sessions || !sh->arena_mem) {
+    if (!sh->arena_mem) {
         shell_stop(sh);
         return ERR_NOMEM;
     }
     arena_init(&sh->arena, sh->arena_mem, CMD_ARENA_SIZE);
-    int lfd = hal_tcp_listen(addr, port, 64);
-    if (lfd < 0) {
-        shell_stop(sh);
-        return lfd;
-    }
-    sh->lfd = lfd;
-    sh->port = hal_sock_port(lfd);
-    int rc = ev_io_start(sh->loop, lfd, EV_READ, on_accept, sh);
+    int rc = server_start(&sh->srv, &s_proto, sh, sh->loop, admit, addr, port, 0);
     if (rc < 0) {
         shell_stop(sh);
         return rc;
     }
+    sh->port = sh->srv.port;
     return 0;
 }
 
@@ -515,37 +422,23 @@ void shell_stop(struct shell *sh)
 {
     if (!sh->node)
         return; /* never started */
-    for (size_t i = 0; sh->sessions && i < sh->nsessions; i++) {
-        struct shell_session *s = &sh->sessions[i];
-        if (s->is_used && !s->conn.is_closed)
-            conn_close(&s->conn);
-        if (s->is_used)
-            ev_timer_stop(sh->loop, &s->delay_timer);
-    }
-    lobby_deinit(&sh->lobby);
-    if (sh->lfd >= 0) {
-        ev_io_stop(sh->loop, sh->lfd);
-        hal_sock_close(sh->lfd);
-        sh->lfd = -1;
-    }
-    ev_timer_stop(sh->loop, &sh->sweep_timer);
-    free(sh->sessions);
-    sh->sessions = NULL;
+    server_stop(&sh->srv);
     free(sh->arena_mem);
     sh->arena_mem = NULL;
     buf_free(&sh->out);
+    sh->node = NULL;
 }
 
 void shell_push(struct shell *sh, const char *text)
 {
-    for (size_t i = 0; i < sh->nsessions; i++) {
-        struct shell_session *s = &sh->sessions[i];
-        if (!s->is_used || s->is_dead || s->conn.is_closed || s->conn.is_draining)
+    for (size_t i = 0; sh->node && i < sh->srv.nsessions; i++) {
+        struct shell_session *s = (struct shell_session *)server_sess_at(&sh->srv, i);
+        if (!server_sess_is_live(&s->b))
             continue;
         if (s->is_auth_required && !s->is_authed)
             continue;
-        conn_puts(&s->conn, "~~~ ");
-        conn_puts(&s->conn, text);
-        conn_puts(&s->conn, "\n");
+        conn_puts(&s->b.conn, "~~~ ");
+        conn_puts(&s->b.conn, text);
+        conn_puts(&s->b.conn, "\n");
     }
 }

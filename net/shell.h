@@ -13,7 +13,7 @@
 #include "../core/ev.h"
 #include "../svc/node.h"
 #include "admit.h"
-#include "lobby.h"
+#include "server.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,12 +38,8 @@ struct shell {
     struct node *node;
     struct admit *admit;
     struct ev_loop *loop;
-    int lfd;
     uint16_t port;
-    struct shell_session *sessions; /* 2 * admit->limit entries */
-    size_t nsessions;
-    struct lobby lobby; /* newcomers waiting for a slot */
-    struct ev_timer sweep_timer;
+    struct server srv; /* listener, admission, sessions */
     struct arena arena;
     void *arena_mem;
     struct buf out; /* scratch for one reply */

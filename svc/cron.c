@@ -1,5 +1,6 @@
 /* cron.c - cron grammar, next-fire computation and the one-timer scheduler. */
 #include "cron.h"
+#include "metrics.h"
 
 #include "../core/err.h"
 #include "../core/log.h"
@@ -441,6 +442,7 @@ static int64_t on_timer(struct ev_loop *loop, struct ev_timer *t)
         uint64_t late = start_ms > job->next * 1000 ? (uint64_t)(start_ms - job->next * 1000) : 0;
         cron->stats.fired++;
         cron->stats.late_sum_ms += late;
+        metrics_cron_run(late);
         if (late > cron->stats.late_max_ms)
             cron->stats.late_max_ms = late;
         job->last = job->next;

@@ -106,7 +106,7 @@ int endpoint_list_get(const struct endpoints *eps, struct buf *out)
     int rc = 0;
     bool first = true;
     for (size_t i = 0; rc == 0 && i < eps->n; i++) {
-        if (!(eps->items[i].methods & EP_GET))
+        if (!(eps->items[i].methods & EP_GET) || (eps->items[i].flags & EP_UNLISTED))
             continue;
         rc = buf_printf(out, "%s\"%s\"", first ? "" : ", ", eps->items[i].path);
         first = false;

@@ -33,6 +33,8 @@
 #define EP_DELETE 4u
 /* Flag: needs x-micros-auth == appwd. */
 #define EP_SUDO 1u
+/* Flag: a node endpoint (/metrics), not listed in /rest's usr_endpoints. */
+#define EP_UNLISTED 2u
 
 struct endpoint_header {
     struct str name; /* lower-case */

@@ -20,6 +20,14 @@ void exec_core_error(struct exec_result *res, struct arena *a, struct str mod, s
         res->text = "Core error: memory allocation failed";
 }
 
+static size_t builtin_n(const struct node *node)
+{
+    size_t n = 0;
+    while (node->modules && node->modules[n])
+        n++;
+    return n;
+}
+
 /* `modules`: the modules loaded since boot, in load order, then "task" (micrOS).
  * `modules all` (our extension): every built-in module, loaded or not. */
 static void run_modules(struct node *node, const struct cmd *c, struct arena *a,
@@ -27,14 +35,20 @@ static void run_modules(struct node *node, const struct cmd *c, struct arena *a,
 {
     struct val *l = val_list(a);
     if (c->ntok >= 2 && str_eqc(c->tok[1], "all")) {
-        for (uint32_t i = 0; node->modules[i]; i++)
-            val_append(l, val_str(a, node->modules[i]->name));
+        for (size_t i = 0, n = lm_count(node); i < n; i++)
+            val_append(l, val_str(a, lm_at(node, i)->name));
         res->ok = true;
         res->value = l;
         return;
     }
     for (uint32_t i = 0; i < node->nloaded; i++)
         val_append(l, val_str(a, node->modules[node->load_order[i]]->name));
+    /* run-time (Lua) modules used since their last (re)load, after the built-in ones */
+    for (size_t i = builtin_n(node), n = lm_count(node); i < n; i++) {
+        const struct lm_module *m = lm_at(node, i);
+        if (m && lm_is_loaded(node, m))
+            val_append(l, val_str(a, m->name));
+    }
     val_append(l, val_str(a, "task"));
     res->ok = true;
     res->value = l;
@@ -85,10 +99,10 @@ void exec_call(struct node *node, const struct cmd *c, struct arena *a, struct e
         exec_core_error(res, a, mname, fname, "invalid syntax");
         return;
     }
-    int rc = lm_ensure_loaded(node, mod);
+    char lerr[LM_ERR_MAX];
+    int rc = lm_load(node, mod, lerr, sizeof lerr);
     if (rc < 0) {
-        const char *t = arena_printf(a, "module load failed: %s", err_str(rc));
-        exec_core_error(res, a, mname, fname, t ? t : "module load failed");
+        exec_core_error(res, a, mname, fname, lerr[0] ? lerr : "module load failed");
         return;
     }
     if (str_eqc(fname, "help")) {

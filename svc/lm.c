@@ -12,12 +12,57 @@
 
 const struct lm_module *lm_find(const struct node *node, struct str name)
 {
-    if (!node->modules)
-        return NULL;
-    for (size_t i = 0; node->modules[i]; i++)
+    for (size_t i = 0; node->modules && node->modules[i]; i++)
         if (str_eqc(name, node->modules[i]->name))
             return node->modules[i];
+    if (node->dyn)
+        return node->dyn->find(node->dyn->arg, name);
     return NULL;
+}
+
+static size_t builtin_count(const struct node *node)
+{
+    size_t n = 0;
+    while (node->modules && node->modules[n])
+        n++;
+    return n;
+}
+
+size_t lm_count(const struct node *node)
+{
+    return builtin_count(node) + (node->dyn ? node->dyn->count(node->dyn->arg) : 0);
+}
+
+const struct lm_module *lm_at(const struct node *node, size_t i)
+{
+    size_t nb = builtin_count(node);
+    if (i < nb)
+        return node->modules[i];
+    return node->dyn ? node->dyn->at(node->dyn->arg, i - nb) : NULL;
+}
+
+bool lm_is_loaded(const struct node *node, const struct lm_module *mod)
+{
+    for (size_t i = 0; node->modules && node->modules[i]; i++)
+        if (node->modules[i] == mod)
+            return node->is_loaded && node->is_loaded[i];
+    return node->dyn && node->dyn->is_loaded(node->dyn->arg, mod);
+}
+
+int lm_load(struct node *node, const struct lm_module *mod, char *err, size_t cap)
+{
+    if (cap)
+        err[0] = '\0';
+    for (size_t i = 0; node->modules && node->modules[i]; i++)
+        if (node->modules[i] == mod) {
+            int rc = lm_ensure_loaded(node, mod);
+            if (rc < 0 && cap)
+                snprintf(err, cap, "module load failed: %s", err_str(rc));
+            return rc;
+        }
+    if (node->dyn)
+        return node->dyn->ensure(node->dyn->arg, mod, err, cap);
+    return ERR_NOENT;
 }
 
 const struct lm_func *lm_func_find(const struct lm_module *mod, struct str name)
@@ -30,7 +75,7 @@ const struct lm_func *lm_func_find(const struct lm_module *mod, struct str name)
 
 int lm_ensure_loaded(struct node *node, const struct lm_module *mod)
 {
-    for (uint32_t i = 0; node->modules[i]; i++) {
+    for (uint32_t i = 0; node->modules && node->modules[i]; i++) {
         if (node->modules[i] != mod)
             continue;
         if (node->is_loaded[i])
@@ -42,6 +87,10 @@ int lm_ensure_loaded(struct node *node, const struct lm_module *mod)
         if (node->nloaded < sizeof node->load_order / sizeof node->load_order[0])
             node->load_order[node->nloaded++] = i;
         return 0;
+    }
+    if (node->dyn) {
+        char err[8];
+        return node->dyn->ensure(node->dyn->arg, mod, err, sizeof err);
     }
     return ERR_NOENT;
 }

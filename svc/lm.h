@@ -151,8 +151,39 @@ void lm_push(struct lm_ctx *ctx, const char *fmt, ...) __attribute__((format(pri
 
 /* --- registry --- */
 
-/* Returns the built-in module called name, or NULL. */
+/* Run-time modules (Lua, svc/luamod.h) plug into the registry through a provider in
+ * node->dyn, so lm_find, lm_count/lm_at, help, tasks and the executor treat them as built-in
+ * ones. Modules the provider returns stay valid until the next provider call that reloads or
+ * drops them (the executor never holds one across event-loop turns). */
+struct lm_dyn {
+    /* The run-time module called name, (re)loaded from its file when that changed; NULL when
+     * there is none. */
+    const struct lm_module *(*find)(void *arg, struct str name);
+    /* Rescans the module folder; returns how many run-time modules there are now. */
+    size_t (*count)(void *arg);
+    /* The i-th run-time module (i < count), or NULL. */
+    const struct lm_module *(*at)(void *arg, size_t i);
+    /* Marks mod used (listed by `modules`); returns 0, or ERR_INVAL with its load error in
+     * err (the module's file did not load: syntax error, ...). */
+    int (*ensure)(void *arg, const struct lm_module *mod, char *err, size_t cap);
+    /* True when mod was used since it was (re)loaded. */
+    bool (*is_loaded)(void *arg, const struct lm_module *mod);
+    void *arg;
+};
+
+/* Returns the module called name: a built-in one, else a run-time (Lua) one; or NULL. */
 const struct lm_module *lm_find(const struct node *node, struct str name);
+/* Number of modules, built-in and run-time (rescans the run-time ones). The one way to
+ * iterate every module: for (i = 0, n = lm_count(node); i < n; i++) lm_at(node, i). */
+size_t lm_count(const struct node *node);
+/* The i-th module: built-in ones in modules.def order, then the run-time ones; NULL past the
+ * end. */
+const struct lm_module *lm_at(const struct node *node, size_t i);
+/* True when mod has been loaded (used) since boot or, for a run-time module, its last reload. */
+bool lm_is_loaded(const struct node *node, const struct lm_module *mod);
+/* Loads mod if needed and writes why it cannot be used to err ("" when it can). Returns 0 or
+ * ERR_*. */
+int lm_load(struct node *node, const struct lm_module *mod, char *err, size_t cap);
 /* Returns the function called name in mod, or NULL (help is not in the table: see lm_call). */
 const struct lm_func *lm_func_find(const struct lm_module *mod, struct str name);
 /* Loads mod if it is not loaded yet (calls its load hook once). Returns 0 or its error. */

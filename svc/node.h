@@ -6,6 +6,7 @@
 #define NODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ev_loop;
@@ -15,6 +16,7 @@ struct tasks;
 struct sched;
 struct node;
 struct endpoints;
+struct lm_dyn;
 
 /* Sends one unsolicited "~~~ <text>" line to every shell client. */
 typedef void node_push_fn(struct node *node, const char *text);
@@ -27,6 +29,11 @@ typedef void node_intercon_fn(struct node *node, const struct cmd *c, struct are
 struct val;
 /* Adds InterCon's resolver cache (name -> ip) to dict d, for `system hosts`. */
 typedef void node_hosts_fn(struct node *node, struct arena *a, struct val *d);
+/* Adds an optional service's facts to dict d (`system mdns`). */
+typedef void node_facts_fn(struct node *node, struct arena *a, struct val *d);
+struct buf;
+/* Appends a text the node produces (the metrics exposition) to out. Returns 0 or ERR_*. */
+typedef int node_text_fn(struct node *node, struct buf *out);
 /* Asks the node to reboot (re-exec) once the current reply has been sent. */
 typedef void node_reboot_fn(struct node *node, bool hard);
 struct buf;
@@ -38,6 +45,14 @@ typedef int node_web_load_fn(struct node *node, unsigned what, struct buf *out);
 #define NODE_WEB_FILESERVER 2u /* the /fs file server */
 #define NODE_WEB_MOUNTS     4u /* its $modules/$data/$logs mounts */
 #define NODE_WEB_CONFIG     8u /* GET /config/ui */
+
+struct persist;
+/* Notifications (svc/notify.h): op NODE_NOTIFY_SEND fans text out to every enabled channel;
+ * NODE_NOTIFY_QUERY/_ON/_OFF report (and set) the global switch. out gets micrOS's verdict. */
+enum node_notify_op { NODE_NOTIFY_SEND, NODE_NOTIFY_QUERY, NODE_NOTIFY_ON, NODE_NOTIFY_OFF };
+typedef void node_notify_fn(struct node *node, enum node_notify_op op, const char *text, char *out,
+                            size_t cap);
+struct mqtt;
 
 struct node {
     struct ev_loop *loop;
@@ -56,10 +71,17 @@ struct node {
     node_hosts_fn *hosts;                   /* NULL until InterCon is up */
     void *app;                              /* back pointer for app/ */
     const struct lm_module *const *modules; /* built-in modules, NULL-terminated */
+    const struct lm_dyn *dyn;               /* run-time (Lua) modules, or NULL (svc/lm.h) */
     bool *is_loaded;                        /* per module: loaded since boot ("active") */
     uint32_t load_order[64];                /* indexes of loaded modules, in load order */
     uint32_t nloaded;
     struct endpoints *endpoints; /* HTTP endpoints modules may register (svc/endpoint.h) */
+    struct persist *persist;     /* write-behind for state files (svc/persist.h); NULL = at once */
+    node_notify_fn *notify;      /* NULL until notifications are up (svc/notify.h) */
+    void *notify_arg;            /* struct notify */
+    struct mqtt *mqtt;           /* the MQTT client (svc/mqtt.h), NULL when not built */
+    node_facts_fn *mdns_facts;   /* `system mdns`; NULL when no announcer runs */
+    node_text_fn *metrics_text;  /* `system metrics`; NULL until metrics are up */
     node_web_load_fn *web_load;  /* NULL while the HTTP server is off */
 };
 

@@ -21,10 +21,12 @@ struct ramfile {
     bool is_dir;
     char path[PATH_MAX_LEN];
     size_t len;
+    uint64_t stamp; /* write counter value of the last change */
     char data[CORTEXM_FS_FILE_MAX];
 };
 
 static struct ramfile s_files[CORTEXM_FS_FILES];
+static uint64_t s_writes; /* change stamps for hal_fs_stat */
 
 static struct ramfile *find(const char *path)
 {
@@ -74,6 +76,7 @@ int hal_fs_write_atomic(const char *path, const void *data, size_t len)
         return ERR_NOSPC;
     memcpy(f->data, data, len); /* one step with no yield in between: atomic for the loop */
     f->len = len;
+    f->stamp = ++s_writes;
     return 0;
 }
 
@@ -88,6 +91,7 @@ int hal_fs_append(const char *path, const void *data, size_t len)
         return ERR_NOSPC;
     memcpy(f->data + f->len, data, len);
     f->len += len;
+    f->stamp = ++s_writes;
     return 0;
 }
 
@@ -153,5 +157,15 @@ int hal_fs_usage(const char *path, uint64_t *total, uint64_t *used)
             u += s_files[i].len;
     *total = (uint64_t)CORTEXM_FS_FILES * CORTEXM_FS_FILE_MAX;
     *used = u;
+    return 0;
+}
+
+int hal_fs_stat(const char *path, uint64_t *size, uint64_t *stamp)
+{
+    const struct ramfile *f = find(path);
+    if (!f || f->is_dir)
+        return ERR_NOENT;
+    *size = f->len;
+    *stamp = f->stamp;
     return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/ev.h"
+#include "ev_clock.h"
 
 struct pollset {
     size_t cap;
@@ -28,6 +29,20 @@ void *ev_backend_create(size_t max_fds)
 void ev_backend_destroy(void *set)
 {
     free(set);
+}
+
+int ev_backend_ctl(void *set, int fd, unsigned old_ev, unsigned new_ev)
+{
+    (void)set;
+    (void)fd;
+    (void)old_ev;
+    (void)new_ev;
+    return 0; /* the want list is read on every wait */
+}
+
+bool ev_backend_wants_list(void)
+{
+    return true;
 }
 
 static int map_errno(int e)
@@ -83,7 +98,5 @@ int ev_backend_wait(void *set, const struct ev_ready *want, size_t n, struct ev_
 
 uint64_t ev_backend_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return ev_clock_ms();
 }

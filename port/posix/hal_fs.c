@@ -197,6 +197,20 @@ bool hal_fs_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+int hal_fs_stat(const char *path, uint64_t *size, uint64_t *stamp)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return map_errno(errno);
+    if (!S_ISREG(st.st_mode))
+        return ERR_NOENT;
+    *size = (uint64_t)st.st_size;
+    *stamp = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+    /* the inode too: a file replaced by rename within one mtime tick is still seen as new */
+    *stamp ^= (uint64_t)st.st_ino << 32;
+    return 0;
+}
+
 int hal_fs_list(const char *dir, hal_fs_list_fn *fn, void *arg)
 {
     DIR *d = opendir(dir);

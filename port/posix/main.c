@@ -4,6 +4,8 @@
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../hal/hal_sys.h"
+#include "../../svc/cfg.h"
+#include "sd_notify.h"
 #include "../../hal/hal_update.h"
 #include "../../svc/update.h"
 
@@ -90,6 +92,35 @@ static void default_data_dir(char *out, size_t cap)
         snprintf(out, cap, "./micros-data");
 }
 
+/* Prints where the node can be reached once it listens (shell, web UI, data folder) to stdout,
+ * and tells systemd the node is ready (Type=notify) with the same summary as its status. */
+static void report_ready(struct app *app, const char *data_dir)
+{
+    /* A wildcard bind is reached on loopback from this machine. */
+    const char *host = app->opt.bind_addr;
+    if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::"))
+        host = "127.0.0.1";
+    char abs[PATH_MAX];
+    if (!realpath(data_dir, abs))
+        snprintf(abs, sizeof abs, "%s", data_dir);
+    char web[96] = "off (webui is False)";
+    if (cfg_get_bool(&app->cfg, "webui"))
+        snprintf(web, sizeof web, "http://%s:%u/", host, (unsigned)app->http.port);
+    printf("micros is running.\n"
+           "  shell:       %s %u   (e.g. nc %s %u, or microsctl)\n"
+           "  web UI:      %s\n"
+           "  data folder: %s\n"
+           "  stop:        Ctrl-C\n",
+           host, (unsigned)app->shell.port, host, (unsigned)app->shell.port, web, abs);
+    fflush(stdout);
+    char state[PATH_MAX + 256];
+    snprintf(state, sizeof state, "READY=1\nSTATUS=shell on port %u, web UI %s, data %s",
+             (unsigned)app->shell.port, web, abs);
+    int rc = sd_notify_send(state);
+    if (rc < 0)
+        LOG_W("cannot notify systemd (NOTIFY_SOCKET): %s", err_str(rc));
+}
+
 int main(int argc, char **argv)
 {
     hal_sys_set_argv(argc, argv);
@@ -162,6 +193,7 @@ int main(int argc, char **argv)
         app_deinit(&app);
         return 1;
     }
+    report_ready(&app, data_dir);
     enum app_exit how = APP_EXIT;
     while (!s_signalled) {
         if (ev_poll(&app.loop, -1) < 0 && !s_signalled)
@@ -171,6 +203,7 @@ int main(int argc, char **argv)
             break;
         }
     }
+    sd_notify_send(how == APP_REBOOT ? "RELOADING=1" : "STOPPING=1");
     app_deinit(&app);
     if (how == APP_REBOOT && update_pending()) {
         LOG_I("update: switching to the new program");

@@ -30,7 +30,7 @@ def free_port():
 class Node:
     """A running micros process with its own data folder and ports."""
 
-    def __init__(self, config=None, data_dir=None, extra_args=()):
+    def __init__(self, config=None, data_dir=None, extra_args=(), env=None):
         self.tmp = None
         if data_dir is None:
             self.tmp = tempfile.mkdtemp(prefix="micros-bb-")
@@ -44,10 +44,14 @@ class Node:
                 json.dump(config, f)
         self.log_path = os.path.join(tempfile.gettempdir(), "micros-bb-%d.log" % self.port)
         self.log = open(self.log_path, "wb")
+        # No lookups off the machine: no DNS server from /etc/resolv.conf, no mDNS, unless the
+        # test brings its own (test_names runs them inside network namespaces).
+        run_env = dict(os.environ, MICROS_DNS="off", MICROS_MDNS="off")
+        run_env.update(env or {})
         self.proc = subprocess.Popen(
             [MICROS, "--data", data_dir, "--port", str(self.port), "--webport", str(self.webport),
              "--bind", "127.0.0.1", *extra_args],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, env=run_env)
         self.wait_ready()
 
     def wait_ready(self, timeout=10.0):

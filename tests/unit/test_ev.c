@@ -697,6 +697,59 @@ static void posix_clocks_are_sane(void **state)
     (void)hal_wall_synced(); /* depends on the host; it must just answer */
 }
 
+/* ---- deferred work -------------------------------------------------------------------- */
+
+struct dctx {
+    int *order;
+    size_t *n;
+    int id;
+    struct ev_defer *requeue; /* queued again by this callback, if set */
+    struct ev_defer *cancel;  /* cancelled by this callback, if set */
+};
+
+static void defer_cb(struct ev_loop *loop, struct ev_defer *d)
+{
+    struct dctx *x = d->arg;
+    x->order[(*x->n)++] = x->id;
+    if (x->cancel)
+        ev_defer_cancel(loop, x->cancel);
+    if (x->requeue) {
+        ev_defer(loop, x->requeue, defer_cb);
+        x->requeue = NULL;
+    }
+}
+
+static void deferred_work_runs_once_at_the_end_of_the_pass_in_order(void **state)
+{
+    (void)state;
+    struct ev_loop loop;
+    assert_int_equal(ev_init(&loop, 8, 8), 0);
+    int order[8];
+    size_t n = 0;
+    struct ev_defer d[4];
+    struct dctx x[4];
+    for (int i = 0; i < 4; i++) {
+        x[i] = (struct dctx){order, &n, i, NULL, NULL};
+        memset(&d[i], 0, sizeof d[i]);
+        d[i].arg = &x[i];
+    }
+    x[0].requeue = &d[3]; /* queued during the phase: runs in the same phase, after the rest */
+    x[1].cancel = &d[2];  /* cancelled before its turn: never runs */
+    ev_defer(&loop, &d[0], defer_cb);
+    ev_defer(&loop, &d[1], defer_cb);
+    ev_defer(&loop, &d[2], defer_cb);
+    ev_defer(&loop, &d[1], defer_cb);       /* already queued: no second run */
+    assert_true(ev_poll(&loop, 0) >= 3);
+    assert_int_equal(n, 3);
+    assert_int_equal(order[0], 0);
+    assert_int_equal(order[1], 1);
+    assert_int_equal(order[2], 3);
+    assert_null(loop.defer_head);
+    assert_int_equal(ev_poll(&loop, 0), 0);
+    assert_int_equal(n, 3);
+    ev_deinit(&loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -717,6 +770,7 @@ int main(void)
         cmocka_unit_test(ev_stop_ends_ev_run),
         cmocka_unit_test(stats_count_passes_and_callbacks),
         cmocka_unit_test(posix_clocks_are_sane),
+        cmocka_unit_test(deferred_work_runs_once_at_the_end_of_the_pass_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

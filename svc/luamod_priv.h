@@ -1,0 +1,79 @@
+/* luamod_priv.h - the Lua module set's insides, shared by luamod.c and luamod_api.c. */
+#ifndef LUAMOD_PRIV_H
+#define LUAMOD_PRIV_H
+
+#include "../core/ev.h"
+#include "luamod.h"
+
+#include <lua.h>
+
+#define LUAMOD_TIMERS    8 /* micros.timer per module */
+#define LUAMOD_IRQS      8 /* micros.irq per module */
+#define LUAMOD_ENDPOINTS 4 /* micros.endpoint per module */
+
+struct luamod;
+
+struct luamod_timer {
+    struct ev_timer tm;
+    struct luamod *m;
+    uint32_t period_ms; /* 0: one-shot */
+    bool is_used;
+};
+
+struct luamod_irq {
+    struct luamod *m;
+    int pin;
+    bool is_used;
+};
+
+struct luamod {
+    struct lm_module mod; /* first: an lm_ctx's mod points here */
+    struct luamods *set;
+    bool is_used;   /* slot in use */
+    bool is_called; /* called since (re)load: listed by `modules` */
+    char name[LUAMOD_NAME_MAX];
+    uint64_t size, stamp; /* of the file this code came from */
+    uint32_t gen;         /* bumped at every (re)load: a task of older code stops */
+    lua_State *L;         /* NULL when the file did not load (err says why) */
+    char err[LM_ERR_MAX];
+    size_t mem_used, mem_peak, mem_cap;
+    uint64_t steps, budget; /* VM instructions of the running call, and its budget */
+    uint64_t calls;
+    int depth;         /* calls of this module on the C stack */
+    lua_State *run_co; /* the task coroutine being resumed, else NULL */
+    void *run_key;     /* the task's key (its state blob), else NULL */
+    struct lm_func funcs[LUAMOD_FUNCS_MAX + 1];
+    struct arena decl; /* funcs' names, params, widgets, measures */
+    char *decl_mem;
+    char out[LUAMOD_OUT_MAX]; /* print() output of a plain (non-task) call */
+    size_t out_len;
+    struct luamod_timer timers[LUAMOD_TIMERS];
+    struct luamod_irq irqs[LUAMOD_IRQS];
+    char endpoints[LUAMOD_ENDPOINTS][96];
+};
+
+struct luamods {
+    struct node *node;
+    struct lm_dyn dyn;
+    struct luamod mods[LUAMOD_MAX];
+    char scan[LUAMOD_MAX][LUAMOD_NAME_MAX]; /* names seen by the last scan */
+    size_t nscan;
+    uint32_t gen;
+    uint64_t refused; /* files refused at scan (name clash, invalid name, table full) */
+};
+
+/* The module a Lua state belongs to. */
+struct luamod *luamod_of(lua_State *L);
+/* Opens the micros library (luamod_api.c) into the global table of L. */
+void luamod_open_api(lua_State *L);
+/* Stops m's timers, pin watches and endpoints (before its state closes). */
+void luamod_api_release(struct luamod *m);
+/* Calls the function on top of L's stack with nargs arguments under m's budget, in protected
+ * mode, from an event-loop callback (timer, irq, endpoint). Returns 0, or -1 after logging
+ * the error to the syslog; nres results are left on the stack on success. */
+int luamod_callback(struct luamod *m, int nargs, int nres, const char *what);
+/* Appends text (and a newline) to the output of the running call or task; L is the running
+ * thread (may raise a Lua memory error). */
+void luamod_print(struct luamod *m, lua_State *L, const char *text, size_t len);
+
+#endif
