@@ -16,6 +16,7 @@
 
 #define PATH_CAP   1024
 #define READ_PIECE (64 * 1024)
+#define WBUF       (64 * 1024)
 #define PUBLIC     "web/user_data"
 #define TMP        "web/user_data/tmp"
 
@@ -267,6 +268,9 @@ struct upload {
     char text[400];      /* its reply text */
     unsigned files;      /* files written */
     bool done;           /* the closing boundary was seen */
+    size_t wlen;         /* bytes waiting in wbuf */
+    char wbuf[WBUF];     /* part data is written in large pieces (it arrives in runs cut at
+                            every CR of the content) */
 };
 
 static int up_fail(struct upload *u, int status, const char *fmt, const char *arg)
@@ -278,6 +282,7 @@ static int up_fail(struct upload *u, int status, const char *fmt, const char *ar
 
 static void drop_part(struct upload *u)
 {
+    u->wlen = 0;
     if (u->fd >= 0) {
         hal_fs_close(u->fd);
         hal_fs_remove(u->tmp);
@@ -315,10 +320,26 @@ static int part_begin(void *ctx, const struct mp_part *pt)
     return 0;
 }
 
+/* Writes what waits in wbuf. Returns 0 or ERR_*. */
+static int flush_part(struct upload *u)
+{
+    int rc = u->wlen ? hal_fs_write(u->fd, u->wbuf, u->wlen) : 0;
+    u->wlen = 0;
+    return rc;
+}
+
 static int part_data(void *ctx, const char *p, size_t n)
 {
     struct upload *u = ctx;
-    int rc = hal_fs_write(u->fd, p, n);
+    int rc = 0;
+    if (u->wlen + n > sizeof u->wbuf)
+        rc = flush_part(u);
+    if (rc == 0 && n >= sizeof u->wbuf) {
+        rc = hal_fs_write(u->fd, p, n);
+    } else if (rc == 0) {
+        memcpy(u->wbuf + u->wlen, p, n);
+        u->wlen += n;
+    }
     if (rc == 0)
         return 0;
     drop_part(u);
@@ -330,7 +351,14 @@ static int part_data(void *ctx, const char *p, size_t n)
 static int part_end(void *ctx)
 {
     struct upload *u = ctx;
-    int rc = hal_fs_close(u->fd);
+    int rc = flush_part(u);
+    if (rc < 0) {
+        drop_part(u);
+        if (rc == ERR_NOSPC)
+            return up_fail(u, 507, "No space left on device: %s not written", u->label);
+        return up_fail(u, 500, "Write failed: %s", err_str(rc));
+    }
+    rc = hal_fs_close(u->fd);
     u->fd = -1;
     if (rc == 0)
         rc = hal_fs_rename(u->tmp, u->dest);
