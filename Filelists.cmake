@@ -66,6 +66,7 @@ set(MODULE_SOURCES
   modules/lm_web.c
   modules/lm_fileserver.c
   modules/lm_pacman.c
+  modules/pacman_pkg.c
   modules/light.c
   modules/lm_rgb.c
   modules/lm_sim.c

@@ -1,12 +1,13 @@
 /* lm_pacman.c - Load Module `pacman` (COMPAT Part C.3): the node's files, its Load Modules,
  * and packages. Every path is taken inside the node's data folder ("/" is the data folder;
  * ".." is refused), and config/ (it holds the secrets) is protected: `cat` refuses it, `rm`
- * needs force (sudo). Package installs need the node's HTTP client (hal/hal_httpc.h): until
- * it is in this build, install and upgrade answer a clear "not yet" (docs/files.md). */
+ * needs force (sudo). Packages are installed from http(s):// URLs by
+ * modules/pacman_pkg.c. */
 #include "../core/buf.h"
 #include "../core/err.h"
 #include "../hal/hal_fs.h"
 #include "../svc/lm.h"
+#include "pacman_pkg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,15 +404,19 @@ static int fn_datdump(struct lm_ctx *ctx)
 
 static int fn_install(struct lm_ctx *ctx)
 {
-    const char *ref = lm_str(ctx, "ref");
-    if (!ref || strncmp(ref, "http://", 7) != 0)
-        return lm_error(ctx, "install takes an http:// URL of a package.json on your network");
-    return lm_error(ctx, "install: %s", NOT_YET);
+    char msg[600];
+    int rc = pacman_pkg_install(ctx->node, lm_str(ctx, "ref"), msg, sizeof msg);
+    return rc < 0 ? lm_error(ctx, "install: %s", msg) : lm_ret_str(ctx, msg);
 }
 
 static int fn_upgrade(struct lm_ctx *ctx)
 {
-    return lm_error(ctx, "upgrade %s: %s", lm_str(ctx, "name") ? lm_str(ctx, "name") : "", NOT_YET);
+    const char *name = lm_str(ctx, "name");
+    char ref[2048], msg[600];
+    if (pacman_pkg_ref(ctx->node, name, ref, sizeof ref) < 0)
+        return lm_ret_strf(ctx, "Package not installed: %s", name ? name : "None");
+    int rc = pacman_pkg_install(ctx->node, ref, msg, sizeof msg);
+    return rc < 0 ? lm_error(ctx, "upgrade: %s", msg) : lm_ret_str(ctx, msg);
 }
 
 static int fn_inspect(struct lm_ctx *ctx)
@@ -447,7 +452,9 @@ static int fn_uninstall(struct lm_ctx *ctx)
     const char *name = lm_str(ctx, "name");
     if (!name)
         return fn_inspect(ctx);
-    return lm_ret_strf(ctx, "Package not installed: %s", name);
+    char msg[300];
+    pacman_pkg_uninstall(ctx->node, name, msg, sizeof msg);
+    return lm_ret_str(ctx, msg);
 }
 
 static int fn_unload(struct lm_ctx *ctx)

@@ -284,8 +284,6 @@ class Pacman(unittest.TestCase):
             self.assertIn(b"Removed: modules/LM_hello.lua", sh.cmd("pacman delmod hello.lua\n"))
             self.assertFalse(os.path.exists(os.path.join(node.data_dir, "modules",
                                                          "LM_hello.lua")))
-            self.assertIn(b"not in this build yet",
-                          sh.cmd("pacman install http://127.0.0.1:9/package.json\n"))
             self.assertIn(b"[]", sh.cmd("pacman inspect\n"))
             sh.close()
         finally:
@@ -406,6 +404,101 @@ class LuaUpload(unittest.TestCase):
             sh.close()
         finally:
             node.stop()
+
+
+class PacmanInstall(unittest.TestCase):
+    """install / upgrade / uninstall from a package.json on a local HTTP server."""
+
+    def serve(self, root):
+        import http.server
+        import threading
+        root_dir = root
+
+        class H(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *a, **kw):
+                super().__init__(*a, directory=root_dir, **kw)
+
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        return srv
+
+    def wait_state(self, sh, name, timeout=15):
+        end = time.time() + timeout
+        while time.time() < end:
+            out = sh.cmd("pacman inspect %s\n" % name)
+            if b'"state"' in out and b'"installing"' not in out:
+                return out
+            time.sleep(0.2)
+        return out
+
+    def test_install_upgrade_uninstall_and_refusals(self):
+        root = tempfile.mkdtemp(prefix="micros-pkg-")
+        pkg = os.path.join(root, "demo")
+        os.makedirs(pkg)
+        with open(os.path.join(pkg, "LM_demo.lua"), "w") as f:
+            f.write('local M = {}\nfunction M.v() return 1 end\nreturn M\n')
+        with open(os.path.join(pkg, "notes.txt"), "w") as f:
+            f.write("notes\n")
+        with open(os.path.join(pkg, "package.json"), "w") as f:
+            json.dump({"urls": [["LM_demo.lua", "LM_demo.lua"],
+                                ["data/demo/notes.txt", "notes.txt"]], "version": "1.0"}, f)
+        bad = os.path.join(root, "bad")
+        os.makedirs(bad)
+        with open(os.path.join(bad, "package.json"), "w") as f:
+            json.dump({"urls": [["../../evil.txt", "x.txt"]]}, f)
+        half = os.path.join(root, "half")
+        os.makedirs(half)
+        with open(os.path.join(half, "a.txt"), "w") as f:
+            f.write("a")
+        with open(os.path.join(half, "package.json"), "w") as f:
+            json.dump({"urls": [["data/a.txt", "a.txt"], ["data/b.txt", "missing.txt"]]}, f)
+        srv = self.serve(root)
+        base = "http://127.0.0.1:%d" % srv.server_address[1]
+        node = Node(config={"webui": True})
+        try:
+            sh = node.shell()
+            out = sh.cmd("pacman install %s/demo/package.json\n" % base)
+            self.assertIn(b"Installing demo", out)
+            out = self.wait_state(sh, "demo")
+            self.assertIn(b"installed (2 files)", out)
+            self.assertTrue(os.path.exists(os.path.join(node.data_dir, "modules", "LM_demo.lua")))
+            with open(os.path.join(node.data_dir, "data", "demo", "notes.txt")) as f:
+                self.assertEqual(f.read(), "notes\n")
+            self.assertIn(b"demo", sh.cmd("pacman inspect\n"))
+            self.assertIn(b"Installing demo", sh.cmd("pacman upgrade demo\n"))
+            self.assertIn(b"installed (2 files)", self.wait_state(sh, "demo"))
+            # a destination outside the data folder: refused, nothing written
+            sh.cmd("pacman install %s/bad\n" % base)
+            self.assertIn(b"leaves the data folder", self.wait_state(sh, "bad"))
+            self.assertFalse(os.path.exists(os.path.join(os.path.dirname(node.data_dir),
+                                                         "evil.txt")))
+            # one file missing: nothing of the package is left
+            sh.cmd("pacman install %s/half/package.json\n" % base)
+            self.assertIn(b"HTTP 404", self.wait_state(sh, "half"))
+            self.assertFalse(os.path.exists(os.path.join(node.data_dir, "data", "a.txt")))
+            self.assertFalse(os.path.exists(os.path.join(node.data_dir, "data", "a.txt.pkgpart")))
+            self.assertIn(b"Uninstalled demo (2 files removed)", sh.cmd("pacman uninstall demo\n"))
+            self.assertFalse(os.path.exists(os.path.join(node.data_dir, "modules", "LM_demo.lua")))
+            self.assertIn(b"http://", sh.cmd("pacman install ftp://x/p.json\n"))
+            # a server that is not there: the install fails with a reason, the node goes on
+            port = free_port_local()
+            sh.cmd("pacman install http://127.0.0.1:%d/gone/package.json\n" % port)
+            out = self.wait_state(sh, "gone")
+            self.assertIn(b"failed: package.json", out)
+            sh.close()
+        finally:
+            node.stop()
+            srv.shutdown()
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def free_port_local():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Streams(unittest.TestCase):
