@@ -75,7 +75,7 @@ static const struct subcmd s_cmds[] = {
     {"update", ctl_update, 2, 2, O_FILES, "update <device> <micros program>",
      "Self-update: sends the program with its SHA-256 to POST /update and follows the switch\n"
      "until the node confirms the new version (exit 0) or has gone back to the old one by\n"
-     "itself (exit 1). Needs the password when the node has auth on.\n"},
+     "itself (exit 1). Always needs the node password (--password or MICROS_PASSWORD).\n"},
     {"pacman", ctl_pacman, 2, -1, O_CONN, "pacman <device> <function> [args...]",
      "Runs 'pacman <function> <args>' on the node (ls, cat, listmods, delmod, ...).\n"},
 };

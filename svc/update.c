@@ -150,12 +150,12 @@ static int up_begin(struct node *node, const struct endpoint_req *req, uint64_t 
                     struct endpoint_reply *rep, void *arg)
 {
     (void)arg;
-    if (cfg_get_bool(node->cfg, "auth")) {
-        struct str pwd = endpoint_header(req, "x-micros-auth");
-        if (!pwd.p || !endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd))) {
-            endpoint_deny(req, rep);
-            return 1;
-        }
+    /* Always the password, auth on or off: replacing the program is running code on the
+     * machine (micrOS's OTA needs appwd too: it is the WebREPL password). */
+    struct str pwd = endpoint_header(req, "x-micros-auth");
+    if (!pwd.p || !endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd))) {
+        endpoint_deny(req, rep);
+        return 1;
     }
     struct str want = str_trim(endpoint_header(req, "x-sha256"));
     bool hex = want.len == 64;

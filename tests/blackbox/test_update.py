@@ -96,8 +96,9 @@ class Update(unittest.TestCase):
 
     def send(self, data, sha=None, headers=None):
         h = {"x-sha256": sha or hashlib.sha256(data).hexdigest(),
-             "content-type": "application/octet-stream"}
+             "content-type": "application/octet-stream", "x-micros-auth": "ADmin123"}
         h.update(headers or {})
+        h = {k: v for k, v in h.items() if v is not None}
         return http(self.webport, "/update", data, h, timeout=30)
 
     def version(self):
@@ -167,13 +168,17 @@ class Update(unittest.TestCase):
         self.assertFalse(os.path.exists(self.bin + ".prev"))
         self.assertEqual(self.version()["state"], "never updated")
 
-    def test_auth_on_needs_the_password(self):
+    def test_update_always_needs_the_password(self):
+        st, body = self.send(b"\x7fELF", headers={"x-micros-auth": None})
+        self.assertEqual(st, 401)  # auth off: still the password (it runs code on the machine)
+        st, body = self.send(b"\x7fELF", headers={"x-micros-auth": "wrong"})
+        self.assertEqual(st, 401)
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(5)
         with open(os.path.join(self.data, "config", "node_config.json"), "w") as f:
             f.write('{"webui": true, "auth": true}')
         self.start()
-        st, body = self.send(b"\x7fELF")
+        st, body = self.send(b"\x7fELF", headers={"x-micros-auth": None})
         self.assertEqual(st, 401)
         st, body = self.send(b"\x7fELF" + b"\0" * 60, headers={"x-micros-auth": "ADmin123"})
         self.assertEqual(st, 400)  # past auth: refused as a program of another kind
@@ -185,11 +190,13 @@ class Update(unittest.TestCase):
         with open(good, "wb") as f:
             f.write(self.good_build())
         dev = "127.0.0.1:%d" % self.port
-        p = subprocess.run([exe, "update", dev, good, "--webport", str(self.webport)],
+        p = subprocess.run([exe, "update", dev, good, "--webport", str(self.webport), "--password",
+                            "ADmin123"],
                            capture_output=True, text=True, timeout=90, env=env)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("updated: 0.1.0-0 -> 0.1.0-9", p.stdout)
-        p = subprocess.run([exe, "update", dev, "/bin/false", "--webport", str(self.webport)],
+        p = subprocess.run([exe, "update", dev, "/bin/false", "--webport", str(self.webport),
+                            "--password", "ADmin123"],
                            capture_output=True, text=True, timeout=90, env=env)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("not updated, the node is back on 0.1.0-9", p.stdout)
