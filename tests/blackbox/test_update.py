@@ -145,6 +145,30 @@ class Update(unittest.TestCase):
         with open(self.bin, "rb") as f:
             self.assertIn(b"0.1.0-0", f.read())
 
+    def test_build_that_hangs_is_killed_at_the_deadline_and_the_old_one_comes_back(self):
+        src = os.path.join(self.root, "hang.c")
+        exe = os.path.join(self.root, "hang")
+        with open(src, "w") as f:
+            f.write("#include <unistd.h>\nint main(void) { for (;;) pause(); }\n")
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if not cc or subprocess.run([cc, "-o", exe, src]).returncode != 0:
+            self.skipTest("no C compiler to make a program that hangs")
+        with open(os.path.join(self.data, "config", "node_config.json"), "w") as f:
+            f.write('{"webui": true, "update_deadline": 4}')
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(5)
+        self.start()
+        with open(exe, "rb") as f:
+            st, body = self.send(f.read())
+        self.assertEqual(st, 200, body)
+        t0 = time.time()
+        time.sleep(1)
+        r = self.version()
+        self.assertEqual(r["state"], "rolledback")
+        self.assertIn("did not confirm within the deadline", r["last_result"])
+        self.assertEqual(r["version"], "0.1.0-0")
+        self.assertLess(time.time() - t0, 4 + 10)
+
     def test_wrong_hash_or_architecture_or_not_a_program_changes_nothing(self):
         with open(self.bin, "rb") as f:
             me = f.read()
