@@ -318,6 +318,11 @@ static void run_line(struct shell_session *s, struct str line)
         reply_c(s, node->version);
         return;
     }
+    if (local && str_starts(tok[0], "webrepl")) { /* COMPAT C.4: no WebREPL here */
+        reply_c(s, "webrepl: not available on micrOS-C (no MicroPython); update the node with "
+                   "`microsctl update <node> <file>`");
+        return;
+    }
     if (local && str_eqc(tok[0], "reboot")) {
         bool hard = ntok >= 2 && str_contains(tok[1], "-h");
         conn_puts(&s->b.conn, hard ? "[HARD] Reboot micrOS system.\n" : "Reboot micrOS system.\n");

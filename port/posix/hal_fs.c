@@ -288,3 +288,71 @@ int hal_fs_usage(const char *path, uint64_t *total, uint64_t *used)
     *used = (uint64_t)(vfs.f_blocks - vfs.f_bfree) * unit;
     return 0;
 }
+
+int hal_fs_create(const char *path, bool is_exec)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, is_exec ? 0755 : 0644);
+    return fd >= 0 ? fd : map_errno(errno);
+}
+
+int hal_fs_open_read(const char *path, uint64_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return map_errno(errno);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = map_errno(errno);
+        close(fd);
+        return e;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return ERR_INVAL;
+    }
+    *size = (uint64_t)st.st_size;
+    return fd;
+}
+
+int hal_fs_write(int h, const void *data, size_t len)
+{
+    int rc = write_all(h, data, len);
+    return rc == 0 ? 0 : map_errno(-rc);
+}
+
+long hal_fs_read_some(int h, void *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(h, buf, cap);
+        if (n >= 0)
+            return (long)n;
+        if (errno != EINTR)
+            return ERR_IO;
+    }
+}
+
+int hal_fs_close(int h)
+{
+    return close(h) == 0 ? 0 : map_errno(errno);
+}
+
+int hal_fs_info(const char *path, uint64_t *size, int64_t *mtime, bool *is_dir)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return map_errno(errno);
+    if (size)
+        *size = (uint64_t)st.st_size;
+    if (mtime)
+        *mtime = (int64_t)st.st_mtime;
+    if (is_dir)
+        *is_dir = S_ISDIR(st.st_mode);
+    return 0;
+}
+
+int hal_fs_rmdir(const char *path)
+{
+    if (rmdir(path) == 0)
+        return 0;
+    return errno == ENOTEMPTY ? ERR_EXIST : map_errno(errno);
+}
