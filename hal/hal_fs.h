@@ -19,6 +19,9 @@ long hal_fs_read(const char *path, char *buf, size_t cap);
 /* Like hal_fs_read for root/rel, but only a regular file whose folders below root are real
  * folders: a symlink (file or folder), FIFO or device gives ERR_PERM (web/ static files). */
 long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap);
+/* Opens root/rel for reading under the same rules as hal_fs_read_plain (*size, when not NULL,
+ * gets its length). Returns a handle >= 0 (hal_fs_close it), ERR_NOENT, ERR_PERM or ERR_*. */
+int hal_fs_open_plain(const char *root, const char *rel, uint64_t *size);
 /* Replaces path atomically: temp file in the same folder, fsync, rename, fsync folder.
  * Returns 0, ERR_NOSPC, ERR_ROFS, ERR_PERM or ERR_IO; path is unchanged on failure. */
 int hal_fs_write_atomic(const char *path, const void *data, size_t len);
@@ -48,7 +51,7 @@ int hal_fs_usage(const char *path, uint64_t *total, uint64_t *used);
  * exists). Returns a handle >= 0 or ERR_*. */
 int hal_fs_create(const char *path, bool is_exec);
 /* Opens path for reading; *size gets its length. Returns a handle >= 0, ERR_NOENT, ERR_INVAL
- * (a folder) or ERR_*. */
+ * (a folder, FIFO or device: only regular files) or ERR_*. */
 int hal_fs_open_read(const char *path, uint64_t *size);
 /* Writes all len bytes. Returns 0, ERR_NOSPC or ERR_IO. */
 int hal_fs_write(int h, const void *data, size_t len);

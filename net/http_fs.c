@@ -506,7 +506,15 @@ bool http_fs_file(struct node *node, struct str dpath, const struct endpoint_req
             return false;
     }
     uint64_t size = 0;
-    int fd = hal_fs_open_read(full, &size);
+    int fd;
+    if (dpath.len > 0 && dpath.p[0] == '$') {
+        fd = hal_fs_open_read(full, &size);
+    } else {
+        /* the node's web/ folder: regular files only, no symlinks (as http_static) */
+        size_t root_len = strlen(node->data_dir) + 4; /* "<data>/web" */
+        full[root_len] = '\0';
+        fd = hal_fs_open_plain(full, full + root_len + 1, &size);
+    }
     if (fd < 0)
         return false;
     struct reader *r = malloc(sizeof *r);

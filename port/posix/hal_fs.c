@@ -92,11 +92,11 @@ long hal_fs_read(const char *path, char *buf, size_t cap)
     return read_fd(fd, buf, cap);
 }
 
-long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap)
+int hal_fs_open_plain(const char *root, const char *rel, uint64_t *size)
 {
     char path[1024];
     int w = snprintf(path, sizeof path, "%s/%s", root, rel);
-    if (cap == 0 || w < 0 || (size_t)w >= sizeof path)
+    if (w < 0 || (size_t)w >= sizeof path)
         return ERR_TOOBIG;
     /* Every folder between root and the file must be a real folder, not a symlink. */
     size_t rlen = strlen(root) + 1;
@@ -120,6 +120,18 @@ long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap)
         close(fd); /* a FIFO, device or folder: never read (a FIFO would block the loop) */
         return ERR_PERM;
     }
+    if (size)
+        *size = (uint64_t)st.st_size;
+    return fd;
+}
+
+long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return ERR_TOOBIG;
+    int fd = hal_fs_open_plain(root, rel, NULL);
+    if (fd < 0)
+        return fd;
     return read_fd(fd, buf, cap);
 }
 
@@ -297,7 +309,8 @@ int hal_fs_create(const char *path, bool is_exec)
 
 int hal_fs_open_read(const char *path, uint64_t *size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* non-blocking open: a FIFO must not stall the loop (it is refused below) */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return map_errno(errno);
     struct stat st;
@@ -306,7 +319,7 @@ int hal_fs_open_read(const char *path, uint64_t *size)
         close(fd);
         return e;
     }
-    if (S_ISDIR(st.st_mode)) {
+    if (!S_ISREG(st.st_mode)) {
         close(fd);
         return ERR_INVAL;
     }

@@ -380,26 +380,26 @@ class Microsctl(unittest.TestCase):
 
 
 class LuaUpload(unittest.TestCase):
-    def test_lm_hello_lua_uploaded_into_modules_is_live_for_the_next_call(self):
+    def test_lm_greet_lua_uploaded_into_modules_is_live_for_the_next_call(self):
         node = Node(config={"webui": True, "fileserver": True, "fs_mounts_rw": True})
         try:
             sh = node.shell()
-            st, _, rb = request(node.webport, "GET", "/rest/hello/hello/you")
+            st, _, rb = request(node.webport, "GET", "/rest/greet/hello/you")
             self.assertNotEqual(rb.find(b"hi you"), 0)
             lua = b'local M = {}\nfunction M.hello(name) return "hi " .. name end\nreturn M\n'
-            st, _, rb = upload(node.webport, part("$modules/LM_hello.lua", lua))
+            st, _, rb = upload(node.webport, part("$modules/LM_greet.lua", lua))
             self.assertEqual((st, rb), (200, b"ok"))
-            st, _, rb = request(node.webport, "GET", "/rest/hello/hello/you")
+            st, _, rb = request(node.webport, "GET", "/rest/greet/hello/you")
             j = json.loads(rb)
             if "no Lua modules" in str(j.get("result")):
                 self.skipTest("this micros is built without Lua (MICROS_LUA off)")
             self.assertEqual(j["result"], "hi you")
-            # (in the shell `hello` is micrOS's built-in greeting, so the module is called over REST,
-            # as the dashboard does)
+            # (a Lua module may not be called `hello`: that is a shell command, docs/lua.md; the
+            # module is called over REST, as the dashboard does)
             # a new upload replaces it atomically and the next call runs the new code
             lua2 = lua.replace(b'"hi "', b'"hello "')
-            self.assertEqual(upload(node.webport, part("$modules/LM_hello.lua", lua2))[0], 200)
-            st, _, rb = request(node.webport, "GET", "/rest/hello/hello/you")
+            self.assertEqual(upload(node.webport, part("$modules/LM_greet.lua", lua2))[0], 200)
+            st, _, rb = request(node.webport, "GET", "/rest/greet/hello/you")
             self.assertEqual(json.loads(rb)["result"], "hello you")
             sh.close()
         finally:
