@@ -88,11 +88,10 @@ void sha256_update(struct sha256 *s, const void *data, size_t n)
 void sha256_final(struct sha256 *s, uint8_t out[32])
 {
     uint64_t bits = s->len * 8;
-    uint8_t pad = 0x80;
-    sha256_update(s, &pad, 1);
-    uint8_t zero = 0;
-    while (s->used != 56)
-        sha256_update(s, &zero, 1);
+    /* 0x80, then zeros up to 56 bytes into a block (the next one when there is no room) */
+    static const uint8_t pad[64] = {0x80};
+    size_t padlen = s->used < 56 ? 56 - s->used : 120 - s->used;
+    sha256_update(s, pad, padlen);
     uint8_t lenb[8];
     for (int i = 0; i < 8; i++)
         lenb[i] = (uint8_t)(bits >> (56 - 8 * i));
