@@ -6,6 +6,7 @@
 #include "../../core/err.h"
 #include "../../hal/hal_fs.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #ifndef CORTEXM_FS_FILES
