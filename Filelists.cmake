@@ -7,6 +7,7 @@ set(CORE_SOURCES
   core/ev.c
   core/log.c
   core/str.c
+  core/sha256.c
 )
 set(SVC_SOURCES
   svc/auth.c
@@ -39,6 +40,7 @@ set(SVC_SOURCES
   svc/notify.c
   svc/metrics.c
   svc/metrics_count.c
+  svc/update.c
 )
 set(NET_SOURCES
   net/admit.c
@@ -54,12 +56,20 @@ set(NET_SOURCES
   net/rest_path.c
   net/intercon.c
   net/shell_frame.c
+  net/multipart.c
+  net/http_body.c
+  net/http_fs.c
+  net/http_webload.c
 )
 set(MODULE_SOURCES
   modules/modules.c
   modules/lm_system.c
   modules/lm_robustness.c
   modules/lm_cron.c
+  modules/lm_web.c
+  modules/lm_fileserver.c
+  modules/lm_pacman.c
+  modules/pacman_pkg.c
   modules/light.c
   modules/lm_rgb.c
   modules/lm_sim.c
@@ -116,6 +126,7 @@ endif()
 set(PORT_POSIX_SOURCES
   ${EV_BACKEND_SOURCE}
   port/posix/hal_fs.c
+  port/posix/hal_update.c
   port/posix/hal_net.c
   port/posix/hal_net_info.c
   port/posix/hal_sys.c
@@ -163,7 +174,9 @@ set(CLI_SOURCES
   cli/repl.c
   cli/gateway.c
   cli/mdns_browse.c
+  cli/files.c
   core/err.c
+  core/sha256.c
   svc/cfg_schema.c
 )
 # The web UI packed into the binary by tools/pack (net/web_assets.h). An explicit list like the
@@ -180,5 +193,7 @@ set(WEB_FILES
   web/app.js
   web/auth.js
   web/style.css
+  web/files.html
+  web/files.js
 )
 set(WEB_ASSET_SOURCES ${CMAKE_BINARY_DIR}/gen/web_assets.c)

@@ -60,6 +60,11 @@
 #define CMD_ARENA_SIZE (64 * 1024)
 #endif
 
+/* HTTP uploads (file server, update) in flight at once, node-wide; more wait for 503. */
+#ifndef HTTP_UPLOADS_MAX
+#define HTTP_UPLOADS_MAX 4
+#endif
+
 /* InterCon (COMPAT §10.1): calls to other nodes. */
 #ifndef INTERCON_CALLS_MAX
 #define INTERCON_CALLS_MAX 8 /* calls in flight at once */

@@ -13,8 +13,11 @@
 #include "../hal/hal_sim.h"
 #include "../hal/hal_sys.h"
 #include "../modules/modules.h"
+#include "../hal/hal_update.h"
 #include "../svc/cfg_web.h"
 #include "../net/conn.h"
+#include "../svc/update.h"
+#include "../net/http_webload.h"
 #include "app_metrics.h"
 #include "app_mdns.h"
 #include "../net/intercon.h"
@@ -123,7 +126,15 @@ static int report_listen(struct app *app, const char *name, int port, int rc, ui
     return 0;
 }
 
-/* WebCli (when webui is True): the config endpoints, then the HTTP server on webport. */
+/* node->web_load: `web load` / `fileserver load` register their routes on the server. */
+static int app_web_load(struct node *node, unsigned what, struct buf *out)
+{
+    struct app *app = node->app;
+    return http_web_load(&app->endpoints, node, what, out);
+}
+
+/* WebCli (when webui is True): the config endpoints (and the file server when config
+ * fileserver is True), then the HTTP server on webport. */
 static int app_start_web(struct app *app)
 {
     endpoints_init(&app->endpoints);
@@ -133,6 +144,17 @@ static int app_start_web(struct app *app)
     if (!cfg_get_bool(&app->cfg, "webui"))
         return 0;
     cfg_web_register(&app->endpoints, &app->node);
+    update_register(&app->endpoints, &app->node);
+    app->node.web_load = app_web_load;
+    if (cfg_get_bool(&app->cfg, "fileserver")) {
+        struct buf lines;
+        buf_init(&lines, 1024);
+        int frc = http_web_load(&app->endpoints, &app->node, NODE_WEB_FILESERVER | NODE_WEB_MOUNTS,
+                                &lines);
+        if (frc < 0)
+            LOG_W("fileserver: %s", err_str(frc));
+        buf_free(&lines);
+    }
     int port = listen_port(app->opt.webport, &app->cfg, "webport");
     if (port < 0)
         return port;
@@ -299,6 +321,9 @@ int app_init(struct app *app, const struct app_options *opt)
         return ERR_NOMEM;
     node->mqtt = app->mqtt;
     sched_boothook(&app->sched);
+    /* A self-update on trial confirms only when every configured service listens. */
+    bool web_ok = !cfg_get_bool(&app->cfg, "webui") || app->http.node != NULL;
+    update_started(node, hal_update_is_trial() && web_ok);
     app_mdns_start(app);
     return 0;
 }

@@ -30,6 +30,13 @@ def rss_kb(pid):
     return 0
 
 
+def cpu_s(pid):
+    """User + system CPU seconds the process used so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     micros = sys.argv[1]
     mb = int(sys.argv[2]) if len(sys.argv) > 2 else 50
@@ -39,7 +46,7 @@ def main():
         f.write('{"webui": true, "fileserver": true, "upload_max": 1024}')
     port, web = free_port(), free_port()
     p = subprocess.Popen([micros, "--data", data, "--port", str(port), "--webport", str(web),
-                          "--bind", "127.0.0.1", "--quiet"])
+                          "--bind", "127.0.0.1", "--quiet"], stdout=subprocess.DEVNULL)
     try:
         for _ in range(100):
             try:
@@ -69,6 +76,7 @@ def main():
         s.sendall(("POST /fs/files HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: "
                    "multipart/form-data; boundary=%s\r\ncontent-length: %d\r\n\r\n"
                    % (b.decode(), len(pre) + size + len(post))).encode())
+        c0 = cpu_s(p.pid)
         t0 = time.perf_counter()
         s.sendall(pre)
         for _ in range(size // len(piece)):
@@ -81,6 +89,7 @@ def main():
         t.join()
         assert b" 200 " in reply.split(b"\r\n")[0], reply
         up = mb / (t1 - t0)
+        cpu = cpu_s(p.pid) - c0
         s = socket.create_connection(("127.0.0.1", web))
         s.sendall(b"GET /user_data/big.bin HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
         t0 = time.perf_counter()
@@ -93,8 +102,10 @@ def main():
         t1 = time.perf_counter()
         s.close()
         assert got >= size, got
-        print("upload %d MiB: %.0f MB/s; download: %.0f MB/s; RSS idle %d KiB, peak %d KiB "
-              "(+%d KiB)" % (mb, up, mb / (t1 - t0), idle, peak[0], peak[0] - idle))
+        print("upload %d MiB: %.0f MB/s wall, node CPU %.2f s (%.0f MB per CPU second); "
+              "download: %.0f MB/s; RSS idle %d KiB, peak %d KiB (+%d KiB); load %s"
+              % (mb, up, cpu, mb / cpu if cpu else 0, mb / (t1 - t0), idle, peak[0],
+                 peak[0] - idle, os.getloadavg()[0]))
     finally:
         p.terminate()
         p.wait(5)

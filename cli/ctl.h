@@ -16,6 +16,7 @@ enum {
 };
 
 #define CTL_DEFAULT_PORT      9008
+#define CTL_DEFAULT_WEBPORT   8000
 #define CTL_DEFAULT_TIMEOUT   8000  /* ms: connect + greeting; above the node's 5 s busy wait */
 #define CTL_DEFAULT_REPLY_TMO 20000 /* ms: one reply (micrOS's client uses 20 s) */
 #define CTL_DEFAULT_PARALLEL  64
@@ -24,6 +25,7 @@ enum {
 struct ctl_opts {
     const char *password;      /* --password, else $MICROS_PASSWORD, else NULL */
     unsigned port;             /* --port: shell port for IP addresses and search */
+    unsigned webport;          /* --webport: the node's HTTP port (put/get/ls/rm/update) */
     const char *ports;         /* --ports A-B (search) */
     const char *subnet;        /* --subnet CIDR (search) */
     unsigned timeout_ms;       /* --timeout */
@@ -55,5 +57,13 @@ int ctl_backup(struct ctl_opts *o, int argc, char **argv);
 int ctl_restore(struct ctl_opts *o, int argc, char **argv);
 int ctl_list(struct ctl_opts *o, int argc, char **argv);
 int ctl_gateway(struct ctl_opts *o, int argc, char **argv);
+int ctl_put(struct ctl_opts *o, int argc, char **argv);
+int ctl_get(struct ctl_opts *o, int argc, char **argv);
+int ctl_ls(struct ctl_opts *o, int argc, char **argv);
+int ctl_rm(struct ctl_opts *o, int argc, char **argv);
+int ctl_update(struct ctl_opts *o, int argc, char **argv);
+int ctl_pacman(struct ctl_opts *o, int argc, char **argv);
+/* Decides whether transfers draw a progress bar (stderr is a terminal). */
+void ctl_files_init(void);
 
 #endif

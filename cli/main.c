@@ -18,7 +18,9 @@
 #define O_PARALLEL 64u
 #define O_BIND     128u
 #define O_NOMDNS   256u
+#define O_WEB      512u
 #define O_CONN     (O_PWD | O_PORT | O_TIMEOUT)
+#define O_FILES    (O_PWD | O_PORT | O_TIMEOUT | O_WEB)
 
 struct subcmd {
     const char *name;
@@ -72,6 +74,22 @@ static const struct subcmd s_cmds[] = {
      "(micrOS_<board>__<module>_<function>_<key> gauges) and /metrics for the whole fleet\n"
      "(up{node} and every node's metrics with a node label), polling the nodes in parallel\n"
      "over their shell. See docs/metrics.md.\n"},
+    {"put", ctl_put, 2, 3, O_FILES, "put <device> <file> [name | folder/]",
+     "Uploads a file to the node's file server (POST /fs/files): into the public folder, or a\n"
+     "mount ('$modules/' for a Lua module; mounts need config fs_mounts_rw True). Streams with a\n"
+     "progress bar; a dropped link fails clearly and the node keeps no partial file.\n"},
+    {"get", ctl_get, 2, 3, O_FILES, "get <device> <path> [local file]",
+     "Downloads a file (user_data/x.txt, $logs/err.sys.log) to a temp file, renamed when\n"
+     "complete.\n"},
+    {"ls", ctl_ls, 1, 2, O_FILES | O_JSON, "ls <device> [folder]",
+     "Lists a file server folder (/user_data, $modules, $data, $logs).\n"},
+    {"rm", ctl_rm, 2, 2, O_FILES, "rm <device> <path>", "Deletes a file on the file server.\n"},
+    {"update", ctl_update, 2, 2, O_FILES, "update <device> <micros program>",
+     "Self-update: sends the program with its SHA-256 to POST /update and follows the switch\n"
+     "until the node confirms the new version (exit 0) or has gone back to the old one by\n"
+     "itself (exit 1). Always needs the node password (--password or MICROS_PASSWORD).\n"},
+    {"pacman", ctl_pacman, 2, -1, O_CONN, "pacman <device> <function> [args...]",
+     "Runs 'pacman <function> <args>' on the node (ls, cat, listmods, delmod, ...).\n"},
 };
 
 static const char *s_common_help =
@@ -80,6 +98,7 @@ static const char *s_common_help =
     "Options:\n"
     "  --password P        node password for auth nodes (else $MICROS_PASSWORD, else asked)\n"
     "  --port N            shell port for IP addresses and search (default 9008)\n"
+    "  --webport N         HTTP port for put/get/ls/rm/update (default 8000)\n"
     "  --ports A-B         search: a port range\n"
     "  --subnet CIDR       search: addresses to scan, e.g. 192.168.1.0/24 or 127.0.0.1/32\n"
     "  --timeout MS        connect + greeting (+ login) limit (default 8000; search 1500)\n"
@@ -137,6 +156,7 @@ int main(int argc, char **argv)
     }
     struct ctl_opts o = {
         .port = CTL_DEFAULT_PORT,
+        .webport = CTL_DEFAULT_WEBPORT,
         .timeout_ms = CTL_DEFAULT_TIMEOUT,
         .reply_timeout_ms = CTL_DEFAULT_REPLY_TMO,
         .parallel = CTL_DEFAULT_PARALLEL,
@@ -177,6 +197,8 @@ int main(int argc, char **argv)
             need = O_PWD;
         else if (!strcmp(a, "--port"))
             need = O_PORT;
+        else if (!strcmp(a, "--webport"))
+            need = O_WEB;
         else if (!strcmp(a, "--ports"))
             need = O_PORTS;
         else if (!strcmp(a, "--subnet"))
@@ -212,7 +234,9 @@ int main(int argc, char **argv)
         else if (need == O_PORT) {
             is_ok = parse_uint(v, 1, 65535, &o.port);
             o.is_port_set = true;
-        } else if (need == O_PORTS)
+        } else if (need == O_WEB)
+            is_ok = parse_uint(v, 1, 65535, &o.webport);
+        else if (need == O_PORTS)
             o.ports = v;
         else if (need == O_SUBNET)
             o.subnet = v;
@@ -246,6 +270,7 @@ int main(int argc, char **argv)
         free(pos);
         return CTL_EXIT_FAIL;
     }
+    ctl_files_init();
     int status = s->fn(&o, npos, pos);
     cache_free(&o.cache);
     free(pos);

@@ -19,6 +19,9 @@ long hal_fs_read(const char *path, char *buf, size_t cap);
 /* Like hal_fs_read for root/rel, but only a regular file whose folders below root are real
  * folders: a symlink (file or folder), FIFO or device gives ERR_PERM (web/ static files). */
 long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap);
+/* Opens root/rel for reading under the same rules as hal_fs_read_plain (*size, when not NULL,
+ * gets its length). Returns a handle >= 0 (hal_fs_close it), ERR_NOENT, ERR_PERM or ERR_*. */
+int hal_fs_open_plain(const char *root, const char *rel, uint64_t *size);
 /* Replaces path atomically: temp file in the same folder, fsync, rename, fsync folder.
  * Returns 0, ERR_NOSPC, ERR_ROFS, ERR_PERM or ERR_IO; path is unchanged on failure. */
 int hal_fs_write_atomic(const char *path, const void *data, size_t len);
@@ -41,5 +44,25 @@ typedef void hal_fs_list_fn(const char *name, bool is_dir, void *arg);
 int hal_fs_list(const char *dir, hal_fs_list_fn *fn, void *arg);
 /* Size of the file system holding path: total and used bytes. Returns 0 or ERR_*. */
 int hal_fs_usage(const char *path, uint64_t *total, uint64_t *used);
+
+/* --- streaming: files too big to hold in memory (uploads, downloads, updates) --- */
+
+/* Creates path for writing (mode 0644, or 0755 when is_exec; fails with ERR_EXIST when it
+ * exists). Returns a handle >= 0 or ERR_*. */
+int hal_fs_create(const char *path, bool is_exec);
+/* Opens path for reading; *size gets its length. Returns a handle >= 0, ERR_NOENT, ERR_INVAL
+ * (a folder, FIFO or device: only regular files) or ERR_*. */
+int hal_fs_open_read(const char *path, uint64_t *size);
+/* Writes all len bytes. Returns 0, ERR_NOSPC or ERR_IO. */
+int hal_fs_write(int h, const void *data, size_t len);
+/* Reads up to cap bytes. Returns the count (0 at the end) or ERR_IO. */
+long hal_fs_read_some(int h, void *buf, size_t cap);
+/* Closes a handle from hal_fs_create/hal_fs_open_read. Returns 0 or ERR_IO (a write lost). */
+int hal_fs_close(int h);
+/* Size, modification time (Unix seconds) and kind of path (any of the pointers may be NULL).
+ * Returns 0 or ERR_NOENT/ERR_*. */
+int hal_fs_info(const char *path, uint64_t *size, int64_t *mtime, bool *is_dir);
+/* Removes an empty folder. Returns 0, ERR_NOENT, ERR_EXIST (not empty) or ERR_*. */
+int hal_fs_rmdir(const char *path);
 
 #endif

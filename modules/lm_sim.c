@@ -3,14 +3,17 @@
  * sensors). Works only while the simulated backend is active. */
 #include "../core/err.h"
 #include "../hal/hal_bus.h"
+#include "../hal/hal_time.h"
 #include "../hal/hal_gpio.h"
 #include "../hal/hal_sim.h"
+#include "../svc/endpoint.h"
 #include "../svc/lm.h"
 #include "../svc/notify.h"
 #include "../svc/pinmap.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 
 #define SIM_STRIP_SHOWN 64 /* pixels `sim strip` returns at most */
 
@@ -362,6 +365,74 @@ static int fn_notify(struct lm_ctx *ctx)
     return lm_ret_str(ctx, "notified");
 }
 
+/* --- GET /sim/stream: the simulated pins as a live multipart/x-mixed-replace stream, one
+ *     text frame every SIM_FRAME_MS (?frames=N ends it after N frames) --- */
+
+#define SIM_FRAME_MS 500
+
+struct sim_stream {
+    uint32_t frame, frames; /* frames sent; the limit (0 = none) */
+    bool is_waiting;        /* a frame was sent: wait SIM_FRAME_MS before the next */
+};
+
+static int stream_next(void *state, struct buf *out, size_t want, uint32_t *again_ms)
+{
+    (void)want;
+    struct sim_stream *st = state;
+    if (st->frames && st->frame >= st->frames)
+        return -1;
+    if (st->is_waiting) {
+        st->is_waiting = false;
+        *again_ms = SIM_FRAME_MS;
+        return 0;
+    }
+    st->frame++;
+    st->is_waiting = true;
+    buf_printf(out, "--frame\r\nContent-Type: text/plain\r\n\r\nframe %u at %llu ms\n",
+               (unsigned)st->frame, (unsigned long long)hal_mono_ms());
+    for (int pin = 0; pin < HAL_SIM_PINS; pin++) {
+        struct hal_sim_pin p;
+        if (hal_sim_pin_get(pin, &p) < 0 || p.use == HAL_SIM_UNUSED)
+            continue;
+        buf_printf(out, "pin %d %s level %d duty %d\n", pin, use_name(p.use), p.level, (int)p.duty);
+    }
+    buf_puts(out, "\r\n");
+    return 1;
+}
+
+static void stream_close(void *state)
+{
+    free(state);
+}
+
+static const struct endpoint_stream_ops s_stream_ops = {stream_next, stream_close};
+
+static int on_stream(struct node *node, const struct endpoint_req *req, struct endpoint_reply *rep,
+                     void *arg)
+{
+    (void)node;
+    (void)arg;
+    struct sim_stream *st = calloc(1, sizeof *st);
+    if (!st)
+        return ERR_NOMEM;
+    if (str_starts(req->query, "frames="))
+        st->frames = (uint32_t)strtoul(req->query.p + 7, NULL, 10);
+    rep->content_type = "multipart/x-mixed-replace; boundary=frame";
+    rep->headers = "cache-control: no-cache\r\n";
+    rep->stream = &s_stream_ops;
+    rep->stream_state = st;
+    rep->stream_len = -1;
+    return 0;
+}
+
+/* Registers GET /sim/stream when the module loads. */
+static int sim_load(struct node *node)
+{
+    if (node->endpoints)
+        endpoint_add(node->endpoints, "sim/stream", EP_GET, 0, on_stream, NULL);
+    return 0;
+}
+
 static const struct lm_func s_funcs[] = {
     {.name = "pins", .fn = fn_pins},
     {.name = "pin", .fn = fn_pin, .params = LM_PARAMS({"pin", LM_INT, NULL, NULL})},
@@ -405,4 +476,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_sim = {"sim", s_funcs, NULL};
+const struct lm_module lm_sim = {"sim", s_funcs, sim_load};

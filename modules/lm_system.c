@@ -471,6 +471,34 @@ static int fn_notify(struct lm_ctx *ctx)
     return lm_ret_str(ctx, out);
 }
 
+/* `system update`: the self-update state (svc/update.h writes <data>/update/state). */
+static int fn_update(struct lm_ctx *ctx)
+{
+    struct arena *a = ctx->arena;
+    struct val *d = lm_ret_dict(ctx);
+    val_dict_set(a, d, "version", val_str(a, ctx->node->version));
+    char path[1100], text[1024];
+    snprintf(path, sizeof path, "%s/update/state", ctx->node->data_dir);
+    long n = hal_fs_read(path, text, sizeof text);
+    if (n <= 0) {
+        val_dict_set(a, d, "state", val_str(a, "never updated"));
+        return 0;
+    }
+    static const char *const keys[][2] = {
+        {"phase", "state"}, {"from", "previous"}, {"to", "updated_to"}, {"result", "last_result"}};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        size_t kl = strlen(keys[k][0]);
+        for (char *line = text; line && *line;) {
+            char *nl = strchr(line, '\n');
+            size_t len = nl ? (size_t)(nl - line) : strlen(line);
+            if (len > kl && strncmp(line, keys[k][0], kl) == 0 && line[kl] == '=')
+                val_dict_set(a, d, keys[k][1], val_strn(a, line + kl + 1, len - kl - 1));
+            line = nl ? nl + 1 : NULL;
+        }
+    }
+    return 0;
+}
+
 static const struct lm_func s_funcs[] = {
     {.name = "info",
      .fn = fn_info,
@@ -505,6 +533,7 @@ static const struct lm_func s_funcs[] = {
     {.name = "hosts", .fn = fn_hosts},
     {.name = "mdns", .fn = fn_mdns},
     {.name = "metrics", .fn = fn_metrics},
+    {.name = "update", .fn = fn_update},
     {.name = NULL},
 };
 

@@ -7,8 +7,9 @@
 #include "../hal/hal_net.h"
 #include "../svc/cfg.h"
 #include "conn.h"
-#include "server.h"
+#include "http_fs.h"
 #include "http_priv.h"
+#include "server.h"
 #include "rest_path.h"
 
 #include <http_parser.h>
@@ -30,7 +31,10 @@ struct http_session {
     uint64_t served;       /* requests answered on this connection */
     struct http_pstate ps; /* the request under way, parsed incrementally */
     struct buf chunk;      /* its chunked body, joined */
+    struct http_xfer x;    /* an upload or a streamed reply in progress (http_body.c) */
 };
+
+static void pump(struct http_session *s);
 
 /* --- routing --- */
 
@@ -41,10 +45,21 @@ static void allow_header(char *out, size_t cap, unsigned methods)
              methods & EP_DELETE ? (methods & (EP_GET | EP_POST) ? ", DELETE" : "DELETE") : "");
 }
 
-static void call_endpoint(struct http_server *srv, const struct http_req *req,
+/* A streamed reply ended with the connection kept: go on with the next request. */
+static void stream_done(void *owner)
+{
+    struct http_session *s = owner;
+    conn_pause_read(&s->b.conn, false);
+    server_touch(&s->b, s->b.conn.in.len > 0);
+    if (s->b.conn.in.len > 0)
+        pump(s);
+}
+
+static void call_endpoint(struct http_session *s, const struct http_req *req,
                           const struct endpoint *ep, unsigned method, struct str dpath,
                           bool keep_alive, const char *peer)
 {
+    struct http_server *srv = s->srv;
     struct endpoint_req er = {
         .peer = peer,
         .method = method,
@@ -62,8 +77,56 @@ static void call_endpoint(struct http_server *srv, const struct http_req *req,
         http_reply_error(&srv->resp, 500, NULL, NULL, keep_alive, req->is_head);
         return;
     }
+    if (rep.stream) {
+        http_stream_start(&s->x, srv, &s->b.conn, req, &rep, keep_alive, stream_done, s);
+        return;
+    }
     http_reply(&srv->resp, rep.status, rep.content_type, rep.headers, srv->body.p, srv->body.len,
                keep_alive, req->is_head);
+}
+
+/* GET of a file of the node (its web/ folder, which wins over the built-in UI, or a file
+ * server mount), streamed. Returns false when there is none. */
+static bool serve_node_file(struct http_session *s, const struct http_req *req, struct str dpath,
+                            bool keep_alive)
+{
+    struct http_server *srv = s->srv;
+    struct endpoint_req er = {
+        .peer = s->b.conn.peer,
+        .method = EP_GET,
+        .path = dpath,
+        .query = req->query,
+        .headers = req->hdr,
+        .nheaders = req->nhdr,
+    };
+    buf_clear(&srv->body);
+    struct endpoint_reply rep = {.status = 200, .content_type = "text/plain", .body = &srv->body};
+    if (!http_fs_file(srv->node, dpath, &er, &rep))
+        return false;
+    if (rep.stream)
+        http_stream_start(&s->x, srv, &s->b.conn, req, &rep, keep_alive, stream_done, s);
+    else
+        http_reply(&srv->resp, rep.status, rep.content_type, rep.headers, srv->body.p,
+                   srv->body.len, keep_alive, req->is_head);
+    return true;
+}
+
+/* The endpoint a POST whose head is in req (the parser stopped before its body, header names
+ * already lower-cased) streams its body to, or NULL (dp: scratch for the decoded path). */
+static const struct endpoint *body_route(struct http_server *srv, struct http_req *req,
+                                         const struct buf *in, char *dp, size_t cap,
+                                         struct str *dpath)
+{
+    if (!srv->eps || in->len < 5 || memcmp(in->p, "POST ", 5) != 0 || !http_split_url(req))
+        return NULL;
+    int dn = rest_pct_decode(req->path, dp, cap);
+    if (dn <= 1)
+        return NULL;
+    *dpath = (struct str){dp + 1, (size_t)dn - 1};
+    if (!http_path_is_safe(*dpath))
+        return NULL;
+    const struct endpoint *ep = endpoint_find(srv->eps, *dpath);
+    return ep && ep->body ? ep : NULL;
 }
 
 static void handle(struct http_session *s, struct http_req *req)
@@ -102,15 +165,16 @@ static void handle(struct http_session *s, struct http_req *req)
         return;
     }
     const struct endpoint *ep = srv->eps && dpath.len ? endpoint_find(srv->eps, dpath) : NULL;
-    if (ep && (ep->methods & method)) {
-        call_endpoint(srv, req, ep, method, dpath, ka, s->b.conn.peer);
+    if (ep && (ep->methods & method) && (method != EP_POST || !ep->body)) {
+        call_endpoint(s, req, ep, method, dpath, ka, s->b.conn.peer);
     } else if (ep) {
         char allow[80];
         allow_header(allow, sizeof allow, ep->methods);
         srv->stats.errors_4xx++;
         http_reply_error(o, 405, NULL, allow, ka, req->is_head);
     } else if (method == EP_GET) {
-        http_static(srv, req, dpath, ka);
+        if (!serve_node_file(s, req, dpath, ka))
+            http_static(srv, req, dpath, ka);
     } else {
         srv->stats.errors_4xx++;
         http_reply_error(o, 404, NULL, NULL, ka, req->is_head);
@@ -125,7 +189,8 @@ static void work_later(struct http_server *srv)
         ev_timer_start(srv->loop, &srv->work_timer, 0, srv->work_timer.cb);
 }
 
-/* Answers the complete requests waiting in the input, at most HTTP_PIPELINE_BURST. */
+/* Answers the complete requests waiting in the input (at most the pass budget's share) and
+ * feeds an upload under way. */
 static void pump(struct http_session *s)
 {
     struct http_server *srv = s->srv;
@@ -141,7 +206,25 @@ static void pump(struct http_session *s)
     burst = burst < 1 ? 1 : burst > HTTP_PIPELINE_BURST ? HTTP_PIPELINE_BURST : burst;
     buf_clear(&srv->resp);
     s->has_more = false;
-    while (!c->is_closed && !c->is_draining && c->in.len > 0) {
+    while (!c->is_closed && !c->is_draining && (c->in.len > 0 || s->x.up)) {
+        if (s->x.st)
+            break; /* a streamed reply holds the connection until it ends */
+        if (s->x.up) {
+            int u = http_upload_feed(&s->x);
+            if (u == 0) {
+                s->req_start_ms = now ? now : 1; /* an upload times out when it stalls */
+                break;
+            }
+            s->req_start_ms = 0;
+            s->is_continue_sent = false;
+            http_pstate_reset(&s->ps);
+            done++;
+            if (u < 0) {
+                close_after = true;
+                break;
+            }
+            continue;
+        }
         if (done == burst || c->out.len + srv->resp.len > HTTP_OUT_PAUSE) {
             s->has_more = true;
             break;
@@ -151,7 +234,29 @@ static void pump(struct http_session *s)
         int status = 400;
         const char *text = NULL;
         uint64_t parsed = s->ps.parsed;
+        s->ps.is_post_pause = true;
         int r = http_parse_more(&s->ps, &s->b.conn.in, &rq, &used, &status, &text);
+        if (r == 0 && s->ps.is_paused) {
+            /* A POST's head is complete and its body not parsed: a streaming-body endpoint
+             * takes the body straight from the input; any other goes on parsing it. */
+            char bdp[HTTP_URL_MAX + 1];
+            struct str bpath;
+            const struct endpoint *bep = body_route(srv, rq, &c->in, bdp, sizeof bdp, &bpath);
+            if (bep) {
+                srv->stats.parsed_bytes += s->ps.parsed - parsed;
+                size_t head_len = s->ps.head_len;
+                http_pstate_reset(&s->ps);
+                if (s->served++ > 0)
+                    srv->stats.keepalive_reuse++;
+                if (http_upload_start(&s->x, srv, c, rq, bep, bpath, head_len) < 0) {
+                    close_after = true;
+                    break;
+                }
+                s->req_start_ms = now ? now : 1;
+                continue;
+            }
+            r = http_parse_more(&s->ps, &s->b.conn.in, &rq, &used, &status, &text);
+        }
         srv->stats.parsed_bytes += s->ps.parsed - parsed;
         struct http_req req = *rq;
         if (r == 0) {
@@ -176,6 +281,17 @@ static void pump(struct http_session *s)
         }
         handle(s, &req);
         buf_consume(&c->in, used);
+        if (s->x.st) {
+            s->req_start_ms = 0;
+            conn_pause_read(c, true);
+            if (srv->resp.len > 0)
+                conn_send(c, srv->resp.p, srv->resp.len);
+            buf_clear(&srv->resp);
+            server_touch(&s->b, true);
+            if (!c->is_closed)
+                http_stream_pump(&s->x);
+            return;
+        }
         s->req_start_ms = 0;
         s->is_continue_sent = false;
         done++;
@@ -195,7 +311,7 @@ static void pump(struct http_session *s)
         conn_drain_close(c);
         return;
     }
-    server_touch(&s->b, c->out.len > 0 || s->has_more);
+    server_touch(&s->b, c->out.len > 0 || s->has_more || http_xfer_busy(&s->x));
     conn_pause_read(c, s->has_more);
     if (s->has_more && c->out.len <= HTTP_OUT_PAUSE)
         work_later(srv);
@@ -244,7 +360,10 @@ static void on_data(struct server_sess *b)
 static void on_drain(struct server_sess *b)
 {
     struct http_session *s = (struct http_session *)b;
-    if (s->has_more)
+    if (s->x.st) {
+        server_touch(b, true);
+        http_stream_pump(&s->x);
+    } else if (s->has_more)
         work_later(s->srv); /* not here: the end-of-pass flush must stay short */
     else
         server_touch(b, false);
@@ -254,6 +373,7 @@ static void on_close(struct server_sess *b)
 {
     struct http_session *s = (struct http_session *)b;
     s->has_more = false;
+    http_xfer_abort(&s->x);
     buf_free(&s->chunk);
 }
 
@@ -326,6 +446,8 @@ int http_start(struct http_server *srv, struct node *node, struct admit *admit,
     srv->eps = eps;
     srv->max_con = max_con ? max_con : 1;
     srv->is_auth = cfg_get_bool(node->cfg, "auth");
+    int64_t um = cfg_get_int(node->cfg, "upload_max");
+    srv->upload_max = (uint64_t)(um > 0 ? um : 64) * 1024 * 1024;
     srv->work_timer.arg = srv;
     srv->work_timer.cb = on_work;
     buf_init(&srv->body, HTTP_OUT_MAX);

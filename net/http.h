@@ -82,7 +82,7 @@ struct http_session;
 
 struct http_stats {
     uint64_t accepted, requests, keepalive_reuse, busy_503, timeouts_408, errors_4xx, errors_5xx,
-        evicted_idle;
+        evicted_idle, uploads, upload_bytes, upload_refused;
     uint64_t parsed_bytes; /* bytes given to the request parser (each byte once: incremental) */
 };
 
@@ -98,10 +98,12 @@ struct http_server {
     struct ev_timer work_timer; /* continues pipelined requests left over by a burst */
     struct arena arena;         /* one command's scratch */
     void *arena_mem;
-    struct buf body;  /* one reply body */
-    struct buf resp;  /* the replies of one burst */
-    struct buf chunk; /* a chunked request body, joined */
-    bool is_auth;     /* config auth at start (REST gate, COMPAT §3.3) */
+    struct buf body;     /* one reply body */
+    struct buf resp;     /* the replies of one burst */
+    struct buf chunk;    /* a chunked request body, joined */
+    bool is_auth;        /* config auth at start (REST gate, COMPAT §3.3) */
+    uint64_t upload_max; /* bytes per upload (config upload_max, MiB) */
+    size_t uploads;      /* uploads in flight (at most HTTP_UPLOADS_MAX) */
     struct http_stats stats;
 };
 

@@ -87,10 +87,6 @@ static int on_headers_complete(http_parser *p)
         r->error = p->http_major == 0 && p->http_minor == 9 ? 400 : 505;
         return -1;
     }
-    if (p->content_length != ULLONG_MAX && p->content_length > HTTP_BODY_MAX) {
-        r->error = 413;
-        return -1;
-    }
     /* Header names are case-insensitive: lower-case them in place (micrOS does too). */
     for (size_t i = 0; i < r->nhdr; i++) {
         char *n = (char *)r->hdr[i].name.p;
@@ -98,6 +94,19 @@ static int on_headers_complete(http_parser *p)
             if (n[k] >= 'A' && n[k] <= 'Z')
                 n[k] = (char)(n[k] - 'A' + 'a');
         r->hdr[i].value = str_trim(r->hdr[i].value);
+    }
+    struct pctx *pc = p->data;
+    if (pc->is_post_pause && p->method == HTTP_POST) {
+        /* Stop before the body: the caller decides whether it streams to an endpoint (then
+         * the parser never sees it) or is parsed here (the limit is checked on resume). */
+        r->method = (int)p->method;
+        pc->is_paused = true;
+        http_parser_pause(p, 1);
+        return 0;
+    }
+    if (p->content_length != ULLONG_MAX && p->content_length > HTTP_BODY_MAX) {
+        r->error = 413;
+        return -1;
     }
     return 0;
 }
@@ -206,6 +215,7 @@ int http_parse_more(struct http_pstate *ps, struct buf *in, struct http_req **ou
 {
     struct http_req *req = &ps->req;
     *out = req;
+    *text = NULL;
     if (!ps->is_active || ps->fed > in->len) {
         memset(req, 0, sizeof *req);
         http_parser_init(&ps->p, HTTP_REQUEST);
@@ -213,8 +223,20 @@ int http_parse_more(struct http_pstate *ps, struct buf *in, struct http_req **ou
         ps->fed = 0;
         ps->base = in->p;
         ps->is_active = true;
+        ps->is_paused = false;
+        ps->head_len = 0;
     } else if (in->p != ps->base) {
         rebase(ps, in->p);
+    }
+    if (ps->is_paused) {
+        /* resumed after the head of a POST: its body is parsed here, within the limit */
+        ps->is_paused = false;
+        http_parser_pause(&ps->p, 0);
+        if (ps->p.content_length != ULLONG_MAX && ps->p.content_length > HTTP_BODY_MAX) {
+            ps->is_active = false;
+            *status = 413;
+            return -1;
+        }
     }
     size_t n = ps->fed < in->len
                    ? http_parser_execute(&ps->p, &s_settings, in->p + ps->fed, in->len - ps->fed)
@@ -227,7 +249,11 @@ int http_parse_more(struct http_pstate *ps, struct buf *in, struct http_req **ou
         ps->is_active = false;
         return 1;
     }
-    *text = NULL;
+    if (e == HPE_PAUSED && ps->is_paused) {
+        /* the parser stopped on the head's last '\n' (it is parsed again on resume) */
+        ps->head_len = ps->fed + 1;
+        return 0;
+    }
     if (e == HPE_OK) {
         if (req->headers_done)
             return 0;

@@ -12,9 +12,12 @@ const char *http_status_text(int status)
     case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 429: return "Too Many Requests";
     case 414: return "URI Too Long";
@@ -22,6 +25,7 @@ const char *http_status_text(int status)
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
     case 505: return "Version Not Supported";
+    case 507: return "Insufficient Storage";
     default: return status < 300 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
     }
 }

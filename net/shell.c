@@ -293,6 +293,16 @@ static void do_version(struct shell_session *s, const struct str *tok, size_t nt
     reply_c(s, s->sh->node->version);
 }
 
+/* webrepl [--update]: micrOS's WebREPL (and its OTA) cannot exist here: one clear line
+ * (COMPAT C.4). */
+static void do_webrepl(struct shell_session *s, const struct str *tok, size_t ntok)
+{
+    (void)tok;
+    (void)ntok;
+    reply_c(s, "webrepl: not available on micrOS-C (no MicroPython); update the node with "
+               "`microsctl update <node> <file>`");
+}
+
 static void do_reboot(struct shell_session *s, const struct str *tok, size_t ntok)
 {
     struct node *node = s->sh->node;
@@ -339,6 +349,7 @@ static const struct shell_builtin s_builtins[] = {
     {.name = "exit", .usage = "exit shell session", .run = do_exit, .flags = SB_PREAUTH | SB_ALONE},
     {.name = "hello", .usage = "hello msg", .run = do_hello, .flags = SB_PREAUTH},
     {.name = "version", .usage = "returns micrOS version", .run = do_version},
+    {.name = "webrepl", .usage = "webrepl [--update]", .run = do_webrepl},
     {.name = "reboot", .usage = "reboot [-h]", .run = do_reboot},
     {.name = "conf", .usage = "Enter conf mode", .run = do_conf_on, .flags = SB_ALONE},
     {.name = "config", .usage = "Enter conf mode", .run = do_conf_on, .flags = SB_ALONE},

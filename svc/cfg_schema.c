@@ -101,6 +101,13 @@ const struct cfg_key cfg_schema[] = {
      "/dev/spidevB.C, serial ports); auto = sim with simulated pins, linux with a gpiochip"},
     {"uartdev", S, "auto", 0,
      "Serial device for UART modules (ld2410), e.g. /dev/ttyUSB0; auto = the pin map's uart"},
+    {"fileserver", B, "False", 0,
+     "Start the /fs file server at boot (as `web load fileserver=True`; writes need auth)"},
+    {"fs_mounts_rw", B, "False", 0,
+     "File server: $modules, $data, $logs writable (else read-only)"},
+    {"update_deadline", I, "30", 0,
+     "Self-update: seconds the new program has to confirm, else the old one comes back"},
+    {"upload_max", I, "64", 0, "Largest HTTP upload (file server, update), MiB; larger -> 413"},
 };
 
 const size_t cfg_schema_len = sizeof cfg_schema / sizeof cfg_schema[0];

@@ -64,6 +64,29 @@ int endpoint_add(struct endpoints *eps, const char *path, unsigned methods, unsi
     return 0;
 }
 
+int endpoint_add_body(struct endpoints *eps, const char *path, unsigned flags,
+                      const struct endpoint_body_ops *ops, void *arg)
+{
+    struct str p = strip_slash(str_c(path));
+    if (p.len == 0 || !ops || !ops->begin || !ops->data || !ops->end || !ops->close)
+        return ERR_INVAL;
+    if (p.len >= ENDPOINT_PATH_MAX)
+        return ERR_TOOBIG;
+    struct endpoint *ep = find(eps, p);
+    if (!ep) {
+        if (eps->n == ENDPOINT_MAX)
+            return ERR_FULL;
+        ep = &eps->items[eps->n++];
+        memset(ep, 0, sizeof *ep);
+        str_copy(ep->path, sizeof ep->path, p);
+    }
+    ep->methods |= EP_POST;
+    ep->flags = flags;
+    ep->body = ops;
+    ep->body_arg = arg;
+    return 0;
+}
+
 int endpoint_del(struct endpoints *eps, const char *path)
 {
     struct endpoint *ep = find(eps, strip_slash(str_c(path)));
@@ -124,41 +147,59 @@ static bool wants_html(const struct endpoint_req *req)
     return str_contains(acc, "text/html") || str_contains(acc, "application/xhtml+xml");
 }
 
+int endpoint_deny(const struct endpoint_req *req, struct endpoint_reply *rep)
+{
+    rep->status = 401;
+    if (req->method == EP_GET && wants_html(req)) {
+        rep->content_type = "text/html";
+        rep->headers = AUTH_HEADERS "content-security-policy: default-src 'self'\r\n";
+        return buf_puts(rep->body, s_auth_html);
+    }
+    rep->content_type = "application/json";
+    rep->headers = AUTH_HEADERS;
+    return buf_puts(rep->body, "{\"state\": false, \"result\": \"Auth required\"}");
+}
+
+bool endpoint_allowed(struct node *node, const struct endpoint *ep, const struct endpoint_req *req,
+                      struct endpoint_reply *rep)
+{
+    if (!(ep->flags & EP_SUDO))
+        return true;
+    struct str pwd = endpoint_header(req, "x-micros-auth");
+    enum auth_verdict v = AUTH_WRONG;
+    uint64_t wait = 0;
+    if (pwd.p && node->auth && node->loop)
+        v = auth_check(node->auth, req->peer, "http", cfg_get_str(node->cfg, "appwd"),
+                       str_trim(pwd), ev_now(node->loop), &wait);
+    else if (pwd.p)
+        v = endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd)) ? AUTH_OK
+                                                                                 : AUTH_WRONG;
+    if (v == AUTH_OK)
+        return true;
+    if (v == AUTH_BACKOFF) {
+        /* Inside the address's back-off window: not compared at all. */
+        rep->status = 429;
+        rep->content_type = "application/json";
+        rep->headers = "retry-after: 1\r\ncache-control: no-store\r\n";
+        buf_printf(rep->body,
+                   "{\"state\": false, \"result\": \"Too many failed logins, retry in "
+                   "%llu ms\"}",
+                   (unsigned long long)wait);
+        return false;
+    }
+    endpoint_deny(req, rep);
+    return false;
+}
+
 int endpoint_call(struct node *node, const struct endpoint *ep, const struct endpoint_req *req,
                   struct endpoint_reply *rep)
 {
     rep->status = 200;
     rep->content_type = "application/json";
     rep->headers = NULL;
-    if (ep->flags & EP_SUDO) {
-        struct str pwd = endpoint_header(req, "x-micros-auth");
-        enum auth_verdict v = AUTH_WRONG;
-        uint64_t wait = 0;
-        if (pwd.p && node->auth)
-            v = auth_check(node->auth, req->peer, "http", cfg_get_str(node->cfg, "appwd"),
-                           str_trim(pwd), ev_now(node->loop), &wait);
-        else if (pwd.p)
-            v = endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd)) ? AUTH_OK
-                                                                                     : AUTH_WRONG;
-        if (v == AUTH_BACKOFF) {
-            /* Inside the address's back-off window: not compared at all. */
-            rep->status = 429;
-            rep->headers = "retry-after: 1\r\ncache-control: no-store\r\n";
-            return buf_printf(rep->body,
-                              "{\"state\": false, \"result\": \"Too many failed logins, retry in "
-                              "%llu ms\"}",
-                              (unsigned long long)wait);
-        }
-        if (v != AUTH_OK) {
-            rep->status = 401;
-            if (req->method == EP_GET && wants_html(req)) {
-                rep->content_type = "text/html";
-                rep->headers = AUTH_HEADERS "content-security-policy: default-src 'self'\r\n";
-                return buf_puts(rep->body, s_auth_html);
-            }
-            rep->headers = AUTH_HEADERS;
-            return buf_puts(rep->body, "{\"state\": false, \"result\": \"Auth required\"}");
-        }
-    }
+    if (!endpoint_allowed(node, ep, req, rep))
+        return 0;
+    if (!ep->fn)
+        return ERR_NOTSUP;
     return ep->fn(node, req, rep, ep->arg);
 }

@@ -51,11 +51,39 @@ struct endpoint_req {
     struct str body;
 };
 
+/* A reply that streams: the server sends the head, then asks next() for more whenever
+ * the client has taken what was sent. next appends at most want bytes to out and returns 1
+ * (appended: ask again when sent), 0 (nothing yet: ask again after *again_ms) or -1 (the
+ * end). close is called once, always (the end, or the client went away). */
+struct endpoint_stream_ops {
+    int (*next)(void *state, struct buf *out, size_t want, uint32_t *again_ms);
+    void (*close)(void *state);
+};
+
 struct endpoint_reply {
     int status;               /* 200 unless the callback sets another */
     const char *content_type; /* static string; "application/json" unless set */
     const char *headers;      /* extra "name: value\r\n" lines (static), or NULL */
     struct buf *body;         /* owned by the caller; append the reply here */
+    /* Optional: stream the body instead (body must stay empty). stream_len is the exact
+     * length (content-length), or -1 (chunked; close-delimited for HTTP/1.0). */
+    const struct endpoint_stream_ops *stream;
+    void *stream_state;
+    int64_t stream_len;
+};
+
+/* A request body that streams (uploads): handed over in pieces as it arrives, never held
+ * whole. begin sees the request with an empty body and len (content-length); it returns 0
+ * to take the body (setting *state), 1 after filling rep to refuse it, or ERR_* (500).
+ * data returns 0, or 1 after filling rep to stop (the rest is not read; the connection
+ * closes after the reply). end fills the reply once the whole body arrived. close is called
+ * once, always, last (also when the client went away): it must remove what is unfinished. */
+struct endpoint_body_ops {
+    int (*begin)(struct node *node, const struct endpoint_req *req, uint64_t len, void **state,
+                 struct endpoint_reply *rep, void *arg);
+    int (*data)(void *state, const void *p, size_t n, struct endpoint_reply *rep);
+    int (*end)(void *state, struct endpoint_reply *rep);
+    void (*close)(void *state);
 };
 
 /* An endpoint callback. Returns 0, or ERR_* (the server then answers 500). */
@@ -68,6 +96,8 @@ struct endpoint {
     unsigned flags;               /* EP_SUDO */
     endpoint_fn *fn;
     void *arg;
+    const struct endpoint_body_ops *body; /* POST bodies stream to these (or NULL) */
+    void *body_arg;
 };
 
 struct endpoints {
@@ -82,6 +112,10 @@ void endpoints_init(struct endpoints *eps);
  * ERR_TOOBIG (path too long) or ERR_FULL. */
 int endpoint_add(struct endpoints *eps, const char *path, unsigned methods, unsigned flags,
                  endpoint_fn *fn, void *arg);
+/* Registers a streaming POST body handler for path (svc/endpoint.h endpoint_body_ops); the
+ * path may also have GET/DELETE callbacks. Returns like endpoint_add. */
+int endpoint_add_body(struct endpoints *eps, const char *path, unsigned flags,
+                      const struct endpoint_body_ops *ops, void *arg);
 /* Removes path. Returns 0 or ERR_NOENT. */
 int endpoint_del(struct endpoints *eps, const char *path);
 /* Returns the endpoint registered for path (any method), or NULL. */
@@ -95,6 +129,12 @@ int endpoint_list_get(const struct endpoints *eps, struct buf *out);
  * content type are initialised here. Returns the callback's result (0 for a 401). */
 int endpoint_call(struct node *node, const struct endpoint *ep, const struct endpoint_req *req,
                   struct endpoint_reply *rep);
+
+/* Checks EP_SUDO of ep for req: true when allowed; otherwise fills rep with the 401 reply. */
+bool endpoint_allowed(struct node *node, const struct endpoint *ep, const struct endpoint_req *req,
+                      struct endpoint_reply *rep);
+/* Fills rep with the 401 reply of a request without the right x-micros-auth. */
+int endpoint_deny(const struct endpoint_req *req, struct endpoint_reply *rep);
 
 /* Returns the value of header name (lower-case) in req, or an empty view with p NULL. */
 struct str endpoint_header(const struct endpoint_req *req, const char *name);

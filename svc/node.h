@@ -37,6 +37,15 @@ struct buf;
 typedef int node_text_fn(struct node *node, struct buf *out);
 /* Asks the node to reboot (re-exec) once the current reply has been sent. */
 typedef void node_reboot_fn(struct node *node, bool hard);
+struct buf;
+/* Starts HTTP services on demand (micrOS's `web load`, `fileserver load`): what is a mask of
+ * NODE_WEB_*; one line per service is appended to out, '\n'-separated ("Dashboard
+ * initialized, endpoint: /dashboard"). Returns 0 or ERR_*. */
+typedef int node_web_load_fn(struct node *node, unsigned what, struct buf *out);
+#define NODE_WEB_DASHBOARD  1u /* GET /dashboard */
+#define NODE_WEB_FILESERVER 2u /* the /fs file server */
+#define NODE_WEB_MOUNTS     4u /* its $modules/$data/$logs mounts */
+#define NODE_WEB_CONFIG     8u /* GET /config/ui */
 
 struct persist;
 /* Notifications (svc/notify.h): op NODE_NOTIFY_SEND fans text out to every enabled channel;
@@ -75,6 +84,7 @@ struct node {
     struct mqtt *mqtt;           /* the MQTT client (svc/mqtt.h), NULL when not built */
     node_facts_fn *mdns_facts;   /* `system mdns`; NULL when no announcer runs */
     node_text_fn *metrics_text;  /* `system metrics`; NULL until metrics are up */
+    node_web_load_fn *web_load;  /* NULL while the HTTP server is off */
 };
 
 #endif

@@ -112,7 +112,7 @@ const Micros = (() => {
     return m ? ((+m[1] * 24 + +m[2]) * 60 + +m[3]) * 60 + +m[4] : null;
   }
 
-  const PAGES = [['/', 'Home'], ['/dashboard.html', 'Dashboard'], ['/config.html', 'Config']];
+  const PAGES = [['/', 'Home'], ['/dashboard.html', 'Dashboard'], ['/config.html', 'Config'], ['/files.html', 'Files']];
 
   /* Fills <header class="top"> with the node's name and the page links; returns /rest's result. */
   async function header(active) {

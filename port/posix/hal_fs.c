@@ -92,11 +92,11 @@ long hal_fs_read(const char *path, char *buf, size_t cap)
     return read_fd(fd, buf, cap);
 }
 
-long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap)
+int hal_fs_open_plain(const char *root, const char *rel, uint64_t *size)
 {
     char path[1024];
     int w = snprintf(path, sizeof path, "%s/%s", root, rel);
-    if (cap == 0 || w < 0 || (size_t)w >= sizeof path)
+    if (w < 0 || (size_t)w >= sizeof path)
         return ERR_TOOBIG;
     /* Every folder between root and the file must be a real folder, not a symlink. */
     size_t rlen = strlen(root) + 1;
@@ -120,6 +120,18 @@ long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap)
         close(fd); /* a FIFO, device or folder: never read (a FIFO would block the loop) */
         return ERR_PERM;
     }
+    if (size)
+        *size = (uint64_t)st.st_size;
+    return fd;
+}
+
+long hal_fs_read_plain(const char *root, const char *rel, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return ERR_TOOBIG;
+    int fd = hal_fs_open_plain(root, rel, NULL);
+    if (fd < 0)
+        return fd;
     return read_fd(fd, buf, cap);
 }
 
@@ -287,4 +299,73 @@ int hal_fs_usage(const char *path, uint64_t *total, uint64_t *used)
     *total = (uint64_t)vfs.f_blocks * unit;
     *used = (uint64_t)(vfs.f_blocks - vfs.f_bfree) * unit;
     return 0;
+}
+
+int hal_fs_create(const char *path, bool is_exec)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, is_exec ? 0755 : 0644);
+    return fd >= 0 ? fd : map_errno(errno);
+}
+
+int hal_fs_open_read(const char *path, uint64_t *size)
+{
+    /* non-blocking open: a FIFO must not stall the loop (it is refused below) */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return map_errno(errno);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = map_errno(errno);
+        close(fd);
+        return e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return ERR_INVAL;
+    }
+    *size = (uint64_t)st.st_size;
+    return fd;
+}
+
+int hal_fs_write(int h, const void *data, size_t len)
+{
+    int rc = write_all(h, data, len);
+    return rc == 0 ? 0 : map_errno(-rc);
+}
+
+long hal_fs_read_some(int h, void *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(h, buf, cap);
+        if (n >= 0)
+            return (long)n;
+        if (errno != EINTR)
+            return ERR_IO;
+    }
+}
+
+int hal_fs_close(int h)
+{
+    return close(h) == 0 ? 0 : map_errno(errno);
+}
+
+int hal_fs_info(const char *path, uint64_t *size, int64_t *mtime, bool *is_dir)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return map_errno(errno);
+    if (size)
+        *size = (uint64_t)st.st_size;
+    if (mtime)
+        *mtime = (int64_t)st.st_mtime;
+    if (is_dir)
+        *is_dir = S_ISDIR(st.st_mode);
+    return 0;
+}
+
+int hal_fs_rmdir(const char *path)
+{
+    if (rmdir(path) == 0)
+        return 0;
+    return errno == ENOTEMPTY ? ERR_EXIST : map_errno(errno);
 }

@@ -6,6 +6,8 @@
 #include "../../hal/hal_sys.h"
 #include "../../svc/cfg.h"
 #include "sd_notify.h"
+#include "../../hal/hal_update.h"
+#include "../../svc/update.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -122,6 +124,7 @@ static void report_ready(struct app *app, const char *data_dir)
 int main(int argc, char **argv)
 {
     hal_sys_set_argv(argc, argv);
+    hal_update_set_argv(argc, argv);
     static char data_dir[PATH_MAX];
     struct app_options opt = {.data_dir = NULL, .bind_addr = "0.0.0.0", .port = -1, .webport = -1};
     enum log_level level = LOG_INFO;
@@ -135,6 +138,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--version")) {
             printf("micros %s (micrOS-C)\n", MICROS_VERSION);
             return 0;
+        } else if (!strcmp(a, "--update-trial")) {
+            /* started by a self-update on trial (svc/update.h) */
         } else if (!strcmp(a, "--verbose")) {
             level = LOG_DEBUG;
         } else if (!strcmp(a, "--quiet")) {
@@ -182,6 +187,7 @@ int main(int argc, char **argv)
     if (opt.maxconn > 0)
         raise_fd_limit((rlim_t)opt.maxconn + 64);
 
+    update_boot(opt.data_dir, hal_update_is_trial());
     static struct app app;
     if (app_init(&app, &opt) < 0) {
         app_deinit(&app);
@@ -199,6 +205,11 @@ int main(int argc, char **argv)
     }
     sd_notify_send(how == APP_REBOOT ? "RELOADING=1" : "STOPPING=1");
     app_deinit(&app);
+    if (how == APP_REBOOT && update_pending()) {
+        LOG_I("update: switching to the new program");
+        int rc = update_switch();
+        LOG_E("update: switch failed (%s), re-executing this program", err_str(rc));
+    }
     if (how == APP_REBOOT) {
         LOG_I("rebooting: re-executing %s", argv[0]);
         int rc = hal_sys_reexec();

@@ -83,8 +83,9 @@ class Proc {
   }
 }
 
-/* Starts the node the tests talk to; resolves to {mode, base, stop(), note}. */
-export async function startTarget() {
+/* Starts the node the tests talk to; resolves to {mode, base, stop(), note}. config: the
+ * node's config file (default {webui: true}); prepare(dataDir) may put files in its folder. */
+export async function startTarget(config, prepare) {
   const bin = process.env.MICROS && path.resolve(process.env.MICROS);
   let mode = process.env.MICROS_BROWSER_TARGET || '';
   let note = '';
@@ -101,7 +102,9 @@ export async function startTarget() {
     if (!bin) throw new Error('MICROS is not set');
     const data = fs.mkdtempSync(path.join(os.tmpdir(), 'micros-ui-'));
     fs.mkdirSync(path.join(data, 'config'));
-    fs.writeFileSync(path.join(data, 'config', 'node_config.json'), JSON.stringify({webui: true}));
+    fs.writeFileSync(path.join(data, 'config', 'node_config.json'),
+      JSON.stringify(config || {webui: true}));
+    if (prepare) prepare(data);
     const port = await freePort();
     const webport = await freePort();
     const p = new Proc(bin, ['--data', data, '--port', String(port), '--webport', String(webport),

@@ -435,9 +435,10 @@ static void system_should_declare_functions_in_micros_help_order(void **state)
 {
     (void)state;
     static const char *const order[] = {
-        "info",     "top",           "gclean",     "heartbeat", "clock",         "setclock", "ntp",
-        "rssi",     "list_stations", "pinmap",     "alarms",    "notifications", "notify",   "sun",
-        "ifconfig", "memory_usage",  "disk_usage", "hosts",     "mdns",          "metrics"};
+        "info",   "top",     "gclean",        "heartbeat",    "clock",      "setclock",
+        "ntp",    "rssi",    "list_stations", "pinmap",       "alarms",     "notifications",
+        "notify", "sun",     "ifconfig",      "memory_usage", "disk_usage", "hosts",
+        "mdns",   "metrics", "update"};
     size_t i = 0;
     for (const struct lm_func *fn = lm_system.funcs; fn->name; fn++, i++)
         assert_string_equal(fn->name, order[i]);
