@@ -23,6 +23,8 @@ set(SVC_SOURCES
   svc/lm.c
   svc/lm_help.c
   svc/luamod.c
+  svc/luamod_decl.c
+  svc/luamod_sandbox.c
   svc/luamod_api.c
   svc/luaval.c
   svc/render.c

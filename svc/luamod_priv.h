@@ -1,4 +1,5 @@
-/* luamod_priv.h - the Lua module set's insides, shared by luamod.c and luamod_api.c. */
+/* luamod_priv.h - the Lua module set's insides, shared by luamod.c, luamod_api.c,
+ * luamod_decl.c and luamod_sandbox.c. */
 #ifndef LUAMOD_PRIV_H
 #define LUAMOD_PRIV_H
 
@@ -6,6 +7,12 @@
 #include "luamod.h"
 
 #include <lua.h>
+
+/* Registry keys of a module's Lua state. */
+#define REG_FUNCS    "micros.funcs"    /* the module's functions, by index */
+#define REG_TASKS    "micros.tasks"    /* task coroutines, by state blob */
+#define REG_OUT      "micros.out"      /* print() output of tasks, by state blob */
+#define REG_REQUIRED "micros.required" /* require() results, by name */
 
 #define LUAMOD_TIMERS    8 /* micros.timer per module */
 #define LUAMOD_IRQS      8 /* micros.irq per module */
@@ -76,5 +83,17 @@ int luamod_callback(struct luamod *m, int nargs, int nres, const char *what);
 /* Appends text (and a newline) to the output of the running call or task; L is the running
  * thread (may raise a Lua memory error). */
 void luamod_print(struct luamod *m, lua_State *L, const char *text, size_t len);
+
+/* True when s is a Lua identifier: letters, digits and _, not starting with a digit
+ * (luamod_sandbox.c). */
+bool luamod__is_ident(const char *s);
+/* Opens the sandboxed libraries, print/load/require and the registry tables into L
+ * (luamod_sandbox.c). */
+void luamod__open_sandbox(lua_State *L);
+/* print(...) for Lua code: appends to the running call's output (luamod.c). */
+int luamod__l_print(lua_State *L);
+/* Builds m->funcs from the module table at idx, in protected mode: errors are Lua errors
+ * (luamod_decl.c). */
+void luamod__build_funcs(lua_State *L, struct luamod *m, int idx);
 
 #endif
