@@ -191,3 +191,6 @@ static const struct lm_func s_funcs[] = {
 };
 
 const struct lm_module lm_L298N = {"L298N", s_funcs, NULL};
+/* micrOS's older name for the same driver (LM_L298N_DCmotor), so configs, cron entries and
+ * apps written for it keep working: the same functions on the same motors and pins. */
+const struct lm_module lm_L298N_DCmotor = {"L298N_DCmotor", s_funcs, NULL};

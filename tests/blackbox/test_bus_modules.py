@@ -289,6 +289,10 @@ class Motors(unittest.TestCase):
         self.assertEqual(self.js("L298N brake 2"), {"motor2": {"speed": 0, "state": "brake"}})
         self.assertEqual((self.js("sim pin 9")["level"], self.js("sim pin 40")["level"]), (1, 1))
         self.assertEqual(self.js("L298N speed 1 2000"), {"speed": "value range error"})
+        # micrOS's older module name drives the same motors
+        self.assertEqual(self.js("L298N_DCmotor speed 2 300"),
+                         {"motor2": {"speed": 300, "state": "brake"}})
+        self.assertEqual(self.js("L298N speed 2 0")["motor2"]["speed"], 0)
         self.assertEqual(self.js("L298N state"),
                          {"motor1": {"speed": 600, "state": "backward"},
                           "motor2": {"speed": 0, "state": "brake"}})
