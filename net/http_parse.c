@@ -43,6 +43,26 @@ static int add_header_bytes(struct http_req *r, size_t len)
     return 0;
 }
 
+/* True when the head before in[fed] (after the request line) is already over a limit: more
+ * than HTTP_HEADER_MAX bytes, or a line begun past HTTP_MAX_HEADERS header lines. http_parser
+ * hands a header span to its callback only when the span ends (or the input does), so a head
+ * that is both too long and malformed would be 431 or 400 depending on where the input was
+ * split; on a parse error this rule decides, the same way for every split (fuzz_http_stream).
+ * It is true whenever the callbacks' own limits (add_header_bytes, on_header_field) fired. */
+static bool head_over_limit(const struct buf *in, size_t fed)
+{
+    const char *nl = fed ? memchr(in->p, '\n', fed) : NULL;
+    if (!nl)
+        return false;
+    const char *end = in->p + fed;
+    if ((size_t)(end - (nl + 1)) > HTTP_HEADER_MAX)
+        return true;
+    size_t lines = 0; /* newlines after the request line's */
+    for (const char *q = nl + 1; q < end; q++)
+        lines += *q == '\n';
+    return lines >= HTTP_MAX_HEADERS;
+}
+
 static int on_header_field(http_parser *p, const char *at, size_t len)
 {
     struct http_req *r = req_of(p);
@@ -273,6 +293,8 @@ int http_parse_more(struct http_pstate *ps, struct buf *in, struct http_req **ou
     ps->is_active = false;
     if (e == HPE_INVALID_METHOD && !req->error && !method_word_known(in))
         return 0; /* 400 or 405 depends on bytes not here yet: decide when they are */
+    if (!req->error && !req->headers_done && head_over_limit(in, ps->fed))
+        req->error = 431;
     if (req->error) {
         *status = req->error;
         *text = req->error == 400 ? "Bad request" : NULL;
