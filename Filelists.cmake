@@ -137,8 +137,8 @@ set(PORT_POSIX_SOURCES
   port/posix/sim_gpio.c
   port/posix/gpio_gpiod.c
   port/posix/sd_notify.c
-  port/posix/httpc_none.c
-  port/posix/mqtt_none.c
+  port/none/httpc_none.c
+  port/none/mqtt_none.c
   port/posix/hal_proc.c
   port/posix/mdns_avahi.c
   port/posix/resolve.c

@@ -75,7 +75,8 @@ if want cortexm; then
     objs+=("$out/obj/web_assets.o")
     arm-none-eabi-ar rcs "$out/libmicros_portable.a" "${objs[@]}"
     port=()
-    for s in "$root"/port/cortexm/*.c; do
+    # port/none: the hal of optional clients (HTTP, MQTT) for a build without their library
+    for s in "$root"/port/cortexm/*.c "$root"/port/none/*.c; do
         o=$out/obj/port_$(basename "$s" .c).o
         "${ccache[@]}" arm-none-eabi-gcc "${cflags[@]}" -c "$s" -o "$o"
         port+=("$o")
