@@ -41,12 +41,9 @@ static struct endpoint *find(struct endpoints *eps, struct str path)
     return NULL;
 }
 
-int endpoint_add(struct endpoints *eps, const char *path, unsigned methods, unsigned flags,
-                 endpoint_fn *fn, void *arg)
+/* The endpoint registered at p, or a new empty one for it. Returns 0, ERR_TOOBIG, ERR_FULL. */
+static int slot_for(struct endpoints *eps, struct str p, struct endpoint **out)
 {
-    struct str p = strip_slash(str_c(path));
-    if (p.len == 0 || !fn || !(methods & (EP_GET | EP_POST | EP_DELETE)))
-        return ERR_INVAL;
     if (p.len >= ENDPOINT_PATH_MAX)
         return ERR_TOOBIG;
     struct endpoint *ep = find(eps, p);
@@ -57,6 +54,20 @@ int endpoint_add(struct endpoints *eps, const char *path, unsigned methods, unsi
         memset(ep, 0, sizeof *ep);
         str_copy(ep->path, sizeof ep->path, p);
     }
+    *out = ep;
+    return 0;
+}
+
+int endpoint_add(struct endpoints *eps, const char *path, unsigned methods, unsigned flags,
+                 endpoint_fn *fn, void *arg)
+{
+    struct str p = strip_slash(str_c(path));
+    if (p.len == 0 || !fn || !(methods & (EP_GET | EP_POST | EP_DELETE)))
+        return ERR_INVAL;
+    struct endpoint *ep;
+    int rc = slot_for(eps, p, &ep);
+    if (rc < 0)
+        return rc;
     ep->methods |= methods;
     ep->flags = flags;
     ep->fn = fn;
@@ -70,16 +81,10 @@ int endpoint_add_body(struct endpoints *eps, const char *path, unsigned flags,
     struct str p = strip_slash(str_c(path));
     if (p.len == 0 || !ops || !ops->begin || !ops->data || !ops->end || !ops->close)
         return ERR_INVAL;
-    if (p.len >= ENDPOINT_PATH_MAX)
-        return ERR_TOOBIG;
-    struct endpoint *ep = find(eps, p);
-    if (!ep) {
-        if (eps->n == ENDPOINT_MAX)
-            return ERR_FULL;
-        ep = &eps->items[eps->n++];
-        memset(ep, 0, sizeof *ep);
-        str_copy(ep->path, sizeof ep->path, p);
-    }
+    struct endpoint *ep;
+    int rc = slot_for(eps, p, &ep);
+    if (rc < 0)
+        return rc;
     ep->methods |= EP_POST;
     ep->flags = flags;
     ep->body = ops;
