@@ -721,17 +721,38 @@ static void sub_kill(struct tasks *t, const struct cmd *c, struct arena *a, stru
  * anything else is answered with TASK_INVALID (micrOS). */
 struct task_subcmd {
     const char *name;
-    size_t ntok;       /* "task" + name + arguments */
-    const char *usage; /* as in the shell's help */
+    size_t ntok;          /* "task" + name + arguments */
+    struct cmd_help help; /* its line in the shell's help */
     void (*run)(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res,
                 struct buf *b);
 };
 
+/* A line of the [TASK] section of the shell's help. */
+#define TASK_HELP(pos, usage, what)                                                                \
+    {                                                                                              \
+        .section = CMD_HELP_TASK, .order = (pos), .indent = 2, .col = 20, .left = (usage),         \
+        .text = (what)                                                                             \
+    }
+
 static const struct task_subcmd s_subcmds[] = {
-    {.name = "list", .ntok = 2, .usage = "task list", .run = cmd_list},
-    {.name = "show", .ntok = 3, .usage = "task show <tag>", .run = sub_show},
-    {.name = "kill", .ntok = 3, .usage = "task kill <tag>", .run = sub_kill},
+    {.name = "list",
+     .ntok = 2,
+     .help = TASK_HELP(0, "task list", "list tasks by tags"),
+     .run = cmd_list},
+    {.name = "show",
+     .ntok = 3,
+     .help = TASK_HELP(2, "task show <tag>", "show task output"),
+     .run = sub_show},
+    {.name = "kill",
+     .ntok = 3,
+     .help = TASK_HELP(1, "task kill <tag>", "stop task"),
+     .run = sub_kill},
 };
+
+const struct cmd_help *task_help_at(size_t i)
+{
+    return i < sizeof s_subcmds / sizeof s_subcmds[0] ? &s_subcmds[i].help : NULL;
+}
 
 void task_command(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res)
 {

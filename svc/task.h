@@ -151,6 +151,8 @@ void task_set_limit(struct tasks *t, int aioqueue);
 
 /* Handles "task list|kill|show ..." (c->tok[0] is "task"); fills res. */
 void task_command(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res);
+/* The `help` line of the i-th `task` sub-command (shell help, [TASK]); NULL past the end. */
+const struct cmd_help *task_help_at(size_t i);
 /* Starts a background task for c (which has a & postfix); line is the full command line
  * c was parsed from (the task keeps its own copy). Fills res with micrOS's reply,
  * e.g. {'system.heartbeat': 'Starting'}. */
