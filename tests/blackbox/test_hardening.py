@@ -5,6 +5,7 @@ failed writes reported. Each class starts its own node on free loopback ports.""
 import glob
 import json
 import os
+import re
 import socket
 import stat
 import threading
@@ -366,6 +367,118 @@ class HostFunctionsNeedThePassword(unittest.TestCase):
             sh.close()
         finally:
             node.stop()
+
+
+def shell_from(node, src):
+    """A shell connection from the loopback address src (127.0.0.x)."""
+    sh = harness.Shell.__new__(harness.Shell)
+    sh.sock = socket.create_connection(("127.0.0.1", node.port), timeout=5,
+                                       source_address=(src, 0))
+    sh.greeting = sh.read_until_prompt()
+    return sh
+
+
+def http_from(node, src):
+    """A keep-alive HTTP connection from the loopback address src."""
+    c = Client.__new__(Client)
+    c.sock = socket.create_connection(("127.0.0.1", node.webport), timeout=5,
+                                      source_address=(src, 0))
+    c.buf = b""
+    return c
+
+
+def retry_ms(text):
+    m = re.search(rb"retry in (\d+) ms", text)
+    return int(m.group(1)) if m else None
+
+
+class SudoGuessing(unittest.TestCase):
+    """Item 2 for pwd=: the password of sudo functions goes through the same per-address
+    back-off as the shell login and x-micros-auth; a task keeps its creator's address."""
+
+    ALARMS = "/rest/system/alarms/clean=True/pwd="
+
+    def setUp(self):
+        self.node = Node(config={"appwd": PWD, "webui": True})  # auth off: pwd= is the gate
+
+    def tearDown(self):
+        self.node.stop()
+
+    def test_wrong_pwd_over_rest_and_shell_is_slowed(self):
+        node = self.node
+        # REST from 127.0.0.2: wrong pwd= until the back-off window reaches 2 s, waiting out
+        # each shorter window (so every compared guess is a real one).
+        c = http_from(node, "127.0.0.2")
+        compared = refused = 0
+        window = 0
+        for i in range(40):
+            r = c.request("GET", self.ALARMS + "Wrong%dPwdX" % i)
+            if r.status == 429:
+                refused += 1
+                self.assertIn(b"Too many failed logins", r.body)
+                self.assertEqual(json.loads(r.body)["state"], False)
+                window = retry_ms(r.body)
+                self.assertIsNotNone(window, r.body)
+                if window >= 1500:
+                    break
+                time.sleep(window / 1000 + 0.03)
+            else:
+                self.assertEqual(r.status, 200)
+                self.assertIn(b"Access denied", r.body)
+                compared += 1
+        c.close()
+        self.assertGreaterEqual(window, 1500, "the window grows with failures")
+        self.assertLessEqual(compared, 6)
+        # inside the window the right pwd is refused, over the shell too (one table)
+        sh = shell_from(node, "127.0.0.2")
+        reply = sh.cmd("system alarms clean=True pwd=" + PWD)
+        self.assertIn(b"Too many failed logins", reply)
+        sh.close()
+        r = get_from(node, "127.0.0.2", self.ALARMS + PWD)
+        self.assertEqual(r.status, 429)
+        # the owner on 127.0.0.1 is not affected
+        r = get(node.webport, self.ALARMS + PWD)
+        self.assertEqual(r.status, 200)
+        self.assertNotIn(b"Access denied", r.body)
+        owner = node.shell()
+        self.assertNotIn(b"Access denied", owner.cmd("system alarms clean=True pwd=" + PWD))
+        owner.close()
+        # after the window the right pwd works for 127.0.0.2 as well
+        time.sleep(retry_ms(get_from(node, "127.0.0.2", self.ALARMS + PWD).body) / 1000 + 0.1)
+        r = get_from(node, "127.0.0.2", self.ALARMS + PWD)
+        self.assertEqual(r.status, 200)
+        self.assertNotIn(b"Access denied", r.body)
+
+        # shell from 127.0.0.3: a burst of wrong pwd= on one connection
+        sh = shell_from(node, "127.0.0.3")
+        replies = [sh.cmd("system alarms clean=True pwd=Bad%dGuessQ" % i) for i in range(20)]
+        sh.close()
+        slowed = sum(b"Too many failed logins" in r for r in replies)
+        print("security: 20 shell pwd= guesses: %d refused inside the window" % slowed,
+              flush=True)
+        self.assertGreaterEqual(slowed, 14)
+        self.assertTrue(all(b"Access denied" in r for r in replies))
+
+        # a task keeps its creator's address
+        sh = shell_from(node, "127.0.0.4")
+        sh.cmd("system alarms clean=True pwd=TaskGuess1x &")
+        sh.close()
+        self.assertTrue(wait_for(lambda: "failed login from 127.0.0.4" in log_files(node)))
+
+        text = logs_text(node)
+        self.assertIn("failed login from 127.0.0.2", text)
+        self.assertIn("failed login from 127.0.0.3", text)
+        self.assertNotIn("failed login from 127.0.0.1", text)
+        for secret in (PWD, "Wrong3PwdX", "Bad5GuessQ", "TaskGuess1x"):
+            self.assertNotIn(secret, text)
+
+
+def get_from(node, src, path):
+    c = http_from(node, src)
+    try:
+        return c.request("GET", path)
+    finally:
+        c.close()
 
 
 
