@@ -153,7 +153,7 @@ static void handle(struct http_session *s, struct http_req *req)
     }
     struct str path = req->path;
     if (method == EP_GET && (str_eqc(path, "/rest") || str_starts(path, "/rest/"))) {
-        http_rest(srv, req, str_from(path, 5), ka);
+        http_rest(srv, req, str_from(path, 5), ka, s->b.conn.peer);
         return;
     }
     char dp[HTTP_URL_MAX + 1];

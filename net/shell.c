@@ -383,7 +383,9 @@ static void do_exec(struct shell_session *s, struct str line)
     struct shell *sh = s->sh;
     struct exec_result res;
     arena_reset(&sh->arena);
-    exec_run(sh->node, line, EXEC_SHELL, &sh->arena, &res);
+    struct node_caller who;
+    exec_caller_set(&who, s->b.conn.peer, "shell");
+    exec_run_as(sh->node, line, EXEC_SHELL, &who, &sh->arena, &res);
     buf_clear(&sh->out);
     if (exec_render_text(&res, &sh->out) < 0) {
         buf_clear(&sh->out);

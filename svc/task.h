@@ -89,13 +89,14 @@ struct task {
     struct tasks *owner;
     struct ev_timer timer;
     /* LM tasks */
-    struct cmd cmd;     /* tokens point into mem */
-    uint32_t period_ms; /* delay (one-shot) or period (loop) */
-    uint64_t start_ms;  /* spawn time: run k is due at start + k*period */
-    uint64_t k;         /* runs scheduled so far */
-    uint64_t due_ms;    /* when the pending timer should fire */
-    uint32_t step;      /* lm_again continuation step of the current iteration */
-    struct arena arena; /* over mem, after the token copies */
+    struct cmd cmd;            /* tokens point into mem */
+    uint32_t period_ms;        /* delay (one-shot) or period (loop) */
+    uint64_t start_ms;         /* spawn time: run k is due at start + k*period */
+    uint64_t k;                /* runs scheduled so far */
+    uint64_t due_ms;           /* when the pending timer should fire */
+    uint32_t step;             /* lm_again continuation step of the current iteration */
+    struct node_caller caller; /* who started it (peer "" = the node): pwd= back-off */
+    struct arena arena;        /* over mem, after the token copies */
     alignas(max_align_t) char mem[TASK_ARENA_SIZE];
     alignas(max_align_t) unsigned char state[TASK_STATE_SIZE];
     /* output, both kinds */
