@@ -345,6 +345,90 @@ class SecretsNeverLeave(unittest.TestCase):
 
 
 
+class SecretsNotShown(unittest.TestCase):
+    """Item 3 for replies: GET /config, conf-mode dump and get show secret keys masked; the
+    mask written back leaves the stored value as it is (stapwd per ';' part)."""
+
+    MASK = "********"
+    WIFI = "Wifi5ecretQq77;0therNetPw9"
+    MQTT = "MqttPw-s3cret"
+    TOKEN = "MetricsTok3n-s3cret"
+
+    def setUp(self):
+        self.node = Node(config={"appwd": PWD, "stapwd": self.WIFI, "mqtt_pwd": self.MQTT,
+                                 "metrics_token": self.TOKEN, "webui": True})
+        self.secrets = [PWD, self.MQTT, self.TOKEN] + self.WIFI.split(";")
+
+    def tearDown(self):
+        self.node.stop()
+
+    def stored(self):
+        with open(os.path.join(self.node.data_dir, "config", "node_config.json")) as f:
+            return json.load(f)
+
+    def assert_no_secret(self, text, where):
+        if isinstance(text, bytes):
+            text = text.decode(errors="replace")
+        for secret in self.secrets:
+            self.assertNotIn(secret, text, where)
+
+    def test_web_config_masks_and_keeps(self):
+        auth = {"x-micros-auth": PWD}
+        r = get(self.node.webport, "/config", headers=auth)
+        self.assertEqual(r.status, 200)
+        self.assert_no_secret(r.body, "GET /config")
+        j = r.json()
+        self.assertEqual(j["appwd"], self.MASK)
+        self.assertEqual(j["stapwd"], self.MASK + ";" + self.MASK)
+        self.assertEqual(j["mqtt_pwd"], self.MASK)
+        self.assertEqual(j["devfid"], "node01")
+        # the config page posts back what it got: nothing secret changes
+        j["devfid"] = "maskTest1"
+        j["stapwd"] = self.MASK + ";" + self.MASK + ";Third3Net"
+        c = Client(self.node.webport)
+        r = c.request("POST", "/config", headers=auth, body=json.dumps(j).encode())
+        c.close()
+        self.assertEqual(r.json()["state"], True, r.body)
+        st = self.stored()
+        self.assertEqual(st["appwd"], PWD)
+        self.assertEqual(st["mqtt_pwd"], self.MQTT)
+        self.assertEqual(st["stapwd"], self.WIFI + ";Third3Net")
+        self.assertEqual(st["devfid"], "maskTest1")
+        self.assertEqual(get(self.node.webport, "/config", headers=auth).status, 200)
+        # a mask where nothing is stored is refused with the reason
+        c = Client(self.node.webport)
+        r = c.request("POST", "/config", headers=auth,
+                      body=json.dumps({"stapwd": ";".join([self.MASK] * 4)}).encode())
+        c.close()
+        j = r.json()
+        self.assertEqual(j["state"], False)
+        self.assertTrue(j["failed"][0].startswith("stapwd: "), j)
+        self.assertEqual(self.stored()["stapwd"], self.WIFI + ";Third3Net")
+
+    def test_shell_dump_and_get_mask(self):
+        sh = self.node.shell()
+        sh.cmd("conf")
+        dump = sh.cmd("dump")
+        self.assert_no_secret(dump, "dump")
+        self.assertIn(b"  appwd     :        " + self.MASK.encode() + b"\n", dump)
+        self.assertIn(b"  stapwd    :        " + (self.MASK + ";" + self.MASK).encode(), dump)
+        for key in ("appwd", "stapwd", "mqtt_pwd", "metrics_token"):
+            reply = sh.cmd(key)
+            self.assert_no_secret(reply, key)
+            self.assertTrue(reply.startswith(self.MASK.encode()), reply)
+        self.assertIn(b"Saved", sh.cmd("appwd " + self.MASK))
+        self.assertIn(b"Saved", sh.cmd("metrics_token " + self.MASK))
+        sh.cmd("noconf")
+        sh.close()
+        st = self.stored()
+        self.assertEqual(st["appwd"], PWD)
+        self.assertEqual(st["metrics_token"], self.TOKEN)
+        r = get(self.node.webport, "/config", headers={"x-micros-auth": PWD})
+        self.assertEqual(r.status, 200)
+        self.assert_no_secret(logs_text(self.node), "logs")
+
+
+
 class HostFunctionsNeedThePassword(unittest.TestCase):
     """Item 4: host-affecting and destructive functions need pwd= whatever auth says."""
 

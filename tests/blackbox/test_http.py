@@ -348,7 +348,8 @@ class HttpNode(unittest.TestCase):
         for hidden in ("hwuid", "guimeta", "socport", "version", "auth", "soctout"):
             self.assertNotIn(hidden, j)
         self.assertEqual(j["devfid"], "node01")
-        self.assertEqual(j["appwd"], "ADmin123")
+        # secrets are masked (issue 13 "secrets never leave"; was the clear appwd)
+        self.assertEqual(j["appwd"], "********")
         self.assertIs(j["webui"], True)
         self.assertEqual(j["webui_max_con"], 3)
 
