@@ -650,7 +650,98 @@ const char *cfg_get_str(const struct cfg *cfg, const char *key)
     return i < 0 ? "n/a" : cfg->values[i].s;
 }
 
-/* Appends str(value) of key i; offloaded keys show their marker when is_dump. */
+/* The keys whose value is a ';'-separated list, one secret per part. */
+static bool is_secret_list(const struct cfg_key *k)
+{
+    return strcmp(k->name, "stapwd") == 0;
+}
+
+/* Appends a secret value as replies show it: "n/a" as it is, else CFG_SECRET_SHOWN (per
+ * non-empty part of a list). */
+static int put_secret(const struct cfg_key *k, const char *v, struct buf *out)
+{
+    if (strcmp(v, "n/a") == 0)
+        return buf_puts(out, v);
+    if (!is_secret_list(k))
+        return buf_puts(out, CFG_SECRET_SHOWN);
+    int rc = 0;
+    for (const char *p = v; rc == 0;) {
+        const char *semi = strchr(p, ';');
+        size_t n = semi ? (size_t)(semi - p) : strlen(p);
+        if (n > 0)
+            rc = buf_puts(out, CFG_SECRET_SHOWN);
+        if (!semi)
+            break;
+        if (rc == 0)
+            rc = buf_putc(out, ';');
+        p = semi + 1;
+    }
+    return rc;
+}
+
+/* Replaces the shown mask in a new value of secret key k by what is stored (stored: the
+ * current value). Returns the value to store (value itself, or a heap copy in *heap that the
+ * caller frees), or NULL with the reason in *why. */
+static struct str unmask(const struct cfg_key *k, const char *stored, struct str value, char **heap,
+                         const char **why)
+{
+    *heap = NULL;
+    struct str mask = STR_LIT(CFG_SECRET_SHOWN);
+    if (!str_contains(value, CFG_SECRET_SHOWN))
+        return value;
+    bool has_stored = strcmp(stored, "n/a") != 0;
+    if (!is_secret_list(k)) {
+        if (!str_eq(value, mask))
+            return value; /* a longer password that merely contains the mask */
+        if (!has_stored) {
+            *why = "the hidden value " CFG_SECRET_SHOWN " stands for a stored password, and none "
+                   "is stored";
+            return STR_NULL;
+        }
+        return str_c(stored);
+    }
+    size_t cap = value.len + strlen(stored) + 1;
+    char *out = malloc(cap);
+    if (!out) {
+        *why = "out of memory";
+        return STR_NULL;
+    }
+    size_t len = 0;
+    struct str rest = value;
+    for (size_t idx = 0;; idx++) {
+        const char *semi = memchr(rest.p, ';', rest.len);
+        size_t plen = semi ? (size_t)(semi - rest.p) : rest.len;
+        struct str part = {rest.p, plen};
+        if (str_eq(part, mask)) {
+            /* the stored part at the same place */
+            const char *sp = has_stored ? stored : NULL;
+            for (size_t j = 0; sp && j < idx; j++) {
+                sp = strchr(sp, ';');
+                sp = sp ? sp + 1 : NULL;
+            }
+            if (!sp) {
+                free(out);
+                *why = "a part is the hidden value " CFG_SECRET_SHOWN " but no password is "
+                       "stored at that place";
+                return STR_NULL;
+            }
+            const char *end = strchr(sp, ';');
+            part = (struct str){sp, end ? (size_t)(end - sp) : strlen(sp)};
+        }
+        memcpy(out + len, part.p, part.len);
+        len += part.len;
+        if (!semi)
+            break;
+        out[len++] = ';';
+        rest = str_from(rest, plen + 1);
+    }
+    out[len] = '\0';
+    *heap = out;
+    return (struct str){out, len};
+}
+
+/* Appends str(value) of key i; offloaded keys show their marker when is_dump, secrets their
+ * mask. */
 static int put_value(const struct cfg *cfg, size_t i, bool is_dump, struct buf *out)
 {
     const struct cfg_key *k = &cfg_schema[i];
@@ -666,6 +757,8 @@ static int put_value(const struct cfg *cfg, size_t i, bool is_dump, struct buf *
         free(text);
         return rc;
     }
+    if (k->flags & CFG_SECRET)
+        return put_secret(k, v->s, out);
     return buf_puts(out, v->s);
 }
 
@@ -749,17 +842,11 @@ static int store(struct cfg *cfg, size_t i, bool b, int64_t n, struct str s, int
     return 0;
 }
 
-enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, char *msg,
-                            size_t msgcap)
+/* cfg_set after the key and the mask: converts, checks and stores value for key i. */
+static enum cfg_set_result set_checked(struct cfg *cfg, size_t i, struct str value, char *msg,
+                                       size_t msgcap)
 {
-    if (msg && msgcap > 0)
-        msg[0] = '\0';
-    int i = key_index(key);
-    if (i < 0)
-        return CFG_INVALID_KEY;
     const struct cfg_key *k = &cfg_schema[i];
-    if (str_eqc(value, CFG_MARKER) || (value.len > 0 && memchr(value.p, '\0', value.len)))
-        return CFG_FAILED;
     bool b = false;
     int64_t n = 0;
     const char *why = NULL;
@@ -794,7 +881,7 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
         }
     }
     int wrc = 0;
-    int rc = store(cfg, (size_t)i, b, n, value, &wrc);
+    int rc = store(cfg, i, b, n, value, &wrc);
     if (rc == 0 && wrc == 0 && cfg->problem[0]) {
         LOG_W("cfg: config problem cleared by saving %s", k->name);
         cfg->problem[0] = '\0'; /* the operator acted: the file is whole again */
@@ -809,6 +896,32 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
     if (rc < 0 && msg && msgcap > 0)
         snprintf(msg, msgcap, "node_config write error: %s", err_str(rc));
     return wrc < 0 || rc == 0 ? CFG_SAVED : CFG_FAILED;
+}
+
+enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, char *msg,
+                            size_t msgcap)
+{
+    if (msg && msgcap > 0)
+        msg[0] = '\0';
+    int i = key_index(key);
+    if (i < 0)
+        return CFG_INVALID_KEY;
+    const struct cfg_key *k = &cfg_schema[i];
+    if (str_eqc(value, CFG_MARKER) || (value.len > 0 && memchr(value.p, '\0', value.len)))
+        return CFG_FAILED;
+    const char *why = NULL;
+    char *unmasked = NULL;
+    if ((k->flags & CFG_SECRET) && k->type == CFG_STR && cfg->values) {
+        value = unmask(k, cfg->values[i].s, value, &unmasked, &why);
+        if (why) {
+            if (msg && msgcap > 0)
+                snprintf(msg, msgcap, "%s: %s", k->name, why);
+            return CFG_FAILED;
+        }
+    }
+    enum cfg_set_result r = set_checked(cfg, (size_t)i, value, msg, msgcap);
+    free(unmasked);
+    return r;
 }
 
 /* Index of key for a programmatic set of the given type, or ERR_NOENT/ERR_INVAL. */

@@ -33,6 +33,15 @@ static int get_config(struct node *node, const struct endpoint_req *req, struct 
         case CFG_BOOL: rc = buf_puts(o, cfg_get_bool(node->cfg, k->name) ? "true" : "false"); break;
         case CFG_INT: rc = buf_printf(o, "%lld", (long long)cfg_get_int(node->cfg, k->name)); break;
         case CFG_STR: {
+            if (k->flags & CFG_SECRET) { /* shown masked, as in dump (cfg.h CFG_SECRET_SHOWN) */
+                struct buf shown;
+                buf_init(&shown, CFG_STR_MAX + 1);
+                rc = cfg_get_text(node->cfg, str_c(k->name), &shown);
+                if (rc == 0)
+                    rc = render_json_string(o, shown.p ? shown.p : "", shown.len);
+                buf_free(&shown);
+                break;
+            }
             const char *s = cfg_get_str(node->cfg, k->name);
             rc = render_json_string(o, s, strlen(s));
             break;
