@@ -307,7 +307,7 @@ static int check_sudo(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nar
     if ((ctx->fn->flags & LM_SUDO_IF_FIRST) && ctx->nargs > 0 && !val_truthy(ctx->args[0]))
         return 0;
     struct node *node = ctx->node;
-    const char *appwd = node->cfg ? cfg_get_str(node->cfg, "appwd") : "";
+    const char *appwd = node->cfg ? cfg_get_str(node->cfg, CFG_K_appwd) : "";
     if (!appwd[0])
         return lm_error(ctx, "Access denied, no node password is set (appwd)");
     if (!pwd || pwd->type != VAL_STR)
