@@ -696,6 +696,41 @@ class StoredValues(unittest.TestCase):
         self.assertEqual(json.loads(r.body.decode("utf-8"))["devfid"], "node01")
         c.close()
 
+    def test_every_conf_refusal_says_why(self):
+        # a bare "Failed to save" leaves the user guessing: each refusal names the key and
+        # the rule (type, range, reserved value), on the line before it
+        sh = self.node.shell()
+        sh.cmd("conf")
+        cases = (("socport abc", b"socport: ", b"whole number"),
+                 ('utc "type"', b"utc: ", b"whole number"),
+                 ("cron yes", b"cron: ", b"True or False"),
+                 ("webui 2", b"webui: ", b"True or False"),
+                 ("socport 70000", b"socport: ", b"1-65535"),
+                 ("webport 0", b"webport: ", b"1-65535"),
+                 ("mqtt_qos 3", b"mqtt_qos: ", b"0-2"),
+                 ("utc 1440", b"utc: ", b"-1439-1439"),
+                 ("aioqueue 0", b"aioqueue: ", b"at least 1"),
+                 ("devfid ...", b"devfid: ", b"..."))
+        for line, key, rule in cases:
+            reply = sh.cmd(line)
+            self.assertTrue(reply.startswith(key), (line, reply))
+            self.assertIn(rule, reply.split(b"\n")[0], line)
+            self.assertIn(b"\nFailed to save\n", reply, line)
+        self.assertIn(b"9008", sh.cmd("socport"))
+        self.assertIn(b"False", sh.cmd("cron"))
+        sh.cmd("noconf")
+        sh.close()
+        # the web config page gets the same reasons
+        c = Client(self.node.webport)
+        r = c.request("POST", "/config", headers={"x-micros-auth": "ADmin123"},
+                      body=b'{"mqtt_qos": 5, "utc": -2000, "webui_max_con": 0}')
+        c.close()
+        failed = r.json()["failed"]
+        self.assertEqual(len(failed), 3, failed)
+        self.assertTrue(failed[0].startswith("mqtt_qos: ") and "0-2" in failed[0], failed)
+        self.assertTrue(failed[1].startswith("utc: ") and "-1439-1439" in failed[1], failed)
+        self.assertTrue(failed[2].startswith("webui_max_con: "), failed)
+
     def test_builtins_are_whole_words(self):
         sh = self.node.shell()
         self.assertNotIn(b"[configure]", sh.cmd("confusing"))
