@@ -57,6 +57,47 @@ static bool parse_int(struct str s, int64_t *out)
     return str_to_int(s, true, CFG_INT_LIMIT, out);
 }
 
+/* Ranges of the integer keys whose other values are plainly wrong (a port, a QoS, a time
+ * offset, a count that must be positive). Checked on set and at load (a value outside is
+ * refused with the range; from the file the default is kept and the problem reported). */
+struct int_range {
+    enum cfg_key_id key;
+    int64_t min, max;
+};
+static const struct int_range s_ranges[] = {
+    {CFG_K_socport, 1, 65535},
+    {CFG_K_webport, 1, 65535},
+    {CFG_K_mqtt_port, 1, 65535},
+    {CFG_K_mqtt_qos, 0, 2},
+    {CFG_K_mqtt_period, 5, 86400},
+    {CFG_K_utc, -1439, 1439},
+    {CFG_K_soctout, 1, CFG_INT_LIMIT},
+    {CFG_K_aioqueue, 1, CFG_INT_LIMIT},
+    {CFG_K_webui_max_con, 1, CFG_INT_LIMIT},
+    {CFG_K_timirqseq, 1, CFG_INT_LIMIT},
+    {CFG_K_irq_prell_ms, 0, CFG_INT_LIMIT},
+    {CFG_K_persist_ms, 0, CFG_INT_LIMIT},
+    {CFG_K_dns_timeout_ms, 1, CFG_INT_LIMIT},
+    {CFG_K_update_deadline, 1, CFG_INT_LIMIT},
+    {CFG_K_upload_max, 1, CFG_INT_LIMIT},
+};
+
+/* Writes why n is out of key i's range into out (cap bytes); false when n is in range. */
+static bool int_out_of_range(size_t i, int64_t n, char *out, size_t cap)
+{
+    for (size_t r = 0; r < sizeof s_ranges / sizeof s_ranges[0]; r++) {
+        const struct int_range *g = &s_ranges[r];
+        if ((size_t)g->key != i || (n >= g->min && n <= g->max))
+            continue;
+        if (g->max == CFG_INT_LIMIT)
+            snprintf(out, cap, "must be at least %lld", (long long)g->min);
+        else
+            snprintf(out, cap, "must be %lld-%lld", (long long)g->min, (long long)g->max);
+        return true;
+    }
+    return false;
+}
+
 static bool parse_bool(struct str s, bool *out)
 {
     if (str_eqc_nocase(s, "true"))
@@ -283,21 +324,27 @@ static int merge(struct cfg *cfg, size_t i, const cJSON *item)
         if (cJSON_IsString(item) && parse_bool(str_c(item->valuestring), &v->b))
             return 1;
         return -1;
-    case CFG_INT:
+    case CFG_INT: {
+        int64_t n = 0;
+        int r = -1;
+        char why[64];
         if (cJSON_IsNumber(item)) {
             double d = item->valuedouble;
-            if (!is_exact_int(d))
-                return -1;
-            v->i = (int64_t)d;
-            return 0;
+            if (is_exact_int(d)) {
+                n = (int64_t)d;
+                r = 0;
+            }
+        } else if (cJSON_IsBool(item)) {
+            n = cJSON_IsTrue(item) ? 1 : 0;
+            r = 1;
+        } else if (cJSON_IsString(item) && parse_int(str_trim(str_c(item->valuestring)), &n)) {
+            r = 1;
         }
-        if (cJSON_IsBool(item)) {
-            v->i = cJSON_IsTrue(item) ? 1 : 0;
-            return 1;
-        }
-        if (cJSON_IsString(item) && parse_int(str_trim(str_c(item->valuestring)), &v->i))
-            return 1;
-        return -1;
+        if (r < 0 || int_out_of_range(i, n, why, sizeof why))
+            return -1;
+        v->i = n;
+        return r;
+    }
     case CFG_STR: break;
     }
 
@@ -850,14 +897,17 @@ static enum cfg_set_result set_checked(struct cfg *cfg, size_t i, struct str val
     bool b = false;
     int64_t n = 0;
     const char *why = NULL;
+    char range[64];
     switch (k->type) {
-    case CFG_BOOL:
+    case CFG_BOOL: /* micrOS answers a bare "Failed to save"; we say why (issue 13) */
         if (!parse_bool(value, &b))
-            return CFG_FAILED; /* micrOS: no reason line (COMPAT hard case 22) */
+            why = "expects True or False";
         break;
     case CFG_INT:
         if (!parse_int(value, &n))
-            return CFG_FAILED;
+            why = "expects a whole number";
+        else if (int_out_of_range(i, n, range, sizeof range))
+            why = range;
         break;
     case CFG_STR: why = str_rule(k, value); break;
     }
@@ -907,9 +957,16 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
     if (i < 0)
         return CFG_INVALID_KEY;
     const struct cfg_key *k = &cfg_schema[i];
-    if (str_eqc(value, CFG_MARKER) || (value.len > 0 && memchr(value.p, '\0', value.len)))
-        return CFG_FAILED;
     const char *why = NULL;
+    if (str_eqc(value, CFG_MARKER))
+        why = "'" CFG_MARKER "' is reserved (it marks an offloaded value)";
+    else if (value.len > 0 && memchr(value.p, '\0', value.len))
+        why = "NUL bytes are not allowed";
+    if (why) {
+        if (msg && msgcap > 0)
+            snprintf(msg, msgcap, "%s: %s", k->name, why);
+        return CFG_FAILED;
+    }
     char *unmasked = NULL;
     if ((k->flags & CFG_SECRET) && k->type == CFG_STR && cfg->values) {
         value = unmask(k, cfg->values[i].s, value, &unmasked, &why);

@@ -145,6 +145,9 @@ static int post_config(struct node *node, const struct endpoint_req *req,
         const char *why = msg[0] ? msg : type_reason(k->type);
         if (strncmp(why, PWD_PREFIX, strlen(PWD_PREFIX)) == 0)
             why += strlen(PWD_PREFIX);
+        size_t kl = strlen(key); /* cfg_set's reasons start with "<key>: " */
+        if (strncmp(why, key, kl) == 0 && strncmp(why + kl, ": ", 2) == 0)
+            why += kl + 2;
         add_failure(&failed, &first, key, why);
     }
     cJSON_Delete(root);
