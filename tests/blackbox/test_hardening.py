@@ -833,6 +833,97 @@ class WritesReported(unittest.TestCase):
 
 
 
+class Deadlines(unittest.TestCase):
+    """Item 6: short deadlines for the first byte and for a whole request head (config keys
+    http_first_ms, http_head_ms), and for the login on a shell with auth on (login_ms); a
+    logged-in owner is not subject to them."""
+
+    def test_configured_deadlines(self):
+        node = Node(config={"auth": True, "appwd": PWD, "webui": True, "http_first_ms": 1000,
+                            "http_head_ms": 1000, "login_ms": 2000})
+        try:
+            owner = login(node)
+            # a request head trickled one header every 0.2 s: 408 about 1 s after its start
+            slow = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
+            slow.sendall(b"GET /rest HTTP/1.1\r\n")
+            t0 = time.time()
+            reply = b""
+            slow.settimeout(0.2)
+            while b"\r\n\r\n" not in reply and time.time() - t0 < 8:
+                try:
+                    slow.sendall(b"X-Slow: 1\r\n")
+                    chunk = slow.recv(4096)
+                    if not chunk:
+                        break
+                    reply += chunk
+                except socket.timeout:
+                    pass
+                except OSError:
+                    break
+            head_s = time.time() - t0
+            slow.close()
+            self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
+            self.assertTrue(0.9 <= head_s <= 2.0, head_s)
+            # a connection that never sends a byte: closed about 1 s after it connected
+            silent = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
+            t0 = time.time()
+            self.assertEqual(silent.recv(10), b"")
+            first_s = time.time() - t0
+            silent.close()
+            self.assertTrue(0.9 <= first_s <= 2.0, first_s)
+            # a shell client that does not log in: Bye after about 2 s, even when it keeps
+            # sending hello
+            for keep_busy in (False, True):
+                sh = node.shell()
+                t0 = time.time()
+                got = b""
+                sh.sock.settimeout(0.3)
+                while time.time() - t0 < 8:
+                    try:
+                        if keep_busy:
+                            sh.sock.sendall(b"hello\n")
+                        chunk = sh.sock.recv(4096)
+                        if not chunk:
+                            break
+                        got += chunk
+                    except socket.timeout:
+                        pass
+                    except OSError:
+                        break
+                login_s = time.time() - t0
+                sh.close()
+                self.assertIn(b"Bye!", got)
+                self.assertTrue(1.9 <= login_s <= 3.5, (keep_busy, login_s))
+            # the owner, logged in and idle meanwhile, is still there
+            self.assertTrue(owner.cmd("hello").startswith(b"hello:"))
+            owner.close()
+            print("security: deadlines 1 s/1 s/2 s: head 408 after %.2f s, silent closed after "
+                  "%.2f s, login closed after %.2f s" % (head_s, first_s, login_s), flush=True)
+        finally:
+            node.stop()
+
+    def test_default_head_deadline(self):
+        node = Node(config={"webui": True})
+        try:
+            sh = node.shell()
+            sh.cmd("conf")
+            for key, want in (("http_first_ms", b"2000"), ("http_head_ms", b"2000"),
+                              ("login_ms", b"20000")):
+                self.assertTrue(sh.cmd(key).startswith(want), key)
+            self.assertIn(b"must be", sh.cmd("http_head_ms 10"))
+            sh.close()
+            slow = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
+            slow.sendall(b"GET /rest HTTP/1.1\r\nHost: x\r\n")
+            t0 = time.time()
+            reply = slow.recv(4096)
+            took = time.time() - t0
+            slow.close()
+            self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
+            self.assertTrue(1.9 <= took <= 3.5, took)
+        finally:
+            node.stop()
+
+
 class IncrementalParse(unittest.TestCase):
     """Item 8: a chunked body trickled in one-byte chunks is parsed once, not from its start
     on every read (the node logs the bytes its parser was given when it stops)."""
