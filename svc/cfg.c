@@ -80,6 +80,9 @@ static const struct int_range s_ranges[] = {
     {CFG_K_dns_timeout_ms, 1, CFG_INT_LIMIT},
     {CFG_K_update_deadline, 1, CFG_INT_LIMIT},
     {CFG_K_upload_max, 1, CFG_INT_LIMIT},
+    {CFG_K_http_first_ms, 100, 60000},
+    {CFG_K_http_head_ms, 100, 60000},
+    {CFG_K_login_ms, 1000, 600000},
 };
 
 /* Writes why n is out of key i's range into out (cap bytes); false when n is in range. */
