@@ -192,7 +192,9 @@ static void on_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
             LOG_W("%s: accept failed: %s", srv->proto->name, err_str(cfd));
             return;
         }
-        if (try_open(srv, cfd, peer))
+        /* While others wait, a newcomer queues with them (the lobby serves the lone client of
+         * an address first), so a churning crowd cannot win every freed place at accept. */
+        if (lobby_count(&srv->lobby) == 0 && try_open(srv, cfd, peer))
             continue;
         /* Full: wait up to busy_wait_ms for a slot (micrOS), then the busy reply. */
         if (lobby_add(&srv->lobby, cfd, peer) < 0)

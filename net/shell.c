@@ -84,6 +84,7 @@ struct shell_session {
     size_t pwlen;
     char devfid[64];
     struct ev_timer delay_timer;
+    uint64_t opened_ms; /* when it connected: the login deadline (login_ms) counts from here */
 };
 
 static void help_text(struct buf *o);
@@ -473,7 +474,9 @@ static void do_exec(struct shell_session *s, struct str line)
     struct shell *sh = s->sh;
     struct exec_result res;
     arena_reset(&sh->arena);
-    exec_run(sh->node, line, EXEC_SHELL, &sh->arena, &res);
+    struct node_caller who;
+    exec_caller_set(&who, s->b.conn.peer, "shell");
+    exec_run_as(sh->node, line, EXEC_SHELL, &who, &sh->arena, &res);
     buf_clear(&sh->out);
     if (exec_render_text(&res, &sh->out) < 0) {
         buf_clear(&sh->out);
@@ -565,6 +568,7 @@ static void on_open(struct server_sess *b)
     const struct cfg *cfg = sh->node->cfg;
     snprintf(s->devfid, sizeof s->devfid, "%s", cfg_get_str(cfg, CFG_K_devfid));
     s->is_auth_required = cfg_get_bool(cfg, CFG_K_auth);
+    s->opened_ms = ev_now(sh->loop);
     sh->stats.accepted++;
     const char *problem = cfg_problem(cfg);
     if (problem) { /* said before the prompt until the operator saves a key (fail closed) */
@@ -594,6 +598,24 @@ static void on_close(struct server_sess *b)
     ev_timer_stop(b->srv->loop, &s->delay_timer);
 }
 
+/* With auth on, a client that has not logged in login_ms after it connected is sent away,
+ * whatever it sends meanwhile (hello, exit and empty lines do not extend it): a place held
+ * before the login is cheap for an attacker, so it is short. A logged-in owner is never
+ * subject to it (its idle time is soctout's business, net/admit.h). */
+static void on_tick(struct server_sess *b, uint64_t now)
+{
+    struct shell_session *s = (struct shell_session *)b;
+    if (!s->is_auth_required || s->is_authed || s->is_locked)
+        return;
+    int64_t v = cfg_get_int(s->sh->node->cfg, CFG_K_login_ms);
+    uint64_t limit = v > 0 ? (uint64_t)v : SHELL_LOGIN_MS;
+    if (now - s->opened_ms < limit)
+        return;
+    s->sh->stats.login_timeouts++;
+    conn_puts(&b->conn, "\nLogin timed out. Bye!\n");
+    conn_drain_close(&b->conn);
+}
+
 static void refuse_busy(struct server *srv, int fd)
 {
     static const char busy[] = "Connection is busy. Bye!\n";
@@ -613,6 +635,7 @@ static const struct server_proto s_proto = {
     .data = on_data,
     .drain = on_drain,
     .close = on_close,
+    .tick = on_tick,
     .refuse = refuse_busy,
 };
 

@@ -254,8 +254,11 @@ static int64_t task_timer_cb(struct ev_loop *loop, struct ev_timer *tm)
     memset(&res, 0, sizeof(res));
     arena_reset(&k->arena);
     k->is_running = true;
+    struct node_caller *saved = t->node->caller;
+    t->node->caller = k->caller.peer[0] ? &k->caller : NULL; /* its creator's address */
     exec_call(t->node, &k->cmd, &k->arena, &res, k->state, sizeof(k->state), k->step, &again,
               &again_ms);
+    t->node->caller = saved;
     k->is_running = false;
 
     if (k->is_killed) {
@@ -462,6 +465,10 @@ void task_spawn(struct tasks *t, const struct cmd *c, struct str line, struct ar
         k->mem[off++] = '\0';
     }
     k->cmd.ntok = c->ntok;
+    memset(&k->caller, 0, sizeof k->caller);
+    if (t->node->caller)
+        k->caller = *t->node->caller;
+    k->caller.refused_ms = 0;
     k->cmd.is_json = c->is_json;
     const size_t align = alignof(max_align_t);
     off = (off + align - 1) & ~(align - 1);

@@ -100,7 +100,8 @@ struct task {
     uint64_t k;         /* runs scheduled so far */
     uint64_t due_us;    /* when the pending timer should fire (loop clock, us) */
     uint32_t step;      /* lm_again continuation step of the current iteration */
-    struct arena arena; /* over mem, after the token copies */
+    struct node_caller caller; /* who started it (peer "" = the node): pwd= back-off */
+    struct arena arena;        /* over mem, after the token copies */
     alignas(max_align_t) char mem[TASK_ARENA_SIZE];
     alignas(max_align_t) unsigned char state[TASK_STATE_SIZE];
     /* output, both kinds */
