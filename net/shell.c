@@ -336,6 +336,8 @@ static void do_conf_off(struct shell_session *s, const struct str *tok, size_t n
 enum {
     SB_PREAUTH = 1, /* answered before login too (the whole login line must be the name) */
     SB_ALONE = 2,   /* only as a line of one word (else: a module call or a conf key) */
+    SB_MODULE = 4,  /* a module of this name takes `<name> <function> ...` (logged in, not in
+                       conf mode); the bare word, and any other words, keep the built-in */
 };
 
 struct shell_builtin {
@@ -347,8 +349,8 @@ struct shell_builtin {
 
 static const struct shell_builtin s_builtins[] = {
     {.name = "exit", .usage = "exit shell session", .run = do_exit, .flags = SB_PREAUTH | SB_ALONE},
-    {.name = "hello", .usage = "hello msg", .run = do_hello, .flags = SB_PREAUTH},
-    {.name = "version", .usage = "returns micrOS version", .run = do_version},
+    {.name = "hello", .usage = "hello msg", .run = do_hello, .flags = SB_PREAUTH | SB_MODULE},
+    {.name = "version", .usage = "returns micrOS version", .run = do_version, .flags = SB_MODULE},
     {.name = "webrepl", .usage = "webrepl [--update]", .run = do_webrepl},
     {.name = "reboot", .usage = "reboot [-h]", .run = do_reboot},
     {.name = "conf", .usage = "Enter conf mode", .run = do_conf_on, .flags = SB_ALONE},
@@ -376,6 +378,22 @@ static bool is_preauth_line(struct str line)
 {
     const struct shell_builtin *b = builtin_find(&line, 1);
     return b && (b->flags & SB_PREAUTH);
+}
+
+/* True when a logged-in line `<name> <word> ...` of an SB_MODULE built-in is a call of the
+ * module of that name (a Lua LM_hello.lua): <word> is one of its functions or `help`, or the
+ * module has none (its file did not load: the call answers why). Otherwise the built-in runs,
+ * extra words ignored, as on micrOS (docs/lua.md, "Names"). */
+static bool module_takes(struct shell_session *s, const struct shell_builtin *b,
+                         const struct str *tok, size_t ntok)
+{
+    if (!(b->flags & SB_MODULE) || ntok < 2 || s->is_conf || (s->is_auth_required && !s->is_authed))
+        return false;
+    const struct lm_module *m = lm_find(s->sh->node, tok[0]);
+    if (!m)
+        return false;
+    return str_eqc(tok[1], "help") || !m->funcs || !m->funcs[0].name ||
+           lm_func_find(m, tok[1]) != NULL;
 }
 
 static void do_exec(struct shell_session *s, struct str line)
@@ -406,6 +424,8 @@ static void run_line(struct shell_session *s, struct str line)
     /* a line ending in >>host goes to a peer, built-in names included (but in conf mode) */
     bool local = s->is_conf || !str_starts(tok[ntok - 1], ">>");
     const struct shell_builtin *bi = local ? builtin_find(tok, ntok) : NULL;
+    if (bi && module_takes(s, bi, tok, ntok))
+        bi = NULL; /* `hello greet` with a module hello: the executor calls it */
     if (bi && (bi->flags & SB_PREAUTH)) {
         bi->run(s, tok, ntok);
         return;

@@ -68,6 +68,11 @@ struct luamods {
     size_t nscan;
     uint32_t gen;
     uint64_t refused; /* files refused at scan (name clash, invalid name, table full) */
+    struct {
+        char name[LUAMOD_NAME_MAX];
+        char why[224];
+    } refusals[LUAMOD_MAX]; /* files the last scan refused for their name, and why */
+    size_t nrefused;
 };
 
 /* The module a Lua state belongs to. */
