@@ -254,7 +254,8 @@ static void load_text(struct luamod *m, const char *text, size_t len)
     close_state(m);
     m->err[0] = '\0';
     m->gen = ++m->set->gen;
-    m->is_called = false;
+    /* is_called stays: a module in use stays listed (`modules`, the dashboard) when its file
+     * is replaced; a new or deleted-and-restored file starts unlisted (a fresh slot) */
     m->calls = 0;
     m->mem_used = m->mem_peak = 0;
     m->mem_cap = mem_cap(m->set->node);

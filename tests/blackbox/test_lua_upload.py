@@ -95,6 +95,8 @@ class LmHello(unittest.TestCase):
         st, _, _ = upload(self.node.webport,
                           part("$modules/LM_hello.lua", HELLO_LUA.replace(b'"hi "', b'"hey "')))
         self.assertEqual(st, 200)
+        # still listed (and on the dashboard) before its next call: in use stays in use
+        self.assertIn(b"'hello'", self.sh.cmd("modules"))
         self.assertEqual(self.sh.cmd("hello greet you"), b"hey you\n" + P)
         self.assertEqual(rest(self.node, "hello/greet/you")["result"], "hey you")
         self.assertEqual(self.sh.cmd("hello"), self.greeting)
