@@ -319,7 +319,7 @@
       el('div', {class: 'row'}, el('b', {}, fn), ...inputs, run), res);
   }
 
-  /* The module's functions (`help`), folded away when the module has widgets. */
+  /* The module's functions (`help`) in a <details>, open or folded. */
   function functions(m, lines, open) {
     const rows = lines.map((l) => fnRow(m, l)).filter((r) => r.dataset.fn);
     if (!rows.length) return null;
@@ -344,7 +344,7 @@
     const lines = h.state && Array.isArray(h.result) ? h.result : [];
     const card = el('section', {class: 'card', 'data-module': m}, el('h2', {}, m));
     if (widgets.length === 0) {
-      const fns = functions(m, lines, true);
+      const fns = functions(m, lines, lines.length <= 6); /* a long list starts folded */
       if (!fns) return {m, empty: true};
       card.append(fns);
       return {m, card, empty: true};
