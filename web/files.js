@@ -61,8 +61,9 @@
       return;
     }
     const items = await r.json();
-    $('mode').textContent = writable[folder] === 'rw' ? 'read-write' : folder.startsWith('$') ?
-      'read-only (config fs_mounts_rw True makes the mounts writable)' : 'read-only';
+    $('mode').replaceChildren(writable[folder] === 'rw' ? 'read-write' : 'read-only',
+      writable[folder] !== 'rw' && folder.startsWith('$') ? el('span', {}, ' (set fs_mounts_rw to True on the ',
+        el('a', {href: '/config.html#key-fs_mounts_rw', id: 'mounts-config'}, 'Config page'), ' to upload here)') : null);
     $('drop').classList.toggle('hidden', writable[folder] !== 'rw');
     items.sort((a, b) => a.path.localeCompare(b.path));
     tb.replaceChildren(...(items.length ? items.map(row) :

@@ -1,13 +1,15 @@
 // test_lua_files_dashboard.test.mjs - issue 15's "done when" in a real browser, with nothing
-// but the web UI: a person drops LM_hello.lua into $modules on the Files page, follows the
-// page's link to the dashboard, and calls the module's `greet` function from its card (and its
-// BUTTON widget); a second upload with changed code (through the page's file input) is live on
-// the next call; a module named like a reserved command is refused with the reason shown.
+// but the web UI, from a node with the default config (file server off, mounts read-only): a
+// person starts the file server on the Files page, makes the mounts writable on the Config page
+// (the Files page links there), drops LM_hello.lua into $modules, follows the page's link to
+// the dashboard, and calls the module's `greet` function from its card (and its BUTTON
+// widget); a second upload with changed code (through the page's file input) is live on the
+// next call; a module named like a reserved command is refused with the reason shown.
 import {after, afterEach, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {screenshots, startBrowser, startTarget} from './lib.mjs';
+import {PASSWORD, screenshots, startBrowser, startTarget} from './lib.mjs';
 
 const browser = await startBrowser();
 if (browser.skip) console.log('skipped: ' + browser.skip);
@@ -26,7 +28,7 @@ describe('a Lua module from the Files page to the dashboard', {skip}, () => {
   const pageErrors = [];
 
   before(async () => {
-    target = await startTarget({webui: true, fileserver: true, fs_mounts_rw: true});
+    target = await startTarget({webui: true});
     assert.equal(target.mode, 'real', 'the Files page needs a real micros');
     page = await browser.context.newPage();
     page.setDefaultTimeout(15000);
@@ -83,6 +85,25 @@ describe('a Lua module from the Files page to the dashboard', {skip}, () => {
     if (!await needLua(t)) return;
     const bare = await rest('hello');
     assert.equal(bare.state, false, 'before: /rest/hello is micrOS hint');
+    // the file server is off by default: the page's button starts it
+    await page.goto(url('/files.html'));
+    await page.locator('#off:not(.hidden)').waitFor();
+    await page.click('#start-fs');
+    await page.locator('#folder option[value="$modules"]').waitFor({state: 'attached'});
+    // $modules is read-only by default: the page says where to change that
+    await page.selectOption('#folder', '$modules');
+    await page.locator('#mode', {hasText: 'read-only'}).waitFor();
+    assert.equal(await page.locator('#drop').isHidden(), true);
+    await page.click('#mounts-config');
+    await page.waitForURL(/\/config\.html#key-fs_mounts_rw$/);
+    await page.fill('#pwd', PASSWORD);
+    await page.press('#pwd', 'Enter');
+    await page.locator('#cfg-card:not(.hidden)').waitFor();
+    await page.locator('.kv-row.linked[data-key="fs_mounts_rw"]').waitFor({state: 'attached'});
+    assert.equal(await page.isChecked('#key-fs_mounts_rw'), false);
+    await page.locator('label.switch:has(#key-fs_mounts_rw)').click();
+    await page.click('#save');
+    await page.locator('#cfg-msg.ok').waitFor();
     await openModules();
     await drop({'LM_hello.lua': HELLO});
     const box = page.locator('.upload.done[data-name="LM_hello.lua"]');
