@@ -445,8 +445,8 @@ int http_start(struct http_server *srv, struct node *node, struct admit *admit,
     srv->loop = node->loop;
     srv->eps = eps;
     srv->max_con = max_con ? max_con : 1;
-    srv->is_auth = cfg_get_bool(node->cfg, "auth");
-    int64_t um = cfg_get_int(node->cfg, "upload_max");
+    srv->is_auth = cfg_get_bool(node->cfg, CFG_K_auth);
+    int64_t um = cfg_get_int(node->cfg, CFG_K_upload_max);
     srv->upload_max = (uint64_t)(um > 0 ? um : 64) * 1024 * 1024;
     srv->work_timer.arg = srv;
     srv->work_timer.cb = on_work;

@@ -14,7 +14,7 @@
 static int rest_root(struct http_server *srv, struct buf *o)
 {
     struct node *node = srv->node;
-    const char *devfid = cfg_get_str(node->cfg, "devfid");
+    const char *devfid = cfg_get_str(node->cfg, CFG_K_devfid);
     int rc = buf_puts(o, "{\"result\": {\"micrOS\": ");
     if (rc == 0)
         rc = render_json_string(o, node->version, strlen(node->version));

@@ -112,7 +112,7 @@ static void check_password(struct shell_session *s, struct str word)
     struct shell *sh = s->sh;
     uint64_t now = ev_now(sh->loop), wait = 0;
     enum auth_verdict v = auth_check(sh->node->auth, s->b.conn.peer, "shell",
-                                     cfg_get_str(sh->node->cfg, "appwd"), word, now, &wait);
+                                     cfg_get_str(sh->node->cfg, CFG_K_appwd), word, now, &wait);
     if (v == AUTH_OK) {
         s->is_authed = true;
         server_set_authed(&s->b);
@@ -281,7 +281,7 @@ static void do_hello(struct shell_session *s, const struct str *tok, size_t ntok
     struct node *node = s->sh->node;
     struct buf *o = &s->sh->out;
     buf_clear(o);
-    buf_printf(o, "hello:%s:%s:%s", s->devfid, cfg_get_str(node->cfg, "hwuid"),
+    buf_printf(o, "hello:%s:%s:%s", s->devfid, cfg_get_str(node->cfg, CFG_K_hwuid),
                node->is_release ? "rel" : "dev");
     reply(s, o->p, o->len);
 }
@@ -493,8 +493,8 @@ static void on_open(struct server_sess *b)
     struct shell *sh = server_owner(b->srv);
     s->sh = sh;
     const struct cfg *cfg = sh->node->cfg;
-    snprintf(s->devfid, sizeof s->devfid, "%s", cfg_get_str(cfg, "devfid"));
-    s->is_auth_required = cfg_get_bool(cfg, "auth");
+    snprintf(s->devfid, sizeof s->devfid, "%s", cfg_get_str(cfg, CFG_K_devfid));
+    s->is_auth_required = cfg_get_bool(cfg, CFG_K_auth);
     sh->stats.accepted++;
     const char *problem = cfg_problem(cfg);
     if (problem) { /* said before the prompt until the operator saves a key (fail closed) */

@@ -26,12 +26,18 @@ static const char *const s_folders[] = {"config", "modules", "web", "data", "log
 
 /* ---- small helpers ---- */
 
+/* The id of a key name, or -1 (names from users and files only; code uses CFG_K_*). */
 static int key_index(struct str key)
 {
     for (size_t i = 0; i < cfg_schema_len; i++)
         if (str_eqc(key, cfg_schema[i].name))
             return (int)i;
     return -1;
+}
+
+static enum cfg_key_id key_id(const struct cfg_key *k)
+{
+    return (enum cfg_key_id)(k - cfg_schema);
 }
 
 static bool contains(struct str hay, struct str needle)
@@ -117,13 +123,14 @@ static const char *str_rule(const struct cfg_key *k, struct str v)
             return "not valid UTF-8";
         i += n;
     }
-    if (strcmp(k->name, "appwd") == 0) {
+    enum cfg_key_id id = key_id(k);
+    if (id == CFG_K_appwd) {
         for (size_t i = 0; i < v.len; i++)
             if (v.p[i] == ' ' || (unsigned char)v.p[i] >= 0x80)
                 return "Password must be printable ASCII without spaces";
         if (!password_ok(v))
             return s_pwd_rule;
-    } else if (strcmp(k->name, "devfid") == 0) {
+    } else if (id == CFG_K_devfid) {
         if (v.len == 0 || v.len > 63)
             return "Device name must be 1-63 characters";
         for (size_t i = 0; i < v.len; i++) {
@@ -135,17 +142,16 @@ static const char *str_rule(const struct cfg_key *k, struct str v)
         }
         if (v.p[0] == '-')
             return "Device name cannot start with '-'";
-    } else if (strcmp(k->name, "icpeers") == 0 || strcmp(k->name, "staessid") == 0 ||
-               strcmp(k->name, "stapwd") == 0) {
+    } else if (id == CFG_K_icpeers || id == CFG_K_staessid || id == CFG_K_stapwd) {
         if (v.len > 512)
             return "value longer than 512 bytes";
-    } else if (strcmp(k->name, "nwmd") == 0 || strcmp(k->name, "geoloc") == 0 ||
-               strcmp(k->name, "tz") == 0 || strcmp(k->name, "gpiochip") == 0 ||
-               strcmp(k->name, "boardmap") == 0 || strstr(k->name, "_trig")) {
+    } else if (id == CFG_K_nwmd || id == CFG_K_geoloc || id == CFG_K_tz || id == CFG_K_gpiochip ||
+               id == CFG_K_boardmap || id == CFG_K_irq1_trig || id == CFG_K_irq2_trig ||
+               id == CFG_K_irq3_trig || id == CFG_K_irq4_trig) {
         if (v.len > 64)
             return "value longer than 64 bytes";
         for (size_t i = 0; i < v.len; i++)
-            if (v.p[i] == ' ' && strcmp(k->name, "geoloc") != 0)
+            if (v.p[i] == ' ' && id != CFG_K_geoloc)
                 return "spaces are not allowed";
     }
     return NULL;
@@ -399,7 +405,7 @@ static enum load_rc load_file(struct cfg *cfg, const char *path, char *why, size
         int r = merge(cfg, i, item);
         if (r < 0) {
             LOG_W("cfg: key %s has an unusable value, default kept", k->name);
-            bool is_critical = strcmp(k->name, "auth") == 0 || strcmp(k->name, "appwd") == 0;
+            bool is_critical = i == CFG_K_auth || i == CFG_K_appwd;
             if (is_critical)
                 rc = LOAD_CRITICAL;
             else if (rc == LOAD_OK)
@@ -518,7 +524,7 @@ static bool load(struct cfg *cfg)
                  CFG_FILE_NAME, why, CFG_FILE_NAME ".bad", brc == 0 ? "saved" : err_str(brc));
     } else {
         reset_defaults(cfg);
-        cfg->values[key_index(STR_LIT("auth"))].b = true; /* fail closed */
+        cfg->values[CFG_K_auth].b = true; /* fail closed */
         snprintf(cfg->problem, sizeof cfg->problem,
                  "%s %s and there is no last good copy: running on defaults with auth on; the "
                  "damaged file was kept as %s (%s)",
@@ -617,37 +623,31 @@ void cfg_deinit(struct cfg *cfg)
 
 /* ---- getters ---- */
 
-const struct cfg_key *cfg_find(struct str key)
+int cfg_find(struct str name)
 {
-    int i = key_index(key);
-    return i < 0 ? NULL : &cfg_schema[i];
+    int i = key_index(name);
+    return i < 0 ? ERR_NOENT : i;
 }
 
-/* Index of key when it exists with the given type, else -1. */
-static int typed_index(const struct cfg *cfg, const char *key, enum cfg_type type)
+/* True when key is an id of the given type and the store has values. */
+static bool is_typed(const struct cfg *cfg, enum cfg_key_id key, enum cfg_type type)
 {
-    int i = key_index(str_c(key));
-    if (i < 0 || cfg_schema[i].type != type || !cfg->values)
-        return -1;
-    return i;
+    return (unsigned)key < CFG_KEY_COUNT && cfg_schema[key].type == type && cfg->values;
 }
 
-bool cfg_get_bool(const struct cfg *cfg, const char *key)
+bool cfg_get_bool(const struct cfg *cfg, enum cfg_key_id key)
 {
-    int i = typed_index(cfg, key, CFG_BOOL);
-    return i >= 0 && cfg->values[i].b;
+    return is_typed(cfg, key, CFG_BOOL) && cfg->values[key].b;
 }
 
-int64_t cfg_get_int(const struct cfg *cfg, const char *key)
+int64_t cfg_get_int(const struct cfg *cfg, enum cfg_key_id key)
 {
-    int i = typed_index(cfg, key, CFG_INT);
-    return i < 0 ? 0 : cfg->values[i].i;
+    return is_typed(cfg, key, CFG_INT) ? cfg->values[key].i : 0;
 }
 
-const char *cfg_get_str(const struct cfg *cfg, const char *key)
+const char *cfg_get_str(const struct cfg *cfg, enum cfg_key_id key)
 {
-    int i = typed_index(cfg, key, CFG_STR);
-    return i < 0 ? "n/a" : cfg->values[i].s;
+    return is_typed(cfg, key, CFG_STR) ? cfg->values[key].s : "n/a";
 }
 
 /* Appends str(value) of key i; offloaded keys show their marker when is_dump. */
@@ -700,10 +700,10 @@ int cfg_dump(const struct cfg *cfg, struct str filter, struct buf *out)
 static void notify(struct cfg *cfg, size_t i)
 {
     if (cfg->on_change)
-        cfg->on_change(cfg, cfg_schema[i].name, cfg->on_change_arg);
+        cfg->on_change(cfg, (enum cfg_key_id)i, cfg->on_change_arg);
     for (size_t h = 0; h < cfg->nhooks; h++)
         if (cfg->hooks[h].change)
-            cfg->hooks[h].change(cfg, cfg_schema[i].name, cfg->hooks[h].arg);
+            cfg->hooks[h].change(cfg, (enum cfg_key_id)i, cfg->hooks[h].arg);
 }
 
 /* Stores a new value for key i (type already checked), rewrites the file and notifies the
@@ -786,8 +786,8 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
     for (size_t h = 0; h < cfg->nhooks; h++) {
         const struct cfg_hook *hk = &cfg->hooks[h];
         char line[256] = "";
-        if (hk->validate && strcmp(hk->key, k->name) == 0 &&
-            hk->validate(k->name, value, line, sizeof line, hk->arg) < 0) {
+        if (hk->validate && hk->key == i &&
+            hk->validate((enum cfg_key_id)i, value, line, sizeof line, hk->arg) < 0) {
             if (msg && msgcap > 0)
                 snprintf(msg, msgcap, "%s", line);
             return CFG_FAILED;
@@ -812,23 +812,22 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
 }
 
 /* Index of key for a programmatic set of the given type, or ERR_NOENT/ERR_INVAL. */
-static int put_index(const struct cfg *cfg, const char *key, enum cfg_type type)
+static int put_index(const struct cfg *cfg, enum cfg_key_id key, enum cfg_type type)
 {
-    int i = key_index(str_c(key));
-    if (i < 0)
+    if ((unsigned)key >= CFG_KEY_COUNT)
         return ERR_NOENT;
-    if (cfg_schema[i].type != type || !cfg->values)
+    if (cfg_schema[key].type != type || !cfg->values)
         return ERR_INVAL;
-    return i;
+    return (int)key;
 }
 
-int cfg_put_bool(struct cfg *cfg, const char *key, bool v)
+int cfg_put_bool(struct cfg *cfg, enum cfg_key_id key, bool v)
 {
     int i = put_index(cfg, key, CFG_BOOL);
     return i < 0 ? i : store(cfg, (size_t)i, v, 0, STR_NULL, NULL);
 }
 
-int cfg_put_int(struct cfg *cfg, const char *key, int64_t v)
+int cfg_put_int(struct cfg *cfg, enum cfg_key_id key, int64_t v)
 {
     int i = put_index(cfg, key, CFG_INT);
     if (i < 0)
@@ -838,7 +837,7 @@ int cfg_put_int(struct cfg *cfg, const char *key, int64_t v)
     return store(cfg, (size_t)i, false, v, STR_NULL, NULL);
 }
 
-int cfg_put_str(struct cfg *cfg, const char *key, const char *v)
+int cfg_put_str(struct cfg *cfg, enum cfg_key_id key, const char *v)
 {
     int i = put_index(cfg, key, CFG_STR);
     if (i < 0)
@@ -861,17 +860,16 @@ int cfg_add_observer(struct cfg *cfg, cfg_change_fn *fn, void *arg)
 {
     if (cfg->nhooks >= CFG_HOOKS_MAX)
         return ERR_FULL;
-    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){NULL, NULL, fn, arg};
+    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){.key = -1, .change = fn, .arg = arg};
     return 0;
 }
 
-int cfg_set_validator(struct cfg *cfg, const char *key, cfg_validate_fn *fn, void *arg)
+int cfg_set_validator(struct cfg *cfg, enum cfg_key_id key, cfg_validate_fn *fn, void *arg)
 {
-    int i = key_index(str_c(key));
-    if (i < 0)
+    if ((unsigned)key >= CFG_KEY_COUNT)
         return ERR_NOENT;
     if (cfg->nhooks >= CFG_HOOKS_MAX)
         return ERR_FULL;
-    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){cfg_schema[i].name, fn, NULL, arg};
+    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){.key = (int)key, .validate = fn, .arg = arg};
     return 0;
 }

@@ -299,7 +299,7 @@ static int check_sudo(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nar
     }
     if ((ctx->fn->flags & LM_SUDO_IF_FIRST) && ctx->nargs > 0 && !val_truthy(ctx->args[0]))
         return 0;
-    const char *appwd = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, "appwd") : "";
+    const char *appwd = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, CFG_K_appwd) : "";
     if (!appwd[0])
         return lm_error(ctx, "Access denied, no node password is set (appwd)");
     struct str guess =

@@ -122,14 +122,14 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 static void reset_budget(struct luamod *m)
 {
     struct node *node = m->set->node;
-    int64_t b = node->cfg ? cfg_get_int(node->cfg, "lua_budget") : 0;
+    int64_t b = node->cfg ? cfg_get_int(node->cfg, CFG_K_lua_budget) : 0;
     m->budget = b > 0 ? (uint64_t)b : 10000000u;
     m->steps = 0;
 }
 
 static size_t mem_cap(const struct node *node)
 {
-    int64_t kb = node->cfg ? cfg_get_int(node->cfg, "lua_mem_kb") : 0;
+    int64_t kb = node->cfg ? cfg_get_int(node->cfg, CFG_K_lua_mem_kb) : 0;
     if (kb <= 0)
         kb = 256;
     if (kb < 16)

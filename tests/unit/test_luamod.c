@@ -220,8 +220,8 @@ static void a_task_should_wait_with_sleep_ms_on_the_loop(void **state)
 static void limits_should_stop_runaway_loops_and_memory_bombs(void **state)
 {
     (void)state;
-    cfg_put_int(&F.cfg, "lua_budget", 100000);
-    cfg_put_int(&F.cfg, "lua_mem_kb", 64);
+    cfg_put_int(&F.cfg, CFG_K_lua_budget, 100000);
+    cfg_put_int(&F.cfg, CFG_K_lua_mem_kb, 64);
     write_module("l", "local M = {}\n"
                       "function M.spin()\n  while true do end\nend\n"
                       "function M.bomb() local t = {} for i = 1, 1e9 do t[i] = i end end\n"
@@ -236,8 +236,8 @@ static void limits_should_stop_runaway_loops_and_memory_bombs(void **state)
     assert_int_equal(luamods_stats(F.set, "l", &st), 0);
     assert_true(st.mem_peak <= 64 * 1024);
     assert_true(st.mem_used < st.mem_peak);
-    cfg_put_int(&F.cfg, "lua_budget", 10000000);
-    cfg_put_int(&F.cfg, "lua_mem_kb", 256);
+    cfg_put_int(&F.cfg, CFG_K_lua_budget, 10000000);
+    cfg_put_int(&F.cfg, CFG_K_lua_mem_kb, 256);
 }
 
 static void an_edit_should_reload_and_a_delete_should_drop(void **state)
