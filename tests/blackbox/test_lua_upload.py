@@ -165,6 +165,31 @@ class LmHello(unittest.TestCase):
         self.assertIn(b"Invalid task cmd", self.sh.cmd("task now"))
 
 
+    def test_microsctl_put_says_whether_the_module_runs(self):
+        tmp = tempfile.mkdtemp(prefix="microsctl-lmcheck-")
+        try:
+            dev = "127.0.0.1:%d" % self.node.port
+            web = ["--webport", str(self.node.webport)]
+            for name, text in (("LM_hello.lua", HELLO_LUA), ("LM_task.lua", HELLO_LUA),
+                               ("LM_bad.lua", b"local M = {\n")):
+                with open(os.path.join(tmp, name), "wb") as f:
+                    f.write(text)
+            rc, out, err = ctl("put", dev, os.path.join(tmp, "LM_hello.lua"), "$modules/", *web)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("hello is ready: microsctl run %s 'hello help'" % dev, out)
+            rc, out, err = ctl("put", dev, os.path.join(tmp, "LM_task.lua"), "$modules/", *web)
+            self.assertEqual(rc, 0, err)  # the upload itself worked
+            self.assertIn("the node cannot run it: LM_task.lua ignored: 'task' is", err)
+            rc, out, err = ctl("put", dev, os.path.join(tmp, "LM_bad.lua"), "$modules/", *web)
+            self.assertIn("the node cannot run it: LM_bad.lua:", err)
+            # not into $modules: no check
+            rc, out, err = ctl("put", dev, os.path.join(tmp, "LM_hello.lua"), *web)
+            self.assertEqual(rc, 0, err)
+            self.assertNotIn("ready", out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class MicrosctlPut(unittest.TestCase):
     def test_put_then_run_and_rest(self):
         node = Node(config={"webui": True, "fileserver": True, "fs_mounts_rw": True,
