@@ -367,6 +367,8 @@ static void do_conf_off(struct shell_session *s, const struct str *tok, size_t n
 enum {
     SB_PREAUTH = 1, /* answered before login too (the whole login line must be the name) */
     SB_ALONE = 2,   /* only as a line of one word (else: a module call or a conf key) */
+    SB_MODULE = 4,  /* a module of this name takes `<name> <function> ...` (logged in, not in
+                       conf mode); the bare word, and any other words, keep the built-in */
 };
 
 struct shell_builtin {
@@ -384,10 +386,11 @@ static const struct shell_builtin s_builtins[] = {
     {.name = "hello",
      .help = HELP_MICROS(0, "hello", "hello msg - for device identification"),
      .run = do_hello,
-     .flags = SB_PREAUTH},
+     .flags = SB_PREAUTH | SB_MODULE},
     {.name = "version",
      .help = HELP_MICROS(2, "version", "returns micrOS version"),
-     .run = do_version},
+     .run = do_version,
+     .flags = SB_MODULE},
     /* not in help: micrOS's OTA tool looks for it there and would try an update (COMPAT C.4) */
     {.name = "webrepl", .help = HELP_HIDDEN, .run = do_webrepl},
     {.name = "reboot",
@@ -469,6 +472,22 @@ static bool is_preauth_line(struct str line)
     return b && (b->flags & SB_PREAUTH);
 }
 
+/* True when a logged-in line `<name> <word> ...` of an SB_MODULE built-in is a call of the
+ * module of that name (a Lua LM_hello.lua): <word> is one of its functions or `help`, or the
+ * module has none (its file did not load: the call answers why). Otherwise the built-in runs,
+ * extra words ignored, as on micrOS (docs/lua.md, "Names"). */
+static bool module_takes(struct shell_session *s, const struct shell_builtin *b,
+                         const struct str *tok, size_t ntok)
+{
+    if (!(b->flags & SB_MODULE) || ntok < 2 || s->is_conf || (s->is_auth_required && !s->is_authed))
+        return false;
+    const struct lm_module *m = lm_find(s->sh->node, tok[0]);
+    if (!m)
+        return false;
+    return str_eqc(tok[1], "help") || !m->funcs || !m->funcs[0].name ||
+           lm_func_find(m, tok[1]) != NULL;
+}
+
 static void do_exec(struct shell_session *s, struct str line)
 {
     struct shell *sh = s->sh;
@@ -499,6 +518,8 @@ static void run_line(struct shell_session *s, struct str line)
     /* a line ending in >>host goes to a peer, built-in names included (but in conf mode) */
     bool local = s->is_conf || !str_starts(tok[ntok - 1], ">>");
     const struct shell_builtin *bi = local ? builtin_find(tok, ntok) : NULL;
+    if (bi && module_takes(s, bi, tok, ntok))
+        bi = NULL; /* `hello greet` with a module hello: the executor calls it */
     if (bi && (bi->flags & SB_PREAUTH)) {
         bi->run(s, tok, ntok);
         return;

@@ -75,3 +75,7 @@ micros_browser_test(test_board_view)
 micros_browser_test(test_files_ui)
 micros_blackbox_test(test_files)
 micros_blackbox_test(test_update)
+if(LUA_FOUND)  # issue 15: LM_hello.lua uploaded and called; bare hello stays micrOS's
+  micros_blackbox_test(test_lua_upload)
+  micros_browser_test(test_lua_files_dashboard)
+endif()
