@@ -179,6 +179,7 @@ set(CLI_SOURCES
   cli/gateway.c
   cli/mdns_browse.c
   cli/files.c
+  cli/bundle.c
   core/err.c
   core/sha256.c
   svc/cfg_schema.c
