@@ -228,6 +228,7 @@ struct bup {
 #ifdef MICROS_HAVE_ZLIB
     z_stream z;
     bool is_z_init, is_z_end;
+    uint64_t after_end; /* bytes unpacked after the tar's end blocks */
     unsigned char *zout;
 #endif
     struct tar tar;
@@ -463,7 +464,7 @@ static int b_data(void *state, const void *p, size_t n, struct endpoint_reply *r
     if (u->kind == 0)
         return feed_tar(u, p, n, rep);
 #ifdef MICROS_HAVE_ZLIB
-    if (u->is_z_end || tar_done(&u->tar))
+    if (u->is_z_end)
         return 0; /* the rest is hashed, not unpacked */
     u->z.next_in = (unsigned char *)(uintptr_t)p;
     u->z.avail_in = (uInt)n;
@@ -476,10 +477,17 @@ static int b_data(void *state, const void *p, size_t n, struct endpoint_reply *r
         if (zr == Z_STREAM_END)
             u->is_z_end = true;
         size_t made = ZOUT - u->z.avail_out;
-        if (made && feed_tar(u, u->zout, made, rep))
+        if (tar_done(&u->tar)) {
+            /* after the archive's end only tar's record padding may follow (and the
+             * gzip trailer must, for its CRC check): a bounded amount */
+            u->after_end += made;
+            if (u->after_end > (1u << 20))
+                return refuse(rep, 400,
+                              "Bundle refused: more than 1 MiB after the end of the archive; "
+                              "nothing changed");
+        } else if (made && feed_tar(u, u->zout, made, rep)) {
             return 1;
-        if (tar_done(&u->tar))
-            break;
+        }
         if (zr == Z_BUF_ERROR && made == 0)
             break;
     }
@@ -500,6 +508,13 @@ static int b_end(void *state, struct endpoint_reply *rep)
         set_refusal(u, 400, "Bundle refused: SHA-256 mismatch (%s); nothing changed", why);
         return reply_refusal(u, rep);
     }
+#ifdef MICROS_HAVE_ZLIB
+    if (u->kind == 1 && !u->is_z_end) {
+        set_refusal(u, 400, "%s",
+                    "Bundle refused: truncated (the gzip stream does not end); nothing changed");
+        return reply_refusal(u, rep);
+    }
+#endif
     if (!tar_done(&u->tar)) {
         set_refusal(u, 400, "%s",
                     "Bundle refused: truncated (the archive has no end-of-archive blocks); "
@@ -677,6 +692,19 @@ static int apply_one(const char *data_dir, const char *ready, const char *prev, 
     return rc;
 }
 
+/* The apply is complete: removes what is left of the ready folder, records the result. */
+static void finish(const char *data_dir, const char *ready, unsigned files)
+{
+    rm_tree(ready, 0);
+    char ph[32], prior[300], r[400];
+    bundle_status(data_dir, ph, sizeof ph, prior, sizeof prior);
+    const char *what = strncmp(prior, "rollback", 8) == 0 ? "rolled back" : "applied";
+    snprintf(r, sizeof r, "%s: %u files (the files they replaced are kept in update/bundle.prev)",
+             what, files);
+    write_status(data_dir, "applied", r);
+    LOG_I("bundle: %s", r);
+}
+
 void bundle_boot(const char *data_dir)
 {
     const char *crash = getenv("MICROS_TEST_BUNDLE_CRASH_AT");
@@ -696,12 +724,20 @@ void bundle_boot(const char *data_dir)
     long n = man ? hal_fs_read(mpath, man, MANIFEST_CAP) : ERR_NOMEM;
     if (n < 0) {
         /* the manifest already moved to prev: the apply had finished but for the clean-up */
-        if (hal_fs_exists(mark))
-            LOG_I("bundle: finishing the clean-up of the last apply");
-        else
-            LOG_W("bundle: a staged bundle without its manifest: removed");
-        rm_tree(ready, 0);
         free(man);
+        if (!hal_fs_exists(mark)) {
+            LOG_W("bundle: a staged bundle without its manifest: removed");
+            rm_tree(ready, 0);
+            return;
+        }
+        LOG_I("bundle: finishing the clean-up of the last apply");
+        char pm[PATH_CAP], text[64 * 1024];
+        join(pm, prev, ".manifest");
+        long k = hal_fs_read(pm, text, sizeof text);
+        unsigned files = 0;
+        for (long i = 0; i < k; i++)
+            files += text[i] == '\n';
+        finish(data_dir, ready, files);
         return;
     }
     int rc = 0;
@@ -761,12 +797,5 @@ void bundle_boot(const char *data_dir)
         LOG_E("bundle: applying failed: %s; the next start tries again", err_str(rc));
         return;
     }
-    rm_tree(ready, 0);
-    char ph[32], prior[300], r[400];
-    bundle_status(data_dir, ph, sizeof ph, prior, sizeof prior);
-    const char *what = strncmp(prior, "rollback", 8) == 0 ? "rolled back" : "applied";
-    snprintf(r, sizeof r, "%s: %u files (the files they replaced are kept in update/bundle.prev)",
-             what, files);
-    write_status(data_dir, "applied", r);
-    LOG_I("bundle: %s", r);
+    finish(data_dir, ready, files);
 }
