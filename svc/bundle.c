@@ -204,7 +204,7 @@ int bundle_name_check(const char *name, int type, char *out, size_t cap, char *w
             return 0;
         return refuse_name(why, wcap, name, "a file where a folder belongs");
     }
-    if (mods && nseg > 2)
+    if (mods && (nseg > 2 || is_dir))
         return refuse_name(why, wcap, name, "a subfolder of modules/ (modules/ is flat)");
     if (web && second_len == 9 && strncmp(n + second_at, "user_data", 9) == 0)
         return refuse_name(why, wcap, name,
