@@ -429,6 +429,45 @@ int ctl_rm(struct ctl_opts *o, int argc, char **argv)
     return ex;
 }
 
+/* The node's `system update` as a JSON object (the caller deletes it), or NULL when the node
+ * does not answer yet. Over REST; on a node with auth on (REST answers Auth:Protected for
+ * modules not loaded since its start) over the shell with the password. */
+static cJSON *update_state(struct ctl_opts *o, const char *device)
+{
+    struct http_resp s = {0};
+    unsigned keep = o->reply_timeout_ms;
+    o->reply_timeout_ms = 1000;
+    int q = request(o, device, "GET", "/rest/system/update", NULL, NULL, &s, true);
+    o->reply_timeout_ms = keep;
+    if (q < 0 || s.status != 200) {
+        free(s.body);
+        return NULL;
+    }
+    cJSON *j = cJSON_Parse(s.body);
+    free(s.body);
+    cJSON *res = cJSON_DetachItemFromObject(j, "result");
+    cJSON_Delete(j);
+    if (cJSON_IsObject(res))
+        return res;
+    cJSON_Delete(res);
+    struct conn c;
+    struct cache_dev dev;
+    if (ctl_open(o, device, &c, &dev, false))
+        return NULL;
+    cJSON *out = NULL;
+    if (conn_cmd(&c, "system update >json") == 0) {
+        size_t len;
+        const char *r = conn_reply(&c, &len);
+        out = cJSON_ParseWithLength(r, len);
+        if (!cJSON_IsObject(out)) {
+            cJSON_Delete(out);
+            out = NULL;
+        }
+    }
+    conn_close(&c);
+    return out;
+}
+
 /* After a bundle (or a rollback) was accepted: waits for the node to restart and report it
  * applied. Returns the exit status. */
 static int follow_bundle(struct ctl_opts *o, const char *device)
@@ -436,17 +475,7 @@ static int follow_bundle(struct ctl_opts *o, const char *device)
     for (int i = 0; i < 240; i++) {
         struct timespec ts = {0, 250 * 1000 * 1000};
         nanosleep(&ts, NULL);
-        struct http_resp s = {0};
-        unsigned keep = o->reply_timeout_ms;
-        o->reply_timeout_ms = 1000;
-        int q = request(o, device, "GET", "/rest/system/update", NULL, NULL, &s, true);
-        o->reply_timeout_ms = keep;
-        if (q < 0 || s.status != 200) {
-            free(s.body);
-            continue;
-        }
-        cJSON *j = cJSON_Parse(s.body);
-        cJSON *res = cJSON_GetObjectItem(j, "result");
+        cJSON *res = update_state(o, device);
         cJSON *phase = cJSON_GetObjectItem(res, "bundle");
         cJSON *last = cJSON_GetObjectItem(res, "bundle_result");
         const char *ph = cJSON_IsString(phase) ? phase->valuestring : "";
@@ -459,8 +488,7 @@ static int follow_bundle(struct ctl_opts *o, const char *device)
             printf("not applied: %s\n", lr);
             ex = CTL_EXIT_FAIL;
         }
-        cJSON_Delete(j);
-        free(s.body);
+        cJSON_Delete(res);
         if (ex >= 0)
             return ex;
     }
@@ -509,21 +537,12 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
     sha256_final(&sha, d);
     sha256_hex(d, hex);
     rewind(f);
-    struct http_resp before = {0};
     char old[64] = "?";
-    if (request(o, device, "GET", "/rest/system/update", NULL, NULL, &before, false) == 0) {
-        cJSON *j = cJSON_Parse(before.body);
-        cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "version");
-        if (cJSON_IsString(v))
-            snprintf(old, sizeof old, "%s", v->valuestring);
-        cJSON_Delete(j);
-    } else {
-        free(before.body);
-        fclose(f);
-        free(buf);
-        return CTL_EXIT_CONN;
-    }
-    free(before.body);
+    cJSON *before = update_state(o, device);
+    cJSON *v = cJSON_GetObjectItem(before, "version");
+    if (cJSON_IsString(v))
+        snprintf(old, sizeof old, "%s", v->valuestring);
+    cJSON_Delete(before);
     int fd = web_connect(o, device);
     if (fd < 0) {
         fclose(f);
@@ -584,17 +603,7 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
     for (int i = 0; i < 240; i++) {
         struct timespec ts = {0, 250 * 1000 * 1000};
         nanosleep(&ts, NULL);
-        struct http_resp s = {0};
-        unsigned keep = o->reply_timeout_ms;
-        o->reply_timeout_ms = 1000;
-        int q = request(o, device, "GET", "/rest/system/update", NULL, NULL, &s, true);
-        o->reply_timeout_ms = keep;
-        if (q < 0 || s.status != 200) {
-            free(s.body);
-            continue;
-        }
-        cJSON *j = cJSON_Parse(s.body);
-        cJSON *res = cJSON_GetObjectItem(j, "result");
+        cJSON *res = update_state(o, device);
         cJSON *state = cJSON_GetObjectItem(res, "state");
         cJSON *ver = cJSON_GetObjectItem(res, "version");
         cJSON *last = cJSON_GetObjectItem(res, "last_result");
@@ -609,8 +618,7 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
                    cJSON_IsString(last) ? last->valuestring : "?");
             ex = CTL_EXIT_FAIL;
         }
-        cJSON_Delete(j);
-        free(s.body);
+        cJSON_Delete(res);
         if (ex >= 0)
             return ex;
     }

@@ -299,6 +299,18 @@ class Bundle(unittest.TestCase):
         self.assertEqual(http(self.node.webport, "/new.html")[1], b"<!DOCTYPE html><p>new</p>")
         with open(os.path.join(self.data, "update", "bundle.state")) as f:
             self.assertIn("phase=applied", f.read())
+        # microsctl follows the restart over the shell (REST is protected) and reports it
+        exe = os.path.join(os.path.dirname(harness.MICROS), "microsctl")
+        bfile = os.path.join(self.data, "b2.tar")
+        with open(bfile, "wb") as f:
+            f.write(make_tar([("web/two.html", b"two")], gz=False))
+        p = subprocess.run([exe, "update", "127.0.0.1:%d" % self.node.port, bfile, "--webport",
+                            str(self.node.webport), "--password", PWD], capture_output=True,
+                           text=True, timeout=90,
+                           env=dict(os.environ, MICROS_CTL_CACHE=bfile + ".json"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("applied: 1 files", p.stdout)
+        self.assertEqual(http(self.node.webport, "/two.html")[1], b"two")
 
     def test_kill_9_at_every_step_of_the_apply_leaves_a_node_that_starts_with_the_new_set(self):
         good = make_tar(self.good_entries())
