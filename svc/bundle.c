@@ -40,8 +40,13 @@ static int path2(char *out, const char *data_dir, const char *a, const char *b)
 /* out = a/b (PATH_CAP). Returns 0 or ERR_TOOBIG. */
 static int join(char *out, const char *a, const char *b)
 {
-    int w = snprintf(out, PATH_CAP, "%s/%s", a, b);
-    return w > 0 && w < PATH_CAP ? 0 : ERR_TOOBIG;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la + 1 + lb >= PATH_CAP)
+        return ERR_TOOBIG;
+    memmove(out, a, la);
+    out[la] = '/';
+    memmove(out + la + 1, b, lb + 1);
+    return 0;
 }
 
 /* Creates the folder that will hold path. */
