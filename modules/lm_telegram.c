@@ -229,7 +229,9 @@ static void run_cmd(const char *line, int64_t chat, int64_t mid)
     struct arena a;
     arena_init(&a, mem, sizeof mem);
     struct exec_result res;
-    exec_run(T.node, str_c(line), EXEC_SHELL, &a, &res);
+    struct node_caller who; /* chats share one pwd= back-off */
+    exec_caller_set(&who, "telegram", "telegram");
+    exec_run_as(T.node, str_c(line), EXEC_SHELL, &who, &a, &res);
     struct buf out;
     buf_init(&out, TG_OUT_MAX);
     exec_render_text(&res, &out);

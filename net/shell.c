@@ -84,6 +84,7 @@ struct shell_session {
     size_t pwlen;
     char devfid[64];
     struct ev_timer delay_timer;
+    uint64_t opened_ms; /* when it connected: the login deadline (login_ms) counts from here */
 };
 
 static void help_text(struct buf *o);
@@ -366,6 +367,8 @@ static void do_conf_off(struct shell_session *s, const struct str *tok, size_t n
 enum {
     SB_PREAUTH = 1, /* answered before login too (the whole login line must be the name) */
     SB_ALONE = 2,   /* only as a line of one word (else: a module call or a conf key) */
+    SB_MODULE = 4,  /* a module of this name takes `<name> <function> ...` (logged in, not in
+                       conf mode); the bare word, and any other words, keep the built-in */
 };
 
 struct shell_builtin {
@@ -383,10 +386,11 @@ static const struct shell_builtin s_builtins[] = {
     {.name = "hello",
      .help = HELP_MICROS(0, "hello", "hello msg - for device identification"),
      .run = do_hello,
-     .flags = SB_PREAUTH},
+     .flags = SB_PREAUTH | SB_MODULE},
     {.name = "version",
      .help = HELP_MICROS(2, "version", "returns micrOS version"),
-     .run = do_version},
+     .run = do_version,
+     .flags = SB_MODULE},
     /* not in help: micrOS's OTA tool looks for it there and would try an update (COMPAT C.4) */
     {.name = "webrepl", .help = HELP_HIDDEN, .run = do_webrepl},
     {.name = "reboot",
@@ -468,12 +472,30 @@ static bool is_preauth_line(struct str line)
     return b && (b->flags & SB_PREAUTH);
 }
 
+/* True when a logged-in line `<name> <word> ...` of an SB_MODULE built-in is a call of the
+ * module of that name (a Lua LM_hello.lua): <word> is one of its functions or `help`, or the
+ * module has none (its file did not load: the call answers why). Otherwise the built-in runs,
+ * extra words ignored, as on micrOS (docs/lua.md, "Names"). */
+static bool module_takes(struct shell_session *s, const struct shell_builtin *b,
+                         const struct str *tok, size_t ntok)
+{
+    if (!(b->flags & SB_MODULE) || ntok < 2 || s->is_conf || (s->is_auth_required && !s->is_authed))
+        return false;
+    const struct lm_module *m = lm_find(s->sh->node, tok[0]);
+    if (!m)
+        return false;
+    return str_eqc(tok[1], "help") || !m->funcs || !m->funcs[0].name ||
+           lm_func_find(m, tok[1]) != NULL;
+}
+
 static void do_exec(struct shell_session *s, struct str line)
 {
     struct shell *sh = s->sh;
     struct exec_result res;
     arena_reset(&sh->arena);
-    exec_run(sh->node, line, EXEC_SHELL, &sh->arena, &res);
+    struct node_caller who;
+    exec_caller_set(&who, s->b.conn.peer, "shell");
+    exec_run_as(sh->node, line, EXEC_SHELL, &who, &sh->arena, &res);
     buf_clear(&sh->out);
     if (exec_render_text(&res, &sh->out) < 0) {
         buf_clear(&sh->out);
@@ -496,6 +518,8 @@ static void run_line(struct shell_session *s, struct str line)
     /* a line ending in >>host goes to a peer, built-in names included (but in conf mode) */
     bool local = s->is_conf || !str_starts(tok[ntok - 1], ">>");
     const struct shell_builtin *bi = local ? builtin_find(tok, ntok) : NULL;
+    if (bi && module_takes(s, bi, tok, ntok))
+        bi = NULL; /* `hello greet` with a module hello: the executor calls it */
     if (bi && (bi->flags & SB_PREAUTH)) {
         bi->run(s, tok, ntok);
         return;
@@ -565,6 +589,7 @@ static void on_open(struct server_sess *b)
     const struct cfg *cfg = sh->node->cfg;
     snprintf(s->devfid, sizeof s->devfid, "%s", cfg_get_str(cfg, CFG_K_devfid));
     s->is_auth_required = cfg_get_bool(cfg, CFG_K_auth);
+    s->opened_ms = ev_now(sh->loop);
     sh->stats.accepted++;
     const char *problem = cfg_problem(cfg);
     if (problem) { /* said before the prompt until the operator saves a key (fail closed) */
@@ -594,6 +619,24 @@ static void on_close(struct server_sess *b)
     ev_timer_stop(b->srv->loop, &s->delay_timer);
 }
 
+/* With auth on, a client that has not logged in login_ms after it connected is sent away,
+ * whatever it sends meanwhile (hello, exit and empty lines do not extend it): a place held
+ * before the login is cheap for an attacker, so it is short. A logged-in owner is never
+ * subject to it (its idle time is soctout's business, net/admit.h). */
+static void on_tick(struct server_sess *b, uint64_t now)
+{
+    struct shell_session *s = (struct shell_session *)b;
+    if (!s->is_auth_required || s->is_authed || s->is_locked)
+        return;
+    int64_t v = cfg_get_int(s->sh->node->cfg, CFG_K_login_ms);
+    uint64_t limit = v > 0 ? (uint64_t)v : SHELL_LOGIN_MS;
+    if (now - s->opened_ms < limit)
+        return;
+    s->sh->stats.login_timeouts++;
+    conn_puts(&b->conn, "\nLogin timed out. Bye!\n");
+    conn_drain_close(&b->conn);
+}
+
 static void refuse_busy(struct server *srv, int fd)
 {
     static const char busy[] = "Connection is busy. Bye!\n";
@@ -613,6 +656,7 @@ static const struct server_proto s_proto = {
     .data = on_data,
     .drain = on_drain,
     .close = on_close,
+    .tick = on_tick,
     .refuse = refuse_busy,
 };
 

@@ -23,10 +23,15 @@
 enum cfg_type { CFG_BOOL, CFG_INT, CFG_STR };
 
 #define CFG_LIVE    1u  /* takes effect at once (else: after reboot or on a new connection) */
-#define CFG_SECRET  2u  /* never logged */
+#define CFG_SECRET  2u  /* never logged, shown as CFG_SECRET_SHOWN in every reply */
 #define CFG_SYSTEM  4u  /* maintained by the node (version, hwuid, devip) */
 #define CFG_OFFLOAD 8u  /* value kept in config/.<key>.key, shown as "..." (guimeta) */
 #define CFG_NOWEB   16u /* hidden from the web /config page (COMPAT §3.4) */
+
+/* What a secret value looks like in replies (dump, conf-mode get, GET /config); each
+ * ';'-separated part of stapwd is shown as one. Written back by a client (the web config page
+ * posts every key it got) it leaves the stored value as it is. "n/a" is shown as it is. */
+#define CFG_SECRET_SHOWN "********"
 
 #ifndef CFG_STR_MAX
 #define CFG_STR_MAX 4096 /* longest string value, bytes */
@@ -117,19 +122,22 @@ int64_t cfg_get_int(const struct cfg *cfg, enum cfg_key_id key);
 const char *cfg_get_str(const struct cfg *cfg, enum cfg_key_id key);
 
 /* Conf-mode get: appends str(value) as micrOS prints it (True, 9008, n/a, the offloaded
- * content for guimeta) to out; an unknown key appends "None". */
+ * content for guimeta; CFG_SECRET_SHOWN for a secret) to out; an unknown key appends "None". */
 int cfg_get_text(const struct cfg *cfg, struct str key, struct buf *out);
 /* Conf-mode set with micrOS's conversion rules (bool: true/false any case; int: decimal;
- * str: verbatim; "..." refused; appwd rule of COMPAT A11). msg receives an extra line to
- * print before the reply ("node_config write error: ..."), or "". */
+ * str: verbatim; "..." refused; appwd rule of COMPAT A11). For a secret key,
+ * CFG_SECRET_SHOWN (for stapwd: a part that is CFG_SECRET_SHOWN) stands for the stored value
+ * (part). msg receives an extra line to print before the reply ("node_config write error:
+ * ...", or the reason of a refusal), or "". */
 enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, char *msg,
                             size_t msgcap);
 /* Programmatic setters (no conversion); rewrite the file. Return 0 or ERR_*. */
 int cfg_put_bool(struct cfg *cfg, enum cfg_key_id key, bool v);
 int cfg_put_int(struct cfg *cfg, enum cfg_key_id key, int64_t v);
 int cfg_put_str(struct cfg *cfg, enum cfg_key_id key, const char *v);
-/* Appends micrOS's dump ("  key       :        value" lines, dump order); with a non-empty
- * filter only keys containing it. Each line ends with '\n' except the last. */
+/* Appends micrOS's dump ("  key       :        value" lines, dump order, secrets as
+ * CFG_SECRET_SHOWN); with a non-empty filter only keys containing it. Each line ends with
+ * '\n' except the last. */
 int cfg_dump(const struct cfg *cfg, struct str filter, struct buf *out);
 /* Sets the change observer (one per store). */
 void cfg_set_observer(struct cfg *cfg, cfg_change_fn *fn, void *arg);

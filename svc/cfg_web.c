@@ -34,6 +34,15 @@ static int get_config(struct node *node, const struct endpoint_req *req, struct 
         case CFG_BOOL: rc = buf_puts(o, cfg_get_bool(node->cfg, id) ? "true" : "false"); break;
         case CFG_INT: rc = buf_printf(o, "%lld", (long long)cfg_get_int(node->cfg, id)); break;
         case CFG_STR: {
+            if (k->flags & CFG_SECRET) { /* shown masked, as in dump (cfg.h CFG_SECRET_SHOWN) */
+                struct buf shown;
+                buf_init(&shown, CFG_STR_MAX + 1);
+                rc = cfg_get_text(node->cfg, str_c(k->name), &shown);
+                if (rc == 0)
+                    rc = render_json_string(o, shown.p ? shown.p : "", shown.len);
+                buf_free(&shown);
+                break;
+            }
             const char *s = cfg_get_str(node->cfg, id);
             rc = render_json_string(o, s, strlen(s));
             break;
@@ -136,6 +145,9 @@ static int post_config(struct node *node, const struct endpoint_req *req,
         const char *why = msg[0] ? msg : type_reason(k->type);
         if (strncmp(why, PWD_PREFIX, strlen(PWD_PREFIX)) == 0)
             why += strlen(PWD_PREFIX);
+        size_t kl = strlen(key); /* cfg_set's reasons start with "<key>: " */
+        if (strncmp(why, key, kl) == 0 && strncmp(why + kl, ": ", 2) == 0)
+            why += kl + 2;
         add_failure(&failed, &first, key, why);
     }
     cJSON_Delete(root);

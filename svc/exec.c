@@ -7,6 +7,7 @@
 #include "render.h"
 #include "task.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,6 +252,24 @@ void exec_run(struct node *node, struct str line, enum exec_src src, struct aren
         return;
     }
     exec_call(node, c, a, res, NULL, 0, 0, NULL, NULL);
+}
+
+void exec_run_as(struct node *node, struct str line, enum exec_src src, struct node_caller *who,
+                 struct arena *a, struct exec_result *res)
+{
+    struct node_caller *saved = node->caller;
+    if (who)
+        who->refused_ms = 0;
+    node->caller = who;
+    exec_run(node, line, src, a, res);
+    node->caller = saved;
+}
+
+void exec_caller_set(struct node_caller *who, const char *peer, const char *via)
+{
+    memset(who, 0, sizeof *who);
+    snprintf(who->peer, sizeof who->peer, "%s", peer ? peer : "");
+    who->via = via;
 }
 
 void exec_pipe(struct node *node, struct str pipe, enum exec_src src, exec_done_fn *done, void *arg)

@@ -189,7 +189,9 @@ void mqtt_state_changed(struct mqtt *m, const char *module)
 struct val *mqtt_call(struct mqtt *m, const char *line, bool *ok)
 {
     struct exec_result res;
-    exec_run(m->node, str_c(line), EXEC_REST, &m->arena, &res);
+    struct node_caller who; /* the broker hides the client's address: one back-off for MQTT */
+    exec_caller_set(&who, "mqtt", "mqtt");
+    exec_run_as(m->node, str_c(line), EXEC_REST, &who, &m->arena, &res);
     if (ok)
         *ok = res.ok && !res.text;
     return res.ok && !res.text ? res.value : NULL;
@@ -380,7 +382,9 @@ static void handle_cmd(struct mqtt *m, const char *payload, size_t len,
         struct str l = str_trim(str_c(line));
         arena_reset(&m->arena);
         struct exec_result res;
-        exec_run(m->node, l, EXEC_REST, &m->arena, &res);
+        struct node_caller who; /* the broker hides the client's address: one back-off */
+        exec_caller_set(&who, "mqtt", "mqtt");
+        exec_run_as(m->node, l, EXEC_REST, &who, &m->arena, &res);
         struct buf body;
         buf_init(&body, MQTT_OFFLINE_BYTES);
         exec_render_rest(&res, &body);

@@ -105,7 +105,9 @@ static enum cfg_set_result set(struct fixture *f, const char *key, const char *v
     char msg[256];
     uint32_t errors = f->cfg.write_errors;
     enum cfg_set_result r = cfg_set(&f->cfg, str_c(key), str_c(value), msg, sizeof msg);
-    if (f->cfg.write_errors == errors)
+    if (r == CFG_FAILED) /* every refusal says why (issue 13); micrOS printed nothing */
+        assert_true(msg[0] != '\0');
+    else if (f->cfg.write_errors == errors)
         assert_string_equal(msg, "");
     else /* a failed write is told on an extra line */
         assert_int_equal(strncmp(msg, "node_config write error: ", 25), 0);
@@ -338,14 +340,45 @@ static void cfg_set_should_enforce_the_password_rule(void **state)
                          CFG_FAILED);
         assert_string_equal(msg, PWD_MSG);
     }
-    assert_string_equal(get(f, "appwd"), "ADmin123");
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_appwd), "ADmin123");
+    assert_string_equal(get(f, "appwd"), CFG_SECRET_SHOWN); /* never shown */
     assert_int_equal(cfg_set(&f->cfg, STR_LIT("appwd"), STR_LIT("Abcdefg1"), msg, sizeof msg),
                      CFG_SAVED);
     assert_string_equal(msg, "");
     const char *p64 = "Abcdefgh1Abcdefgh1Abcdefgh1Abcdefgh1Abcdefgh1Abcdefgh1Abcdefgh1x";
     assert_int_equal(strlen(p64), 64);
     assert_int_equal(cfg_set(&f->cfg, STR_LIT("appwd"), str_c(p64), msg, sizeof msg), CFG_SAVED);
-    assert_string_equal(get(f, "appwd"), p64);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_appwd), p64);
+}
+
+/* Secrets are shown masked; the mask written back keeps the stored value (per stapwd part). */
+static void cfg_secret_mask_should_keep_stored_values(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(cfg_init(&f->cfg, f->root), 0);
+    char msg[256];
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("stapwd"), STR_LIT("one1;;three3"), msg, sizeof msg),
+                     CFG_SAVED);
+    assert_string_equal(get(f, "stapwd"), "********;;********");
+    assert_string_equal(get(f, "mqtt_pwd"), "n/a");
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("stapwd"), STR_LIT("********;two2;********;four4"),
+                             msg, sizeof msg),
+                     CFG_SAVED);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_stapwd), "one1;two2;three3;four4");
+    assert_int_equal(
+        cfg_set(&f->cfg, STR_LIT("stapwd"), STR_LIT("a;b;c;d;********"), msg, sizeof msg),
+        CFG_FAILED);
+    assert_true(strncmp(msg, "stapwd: ", 8) == 0);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_stapwd), "one1;two2;three3;four4");
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("appwd"), STR_LIT("********"), msg, sizeof msg),
+                     CFG_SAVED);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_appwd), "ADmin123");
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("mqtt_pwd"), STR_LIT("********"), msg, sizeof msg),
+                     CFG_FAILED); /* nothing stored: the mask is not a password */
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_mqtt_pwd), "n/a");
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("mqtt_pwd"), STR_LIT("x********y"), msg, sizeof msg),
+                     CFG_SAVED);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_mqtt_pwd), "x********y");
 }
 
 /* COMPAT hard case 26. */
@@ -380,9 +413,9 @@ static void cfg_dump_should_match_micros_bytes(void **state)
     const char *head = "  version   :        n/a\n"
                        "  auth      :        False\n"
                        "  staessid  :        your_wifi_name\n"
-                       "  stapwd    :        your_wifi_passwd\n"
+                       "  stapwd    :        ********\n" /* secrets masked (issue 13) */
                        "  devfid    :        node01\n"
-                       "  appwd     :        ADmin123\n";
+                       "  appwd     :        ********\n";
     assert_true(strncmp(full, head, strlen(head)) == 0);
     const char *tail = "  ha        :        True\n"
                        "  webport   :        8000\n"
@@ -547,6 +580,7 @@ int main(void)
         T(cfg_set_should_enforce_the_password_rule),
         T(cfg_set_should_offload_guimeta),
         T(cfg_dump_should_match_micros_bytes),
+        T(cfg_secret_mask_should_keep_stored_values),
         T(cfg_set_should_call_the_observer_on_change),
         T(cfg_set_should_run_validators_and_extra_observers),
         T(cfg_put_should_store_empty_strings_as_na_and_check_types),
