@@ -22,7 +22,11 @@
 
 static const struct {
     const char *name, *dir;
-} s_mounts[] = {{"$modules", "modules"}, {"$data", "data"}, {"$logs", "logs"}};
+} s_mounts[] = {
+    {.name = "$modules", .dir = "modules"},
+    {.name = "$data", .dir = "data"},
+    {.name = "$logs", .dir = "logs"},
+};
 #define NMOUNTS (sizeof s_mounts / sizeof s_mounts[0])
 
 static unsigned s_upload_seq; /* names temp files uniquely within this run */
