@@ -74,7 +74,7 @@ static void on_reboot(struct node *node, bool hard)
 /* hwuid = "micr" + hex of a stable machine id + "OS", generated once (COMPAT §1.3). */
 static void ensure_hwuid(struct app *app)
 {
-    const char *cur = cfg_get_str(&app->cfg, "hwuid");
+    const char *cur = cfg_get_str(&app->cfg, CFG_K_hwuid);
     if (strncmp(cur, "micr", 4) == 0)
         return;
     char hex[65];
@@ -84,31 +84,31 @@ static void ensure_hwuid(struct app *app)
     }
     char uid[80];
     snprintf(uid, sizeof uid, "micr%.12sOS", hex);
-    cfg_put_str(&app->cfg, "hwuid", uid);
+    cfg_put_str(&app->cfg, CFG_K_hwuid, uid);
 }
 
 /* The effective task queue and client limit: configured value clamped, written back. */
 static size_t clamp_aioqueue(struct app *app)
 {
-    int64_t q = cfg_get_int(&app->cfg, "aioqueue");
+    int64_t q = cfg_get_int(&app->cfg, CFG_K_aioqueue);
     int64_t eff = q < AIOQUEUE_MIN ? q : q > AIOQUEUE_MAX ? AIOQUEUE_MAX : q;
     if (eff < 1)
         eff = 1;
     if (eff != q) {
         syslog_write(&app->log, "[WARN] aioqueue %lld clamped to %lld", (long long)q,
                      (long long)eff);
-        cfg_put_int(&app->cfg, "aioqueue", eff);
+        cfg_put_int(&app->cfg, CFG_K_aioqueue, eff);
     }
     return (size_t)eff;
 }
 
 /* The port a server listens on: the command-line override, else the config key. Returns the
  * port, or ERR_RANGE (logged) when the value is not a TCP port. */
-static int listen_port(int override, const struct cfg *cfg, const char *key)
+static int listen_port(int override, const struct cfg *cfg, enum cfg_key_id key)
 {
     int64_t port = override >= 0 ? override : cfg_get_int(cfg, key);
     if (port < 0 || port > 65535) {
-        LOG_E("%s %lld is not a TCP port", key, (long long)port);
+        LOG_E("%s %lld is not a TCP port", cfg_schema[key].name, (long long)port);
         return ERR_RANGE;
     }
     return (int)port;
@@ -142,13 +142,13 @@ static int app_start_web(struct app *app)
     app->node.endpoints = &app->endpoints;
     if (app_metrics_start(app) < 0)
         LOG_W("metrics: cannot register /metrics");
-    if (!cfg_get_bool(&app->cfg, "webui"))
+    if (!cfg_get_bool(&app->cfg, CFG_K_webui))
         return 0;
     cfg_web_register(&app->endpoints, &app->node);
     update_register(&app->endpoints, &app->node);
     bundle_register(&app->endpoints, &app->node);
     app->node.web_load = app_web_load;
-    if (cfg_get_bool(&app->cfg, "fileserver")) {
+    if (cfg_get_bool(&app->cfg, CFG_K_fileserver)) {
         struct buf lines;
         buf_init(&lines, 1024);
         int frc = http_web_load(&app->endpoints, &app->node, NODE_WEB_FILESERVER | NODE_WEB_MOUNTS,
@@ -157,10 +157,10 @@ static int app_start_web(struct app *app)
             LOG_W("fileserver: %s", err_str(frc));
         buf_free(&lines);
     }
-    int port = listen_port(app->opt.webport, &app->cfg, "webport");
+    int port = listen_port(app->opt.webport, &app->cfg, CFG_K_webport);
     if (port < 0)
         return port;
-    int64_t max_con = cfg_get_int(&app->cfg, "webui_max_con");
+    int64_t max_con = cfg_get_int(&app->cfg, CFG_K_webui_max_con);
     int rc = http_start(&app->http, &app->node, &app->admit, &app->endpoints, app->opt.bind_addr,
                         (uint16_t)port, max_con > 0 ? (size_t)max_con : 1);
     return report_listen(app, "http", port, rc, app->http.port);
@@ -170,18 +170,18 @@ static int app_start_web(struct app *app)
  * pin map from `boardmap`/`cstmpmap`, and the built-in LED booked as on micrOS. */
 static void start_gpio(struct app *app)
 {
-    const char *chip = cfg_get_str(&app->cfg, "gpiochip");
+    const char *chip = cfg_get_str(&app->cfg, CFG_K_gpiochip);
     int rc = hal_gpio_init(&app->loop, chip);
     if (rc < 0)
         syslog_write(&app->log, "[ERR] gpio: backend %s: %s, using simulated pins", chip,
                      err_str(rc));
-    rc = pinmap_init(cfg_get_str(&app->cfg, "boardmap"), cfg_get_str(&app->cfg, "cstmpmap"),
+    rc = pinmap_init(cfg_get_str(&app->cfg, CFG_K_boardmap), cfg_get_str(&app->cfg, CFG_K_cstmpmap),
                      hal_sim_is_active() ? "esp32" : "rpi");
     if (rc < 0)
         syslog_write(&app->log, "[WARN] pinmap: %s in boardmap/cstmpmap, map %s", err_str(rc),
                      pinmap_name());
     /* Buses: simulated devices (the whole kit plugged in) or the kernel's /dev nodes. */
-    const char *bus = cfg_get_str(&app->cfg, "busdev");
+    const char *bus = cfg_get_str(&app->cfg, CFG_K_busdev);
     if (!bus || strcmp(bus, "auto") == 0 || strcmp(bus, "n/a") == 0)
         bus = hal_sim_is_active() ? "sim" : "linux";
     if (hal_bus_init(&app->loop, bus) < 0) {
@@ -204,9 +204,9 @@ static void start_httpc(struct app *app)
         LOG_W("http client: %s", err_str(rc));
         return;
     }
-    const char *ca = cfg_get_str(&app->cfg, "httpc_ca");
+    const char *ca = cfg_get_str(&app->cfg, CFG_K_httpc_ca);
     hal_httpc_set_ca(strcmp(ca, "n/a") == 0 ? NULL : ca);
-    const char *base = cfg_get_str(&app->cfg, "httpc_base");
+    const char *base = cfg_get_str(&app->cfg, CFG_K_httpc_base);
     hal_httpc_set_base(strcmp(base, "n/a") == 0 ? NULL : base);
 }
 
@@ -230,13 +230,13 @@ int app_init(struct app *app, const struct app_options *opt)
     syslog_init(&app->log, opt->data_dir);
     if (cfg_problem(&app->cfg)) /* reported in system alarms, greeting and web UI */
         syslog_write(&app->log, "[ERR] config: %s", cfg_problem(&app->cfg));
-    app->log.utc_offset_s = cfg_get_int(&app->cfg, "utc") * 60;
-    int64_t netbuf_kb = cfg_get_int(&app->cfg, "netbuf_kb");
+    app->log.utc_offset_s = cfg_get_int(&app->cfg, CFG_K_utc) * 60;
+    int64_t netbuf_kb = cfg_get_int(&app->cfg, CFG_K_netbuf_kb);
     conn_set_out_cap(netbuf_kb > 0 ? (size_t)netbuf_kb * 1024u : 0);
-    int64_t persist_ms = cfg_get_int(&app->cfg, "persist_ms");
+    int64_t persist_ms = cfg_get_int(&app->cfg, CFG_K_persist_ms);
     persist_init(&app->persist, &app->loop, &app->log, persist_ms > 0 ? (uint64_t)persist_ms : 0);
     ensure_hwuid(app);
-    cfg_put_str(&app->cfg, "version", MICROS_VERSION);
+    cfg_put_str(&app->cfg, CFG_K_version, MICROS_VERSION);
 
     struct node *node = &app->node;
     node->loop = &app->loop;
@@ -271,7 +271,7 @@ int app_init(struct app *app, const struct app_options *opt)
     /* --maxconn raises the client table for big deployments; the task queue keeps aioqueue. */
     size_t clients = opt->maxconn > 0 && opt->maxconn <= CLIENT_MAX ? (size_t)opt->maxconn : limit;
     /* A logged-in owner is kept soctout seconds idle (micrOS; at least 5). */
-    int64_t soctout = cfg_get_int(&app->cfg, "soctout");
+    int64_t soctout = cfg_get_int(&app->cfg, CFG_K_soctout);
     rc = admit_init(&app->admit, clients, CLIENT_IDLE_GRACE_MS,
                     (uint64_t)(soctout < 5 ? 5 : soctout) * 1000u);
     if (rc < 0)
@@ -279,7 +279,7 @@ int app_init(struct app *app, const struct app_options *opt)
     app->tasks = calloc(1, sizeof *app->tasks);
     if (!app->tasks)
         return ERR_NOMEM;
-    rc = task_init(app->tasks, node, (int)limit, cfg_get_bool(&app->cfg, "ha"));
+    rc = task_init(app->tasks, node, (int)limit, cfg_get_bool(&app->cfg, CFG_K_ha));
     if (rc < 0) {
         LOG_E("task manager: %s", err_str(rc));
         return rc;
@@ -287,7 +287,7 @@ int app_init(struct app *app, const struct app_options *opt)
     node->tasks = app->tasks;
     task_server_set(app->tasks, show_clients, app);
 
-    int port = listen_port(opt->port, &app->cfg, "socport");
+    int port = listen_port(opt->port, &app->cfg, CFG_K_socport);
     if (port < 0)
         return port;
     rc = shell_start(&app->shell, node, &app->admit, app->opt.bind_addr, (uint16_t)port);
@@ -324,7 +324,7 @@ int app_init(struct app *app, const struct app_options *opt)
     node->mqtt = app->mqtt;
     sched_boothook(&app->sched);
     /* A self-update on trial confirms only when every configured service listens. */
-    bool web_ok = !cfg_get_bool(&app->cfg, "webui") || app->http.node != NULL;
+    bool web_ok = !cfg_get_bool(&app->cfg, CFG_K_webui) || app->http.node != NULL;
     update_started(node, hal_update_is_trial() && web_ok);
     app_mdns_start(app);
     return 0;

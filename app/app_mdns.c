@@ -16,8 +16,8 @@ static struct ev_timer s_follow;
 static void current(struct app *app, struct hal_mdns_info *info)
 {
     memset(info, 0, sizeof *info);
-    snprintf(info->devfid, sizeof info->devfid, "%s", cfg_get_str(&app->cfg, "devfid"));
-    snprintf(info->uid, sizeof info->uid, "%s", cfg_get_str(&app->cfg, "hwuid"));
+    snprintf(info->devfid, sizeof info->devfid, "%s", cfg_get_str(&app->cfg, CFG_K_devfid));
+    snprintf(info->uid, sizeof info->uid, "%s", cfg_get_str(&app->cfg, CFG_K_hwuid));
     snprintf(info->version, sizeof info->version, "%s", app->node.version);
     snprintf(info->bind_addr, sizeof info->bind_addr, "%s", app->opt.bind_addr);
     info->shell_port = app->shell.port;
@@ -41,7 +41,7 @@ static void facts(struct node *node, struct arena *a, struct val *d)
     struct app *app = node->app;
     val_dict_set(a, d, "state", val_str(a, state));
     val_dict_set(a, d, "detail", val_str(a, detail));
-    val_dict_set(a, d, "host", val_strf(a, "%s.local", cfg_get_str(node->cfg, "devfid")));
+    val_dict_set(a, d, "host", val_strf(a, "%s.local", cfg_get_str(node->cfg, CFG_K_devfid)));
     struct val *svc = val_list(a);
     val_append(svc, val_strf(a, "_micros._tcp:%u", (unsigned)app->shell.port));
     if (app->http.port)
@@ -52,8 +52,8 @@ static void facts(struct node *node, struct arena *a, struct val *d)
 void app_mdns_start(struct app *app)
 {
     app->node.mdns_facts = facts;
-    hal_resolve_set_dns(cfg_get_str(&app->cfg, "dns"));
-    if (!cfg_get_bool(&app->cfg, "mdns"))
+    hal_resolve_set_dns(cfg_get_str(&app->cfg, CFG_K_dns));
+    if (!cfg_get_bool(&app->cfg, CFG_K_mdns))
         return;
     if (hal_mdns_start(&app->loop) < 0)
         return;

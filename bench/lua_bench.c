@@ -137,7 +137,7 @@ int main(int argc, char **argv)
     }
     printf("\n| runaway loop `while true do end`, lua_budget %lld instructions | stopped after |\n"
            "|---|---|\n| in-process, no syslog | %.1f ms |\n",
-           (long long)cfg_get_int(&cfg, "lua_budget"), spin_ms);
+           (long long)cfg_get_int(&cfg, CFG_K_lua_budget), spin_ms);
 
     const char *ex[][2] = {{"neoeffects", "neoeffects load 24"},
                            {"rgbcct", "rgbcct color 10 20 30"},

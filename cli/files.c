@@ -224,6 +224,33 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+/* After a Lua module's upload into $modules: asks the node (`lua stats`) whether it loads and
+ * prints how to call it, or why it cannot run (a syntax error, a reserved name). Silent when
+ * the node does not say (a node with auth on answers REST only for modules already in use). */
+static void lua_check(struct ctl_opts *o, const char *device, const char *remote)
+{
+    const char *prefix = "$modules/LM_";
+    size_t n = strlen(remote), np = strlen(prefix);
+    if (n <= np + 4 || strncmp(remote, prefix, np) != 0 || strcmp(remote + n - 4, ".lua") != 0)
+        return;
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(n - np - 4), remote + np);
+    struct http_resp r = {0};
+    if (request(o, device, "GET", "/rest/lua/stats", NULL, NULL, &r, true) == 0 &&
+        r.status == 200 && r.body) {
+        cJSON *j = cJSON_Parse(r.body);
+        const cJSON *e =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "result"), name);
+        const cJSON *err = cJSON_GetObjectItemCaseSensitive(e, "error");
+        if (cJSON_IsString(err))
+            fprintf(stderr, "microsctl: the node cannot run it: %s\n", err->valuestring);
+        else if (cJSON_IsObject(e))
+            printf("%s is ready: microsctl run %s '%s help'\n", name, device, name);
+        cJSON_Delete(j);
+    }
+    free(r.body);
+}
+
 int ctl_put(struct ctl_opts *o, int argc, char **argv)
 {
     const char *device = argv[0], *local = argv[1];
@@ -310,6 +337,8 @@ int ctl_put(struct ctl_opts *o, int argc, char **argv)
     else
         printf("%s -> %s (%llu bytes)\n", local, remote, size);
     free(r.body);
+    if (!ex)
+        lua_check(o, device, remote);
     return ex;
 }
 

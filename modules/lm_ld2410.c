@@ -44,7 +44,7 @@ static int setup(struct lm_ctx *ctx)
     for (int i = 0; i < 2; i++)
         if (pinmap_get(tags[i]) >= 0 && pinmap_bind(tags[i], -1, err, sizeof err) < 0)
             return lm_error(ctx, "%s", err);
-    const char *dev = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, "uartdev") : NULL;
+    const char *dev = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, CFG_K_uartdev) : NULL;
     if (dev && (strcmp(dev, "auto") == 0 || strcmp(dev, "n/a") == 0))
         dev = NULL;
     int port = pinmap_get("uart");

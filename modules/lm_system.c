@@ -32,7 +32,7 @@ static const struct clock *node_clock(struct node *node, struct clock *tmp)
     if (node->sched)
         return &node->sched->clock;
     clock_init(tmp);
-    clock_set_utc_minutes(tmp, node->cfg ? cfg_get_int(node->cfg, "utc") : 0);
+    clock_set_utc_minutes(tmp, node->cfg ? cfg_get_int(node->cfg, CFG_K_utc) : 0);
     return tmp;
 }
 
@@ -334,7 +334,7 @@ static struct val *sun_item(struct lm_ctx *ctx, const struct clock *c, double la
  * nothing to fetch and is accepted for compatibility). */
 static int fn_sun(struct lm_ctx *ctx)
 {
-    const char *geo = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, "geoloc") : "n/a";
+    const char *geo = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, CFG_K_geoloc) : "n/a";
     double lat = 0, lon = 0;
     if (!sun_parse_geoloc(geo, &lat, &lon))
         return lm_error(ctx, "geoloc is not set: conf, then geoloc \"<lat>,<lon>\" "

@@ -125,7 +125,7 @@ static int send_to(int64_t chat, const char *text, int64_t reply_to)
 {
     char body_text[TG_OUT_MAX + 128];
     snprintf(body_text, sizeof body_text, "%s\xE2\x9A\x99\xEF\xB8\x8F\n%s",
-             cfg_get_str(T.node->cfg, "devfid"), text);
+             cfg_get_str(T.node->cfg, CFG_K_devfid), text);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "chat_id", (double)chat);
     cJSON_AddStringToObject(o, "text", body_text);
@@ -195,7 +195,7 @@ static bool module_loaded(const char *name, size_t n)
 static void timestamp(char *buf, size_t cap)
 {
     int64_t s = hal_wall_s();
-    s += cfg_get_int(T.node->cfg, "utc") * 60;
+    s += cfg_get_int(T.node->cfg, CFG_K_utc) * 60;
     long d = (long)(s % 86400);
     if (d < 0)
         d += 86400;
@@ -229,7 +229,9 @@ static void run_cmd(const char *line, int64_t chat, int64_t mid)
     struct arena a;
     arena_init(&a, mem, sizeof mem);
     struct exec_result res;
-    exec_run(T.node, str_c(line), EXEC_SHELL, &a, &res);
+    struct node_caller who; /* chats share one pwd= back-off */
+    exec_caller_set(&who, "telegram", "telegram");
+    exec_run_as(T.node, str_c(line), EXEC_SHELL, &who, &a, &res);
     struct buf out;
     buf_init(&out, TG_OUT_MAX);
     exec_render_text(&res, &out);
@@ -272,7 +274,7 @@ static void handle_message(const char *text, int64_t chat, int64_t mid)
         struct str dev = str_next_word(&rest);
         char devname[64];
         str_copy(devname, sizeof devname, dev);
-        if (dev.len && strstr(cfg_get_str(T.node->cfg, "devfid"), devname)) {
+        if (dev.len && strstr(cfg_get_str(T.node->cfg, CFG_K_devfid), devname)) {
             char line[512];
             str_copy(line, sizeof line, str_trim(rest));
             run_cmd(line, chat, mid);
@@ -411,8 +413,10 @@ static int join_notify(void)
     T.is_ready = true;
     struct notify *nt = T.node->notify_arg;
     if (nt) {
-        struct notify_channel ch = {"Telegram", "notify_telegram", channel_ready, channel_send,
-                                    NULL};
+        struct notify_channel ch = {.name = "Telegram",
+                                    .key = CFG_K_notify_telegram,
+                                    .is_ready = channel_ready,
+                                    .send = channel_send};
         notify_add_channel(nt, &ch);
     }
     return 0;

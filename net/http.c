@@ -153,7 +153,7 @@ static void handle(struct http_session *s, struct http_req *req)
     }
     struct str path = req->path;
     if (method == EP_GET && (str_eqc(path, "/rest") || str_starts(path, "/rest/"))) {
-        http_rest(srv, req, str_from(path, 5), ka);
+        http_rest(srv, req, str_from(path, 5), ka, s->b.conn.peer);
         return;
     }
     char dp[HTTP_URL_MAX + 1];
@@ -377,17 +377,35 @@ static void on_close(struct server_sess *b)
     buf_free(&s->chunk);
 }
 
-/* A request that takes too long is answered 408 and the connection closed. */
+/* A config key in ms, or def without a config. */
+static uint64_t cfg_ms(const struct http_server *srv, enum cfg_key_id key, uint64_t def)
+{
+    int64_t v = srv->node && srv->node->cfg ? cfg_get_int(srv->node->cfg, key) : 0;
+    return v > 0 ? (uint64_t)v : def;
+}
+
+/* A connection silent since it opened is closed after http_first_ms; a request whose head is
+ * not complete http_head_ms after its first byte, or that is not complete at all
+ * HTTP_REQUEST_TIMEOUT_MS after it (an upload: without progress), is answered 408 and the
+ * connection closed. Short head deadlines free the places slowloris clients hold: a browser
+ * or client on a LAN sends its whole head in one write, within milliseconds. */
 static void on_tick(struct server_sess *b, uint64_t now)
 {
     struct http_session *s = (struct http_session *)b;
     struct conn *c = &b->conn;
-    if (c->bytes_in == 0 && now - c->last_io_ms >= HTTP_FIRST_BYTE_MS) {
+    if (c->bytes_in == 0 &&
+        now - c->last_io_ms >= cfg_ms(s->srv, CFG_K_http_first_ms, HTTP_FIRST_BYTE_MS)) {
         conn_close(c); /* connected and silent: nothing to answer */
         return;
     }
-    if (!s->req_start_ms || now - s->req_start_ms < HTTP_REQUEST_TIMEOUT_MS)
+    if (!s->req_start_ms)
         return;
+    bool is_head_done = s->x.up || s->ps.req.headers_done || s->ps.is_paused;
+    uint64_t limit =
+        is_head_done ? HTTP_REQUEST_TIMEOUT_MS : cfg_ms(s->srv, CFG_K_http_head_ms, HTTP_HEAD_MS);
+    if (now - s->req_start_ms < limit)
+        return;
+
     s->srv->stats.timeouts_408++;
     static const char head[] =
         "HTTP/1.1 408 Request Timeout\r\ncontent-length: 15\r\ncontent-type: "
@@ -445,8 +463,8 @@ int http_start(struct http_server *srv, struct node *node, struct admit *admit,
     srv->loop = node->loop;
     srv->eps = eps;
     srv->max_con = max_con ? max_con : 1;
-    srv->is_auth = cfg_get_bool(node->cfg, "auth");
-    int64_t um = cfg_get_int(node->cfg, "upload_max");
+    srv->is_auth = cfg_get_bool(node->cfg, CFG_K_auth);
+    int64_t um = cfg_get_int(node->cfg, CFG_K_upload_max);
     srv->upload_max = (uint64_t)(um > 0 ? um : 64) * 1024 * 1024;
     srv->work_timer.arg = srv;
     srv->work_timer.cb = on_work;

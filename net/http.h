@@ -51,10 +51,19 @@
 #define HTTP_FILE_MAX (1024 * 1024) /* largest file served from the node's web/ folder */
 #endif
 #ifndef HTTP_REQUEST_TIMEOUT_MS
-#define HTTP_REQUEST_TIMEOUT_MS 10000 /* a started request must be complete by then -> 408 */
+#define HTTP_REQUEST_TIMEOUT_MS                                                                    \
+    10000 /* a started request (head and body) must be complete by                                 \
+             then -> 408; the head alone by http_head_ms */
 #endif
 #ifndef HTTP_FIRST_BYTE_MS
-#define HTTP_FIRST_BYTE_MS 3000 /* a connection silent this long after connecting is closed */
+#define HTTP_FIRST_BYTE_MS                                                                         \
+    2000 /* without a config: a connection silent this long is closed                              \
+            (config key http_first_ms) */
+#endif
+#ifndef HTTP_HEAD_MS
+#define HTTP_HEAD_MS                                                                               \
+    2000 /* without a config: a request head must be complete by then -> 408                       \
+            (config key http_head_ms) */
 #endif
 #ifndef HTTP_KEEPALIVE_MS
 #define HTTP_KEEPALIVE_MS 30000 /* idle keep-alive connections are closed after this */

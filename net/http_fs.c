@@ -42,16 +42,16 @@ bool http_fs_name_ok(struct str n)
 
 static bool mounts_rw(struct node *node)
 {
-    return cfg_get_bool(node->cfg, "fs_mounts_rw");
+    return cfg_get_bool(node->cfg, CFG_K_fs_mounts_rw);
 }
 
 /* True when the request may write (and read mounts): auth off, or the right x-micros-auth. */
 static bool auth_ok(struct node *node, const struct endpoint_req *req)
 {
-    if (!cfg_get_bool(node->cfg, "auth"))
+    if (!cfg_get_bool(node->cfg, CFG_K_auth))
         return true;
     struct str pwd = endpoint_header(req, "x-micros-auth");
-    return pwd.p && endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd));
+    return pwd.p && endpoint_password_ok(cfg_get_str(node->cfg, CFG_K_appwd), str_trim(pwd));
 }
 
 /* Resolves a folder name as clients write it ("", "/", "/user_data", "user_data", "web",

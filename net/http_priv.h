@@ -130,10 +130,10 @@ bool http_split_url(struct http_req *req);
 /* True when a decoded path may be served: no ".." segment, no NUL, no backslash. */
 bool http_path_is_safe(struct str p);
 
-/* Answers GET/HEAD /rest[/...] (path = the URL path after "/rest"). Appends the response to
- * srv->resp. */
+/* Answers GET/HEAD /rest[/...] (path = the URL path after "/rest") for the client at peer
+ * ("ip:port": the pwd= back-off of sudo functions). Appends the response to srv->resp. */
 void http_rest(struct http_server *srv, const struct http_req *req, struct str path,
-               bool keep_alive);
+               bool keep_alive, const char *peer);
 /* Answers a GET/HEAD for a static file (dpath = percent-decoded path without the leading
  * '/'). Appends the response to srv->resp. */
 void http_static(struct http_server *srv, const struct http_req *req, struct str dpath,

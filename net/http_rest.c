@@ -14,7 +14,7 @@
 static int rest_root(struct http_server *srv, struct buf *o)
 {
     struct node *node = srv->node;
-    const char *devfid = cfg_get_str(node->cfg, "devfid");
+    const char *devfid = cfg_get_str(node->cfg, CFG_K_devfid);
     int rc = buf_puts(o, "{\"result\": {\"micrOS\": ");
     if (rc == 0)
         rc = render_json_string(o, node->version, strlen(node->version));
@@ -66,7 +66,7 @@ static const char *refusal(struct http_server *srv, struct str line)
 }
 
 void http_rest(struct http_server *srv, const struct http_req *req, struct str path,
-               bool keep_alive)
+               bool keep_alive, const char *peer)
 {
     struct buf *o = &srv->body;
     buf_clear(o);
@@ -88,9 +88,18 @@ void http_rest(struct http_server *srv, const struct http_req *req, struct str p
         rc = buf_puts(o, why);
     } else {
         struct exec_result res;
+        struct node_caller who;
+        exec_caller_set(&who, peer, "http");
         arena_reset(&srv->arena);
-        exec_run(srv->node, (struct str){line, (size_t)n}, EXEC_REST, &srv->arena, &res);
+        exec_run_as(srv->node, (struct str){line, (size_t)n}, EXEC_REST, &who, &srv->arena, &res);
         rc = exec_render_rest(&res, o);
+        if (rc == 0 && who.refused_ms) {
+            /* a pwd= inside the address's back-off window: the x-micros-auth answer */
+            srv->stats.errors_4xx++;
+            http_reply(&srv->resp, 429, "application/json", "retry-after: 1\r\n", o->p, o->len,
+                       keep_alive, req->is_head);
+            return;
+        }
     }
     if (rc < 0) {
         srv->stats.errors_5xx++;

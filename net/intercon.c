@@ -329,7 +329,7 @@ static void call_start(struct intercon_call *k)
         return;
     }
     /* Not known here: DNS or mDNS, asynchronously (hal_resolve). */
-    int64_t tmo = cfg_get_int(k->owner->node->cfg, "dns_timeout_ms");
+    int64_t tmo = cfg_get_int(k->owner->node->cfg, CFG_K_dns_timeout_ms);
     k->state = IC_RESOLVING;
     int rc =
         hal_resolve_start(k->owner->node->loop, k->host,
@@ -386,7 +386,7 @@ static struct str in_last_line(const struct intercon_call *k)
  * only those peers get our appwd when they ask for a password. */
 static bool peer_is_trusted(const struct intercon_call *k)
 {
-    const char *list = cfg_get_str(k->owner->node->cfg, "icpeers");
+    const char *list = cfg_get_str(k->owner->node->cfg, CFG_K_icpeers);
     struct str rest = str_c(list);
     while (rest.len > 0) {
         const char *semi = memchr(rest.p, ';', rest.len);
@@ -495,7 +495,7 @@ static void call_process(struct intercon_call *k)
             return;
         }
         if (is_password) {
-            const char *pwd = cfg_get_str(k->owner->node->cfg, "appwd");
+            const char *pwd = cfg_get_str(k->owner->node->cfg, CFG_K_appwd);
             /* The command waits in cmd after the password; keep both apart. */
             size_t plen = strlen(pwd), clen = strlen(k->cmd);
             if (plen + 1 + clen + 1 > sizeof k->cmd) {

@@ -7,13 +7,83 @@
 #include <stdio.h>
 #include <string.h>
 
+void lobby_init(struct lobby *l, struct ev_loop *loop, uint64_t wait_ms, lobby_try_fn *try_admit,
+                lobby_refuse_fn *refuse, void *owner)
+{
+    memset(l, 0, sizeof *l);
+    l->loop = loop;
+    l->wait_ms = wait_ms;
+    l->try_admit = try_admit;
+    l->refuse = refuse;
+    l->owner = owner;
+    l->timer.arg = l;
+    for (size_t i = 0; i < LOBBY_MAX; i++)
+        l->entries[i].fd = -1;
+}
+
+/* True when peers a and b ("ip:port") have the same address. */
+static bool same_ip(const char *a, const char *b)
+{
+    const char *ca = strrchr(a, ':'), *cb = strrchr(b, ':');
+    size_t na = ca ? (size_t)(ca - a) : strlen(a), nb = cb ? (size_t)(cb - b) : strlen(b);
+    return na == nb && memcmp(a, b, na) == 0;
+}
+
+/* Entries of the lobby from peer's address, plus is_newcomer for the one arriving. */
+static int ip_count(const struct lobby *l, const char *peer, bool is_newcomer)
+{
+    int n = is_newcomer;
+    for (size_t i = 0; i < LOBBY_MAX; i++)
+        n += l->entries[i].fd >= 0 && same_ip(l->entries[i].peer, peer);
+    return n;
+}
+
+/* The entry to send away when the lobby is full and peer arrives: the longest waiting one of
+ * the address with the most entries (the newcomer counted with its own). So an address
+ * churning connections evicts its own, never the one waiter of another address (before: the
+ * longest waiter overall, and under churn that was always the legitimate client). */
+static size_t victim(const struct lobby *l, const char *peer)
+{
+    size_t best = 0;
+    int best_n = -1;
+    for (size_t i = 0; i < LOBBY_MAX; i++) {
+        const struct lobby_entry *e = &l->entries[i];
+        int n = ip_count(l, e->peer, same_ip(e->peer, peer));
+        if (n > best_n || (n == best_n && e->deadline_ms < l->entries[best].deadline_ms)) {
+            best = i;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+/* One pass over the waiters, in order of fairness: those whose address has the fewest
+ * waiters first, the longest waiting first among equals. A place that frees (or a victim that
+ * becomes evictable) thus goes to the lone client of an address before the crowd of an
+ * address that churns connections, whatever their slots in the array. */
 static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t)
 {
     struct lobby *l = t->arg;
     uint64_t now = ev_now(loop);
-    bool any = false;
+    size_t order[LOBBY_MAX], n = 0;
+    int count[LOBBY_MAX];
     for (size_t i = 0; i < LOBBY_MAX; i++) {
-        struct lobby_entry *e = &l->entries[i];
+        if (l->entries[i].fd < 0)
+            continue;
+        count[i] = ip_count(l, l->entries[i].peer, false);
+        size_t j = n++;
+        /* insertion by (count, deadline): LOBBY_MAX is small */
+        while (j > 0 && (count[order[j - 1]] > count[i] ||
+                         (count[order[j - 1]] == count[i] &&
+                          l->entries[order[j - 1]].deadline_ms > l->entries[i].deadline_ms))) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    bool any = false;
+    for (size_t k = 0; k < n; k++) {
+        struct lobby_entry *e = &l->entries[order[k]];
         if (e->fd < 0)
             continue;
         int fd = e->fd;
@@ -29,34 +99,17 @@ static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t)
     return any ? LOBBY_POLL_MS : EV_DONE;
 }
 
-void lobby_init(struct lobby *l, struct ev_loop *loop, uint64_t wait_ms, lobby_try_fn *try_admit,
-                lobby_refuse_fn *refuse, void *owner)
-{
-    memset(l, 0, sizeof *l);
-    l->loop = loop;
-    l->wait_ms = wait_ms;
-    l->try_admit = try_admit;
-    l->refuse = refuse;
-    l->owner = owner;
-    l->timer.arg = l;
-    for (size_t i = 0; i < LOBBY_MAX; i++)
-        l->entries[i].fd = -1;
-}
-
 int lobby_add(struct lobby *l, int fd, const char *peer)
 {
-    /* Full: the newcomer takes the place of the one waiting longest (sent away busy), so a
-     * flood of connections cannot keep everyone else out of the waiting room. */
-    size_t oldest = 0;
+    /* Full: the newcomer takes the place of the longest waiter of the address holding most of
+     * the room (sent away busy), so a flood of connections cannot keep everyone else out. */
     bool is_full = true;
-    for (size_t i = 0; i < LOBBY_MAX && is_full; i++) {
+    for (size_t i = 0; i < LOBBY_MAX && is_full; i++)
         is_full = l->entries[i].fd >= 0;
-        if (l->entries[i].deadline_ms < l->entries[oldest].deadline_ms)
-            oldest = i;
-    }
     if (is_full) {
-        int old = l->entries[oldest].fd;
-        l->entries[oldest].fd = -1;
+        size_t v = victim(l, peer);
+        int old = l->entries[v].fd;
+        l->entries[v].fd = -1;
         l->refuse(l->owner, old);
     }
     for (size_t i = 0; i < LOBBY_MAX; i++) {

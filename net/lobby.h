@@ -41,9 +41,9 @@ struct lobby {
 /* Prepares an empty lobby; newcomers wait at most wait_ms. Allocates nothing. */
 void lobby_init(struct lobby *l, struct ev_loop *loop, uint64_t wait_ms, lobby_try_fn *try_admit,
                 lobby_refuse_fn *refuse, void *owner);
-/* Parks fd until a slot frees or its wait ends; a full lobby refuses the newcomer waiting
- * longest to make room. Returns 0, or ERR_FULL (no timer: the caller still owns fd and
- * should refuse it). */
+/* Parks fd until a slot frees or its wait ends; a full lobby refuses the longest waiter of the
+ * address with the most entries (the newcomer's own count included) to make room. Returns 0,
+ * or ERR_FULL (no timer: the caller still owns fd and should refuse it). */
 int lobby_add(struct lobby *l, int fd, const char *peer);
 /* Returns the number of waiting newcomers. */
 int lobby_count(const struct lobby *l);

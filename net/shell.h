@@ -22,6 +22,9 @@
 #define SHELL_PW_MAX 128 /* bytes gathered before the login line ends */
 #endif
 #define SHELL_PW_MIN 8 /* shortest valid appwd (COMPAT A11) */
+#ifndef SHELL_LOGIN_MS
+#define SHELL_LOGIN_MS 20000 /* without a config: auth on, log in within this (login_ms) */
+#endif
 #ifndef SHELL_PW_GATHER_MS
 #define SHELL_PW_GATHER_MS 300 /* a short login write waits this long for the rest */
 #endif
@@ -29,7 +32,7 @@
 struct shell_session;
 
 struct shell_stats {
-    uint64_t accepted, commands, busy_replies, auth_failures, long_lines;
+    uint64_t accepted, commands, busy_replies, auth_failures, long_lines, login_timeouts;
 };
 
 struct shell {

@@ -371,7 +371,8 @@ static int refuse(struct endpoint_reply *rep, int status, const char *text)
 static bool password_ok(struct node *node, const struct endpoint_req *req)
 {
     struct str pwd = endpoint_header(req, "x-micros-auth");
-    return pwd.p && endpoint_secret_ok(node, req, cfg_get_str(node->cfg, "appwd"), str_trim(pwd));
+    return pwd.p &&
+           endpoint_secret_ok(node, req, cfg_get_str(node->cfg, CFG_K_appwd), str_trim(pwd));
 }
 
 static bool ready_is_applying(const char *data_dir)

@@ -26,12 +26,18 @@ static const char *const s_folders[] = {"config", "modules", "web", "data", "log
 
 /* ---- small helpers ---- */
 
+/* The id of a key name, or -1 (names from users and files only; code uses CFG_K_*). */
 static int key_index(struct str key)
 {
     for (size_t i = 0; i < cfg_schema_len; i++)
         if (str_eqc(key, cfg_schema[i].name))
             return (int)i;
     return -1;
+}
+
+static enum cfg_key_id key_id(const struct cfg_key *k)
+{
+    return (enum cfg_key_id)(k - cfg_schema);
 }
 
 static bool contains(struct str hay, struct str needle)
@@ -49,6 +55,50 @@ static bool contains(struct str hay, struct str needle)
 static bool parse_int(struct str s, int64_t *out)
 {
     return str_to_int(s, true, CFG_INT_LIMIT, out);
+}
+
+/* Ranges of the integer keys whose other values are plainly wrong (a port, a QoS, a time
+ * offset, a count that must be positive). Checked on set and at load (a value outside is
+ * refused with the range; from the file the default is kept and the problem reported). */
+struct int_range {
+    enum cfg_key_id key;
+    int64_t min, max;
+};
+static const struct int_range s_ranges[] = {
+    {CFG_K_socport, 1, 65535},
+    {CFG_K_webport, 1, 65535},
+    {CFG_K_mqtt_port, 1, 65535},
+    {CFG_K_mqtt_qos, 0, 2},
+    {CFG_K_mqtt_period, 5, 86400},
+    {CFG_K_utc, -1439, 1439},
+    {CFG_K_soctout, 1, CFG_INT_LIMIT},
+    {CFG_K_aioqueue, 1, CFG_INT_LIMIT},
+    {CFG_K_webui_max_con, 1, CFG_INT_LIMIT},
+    {CFG_K_timirqseq, 1, CFG_INT_LIMIT},
+    {CFG_K_irq_prell_ms, 0, CFG_INT_LIMIT},
+    {CFG_K_persist_ms, 0, CFG_INT_LIMIT},
+    {CFG_K_dns_timeout_ms, 1, CFG_INT_LIMIT},
+    {CFG_K_update_deadline, 1, CFG_INT_LIMIT},
+    {CFG_K_upload_max, 1, CFG_INT_LIMIT},
+    {CFG_K_http_first_ms, 100, 60000},
+    {CFG_K_http_head_ms, 100, 60000},
+    {CFG_K_login_ms, 1000, 600000},
+};
+
+/* Writes why n is out of key i's range into out (cap bytes); false when n is in range. */
+static bool int_out_of_range(size_t i, int64_t n, char *out, size_t cap)
+{
+    for (size_t r = 0; r < sizeof s_ranges / sizeof s_ranges[0]; r++) {
+        const struct int_range *g = &s_ranges[r];
+        if ((size_t)g->key != i || (n >= g->min && n <= g->max))
+            continue;
+        if (g->max == CFG_INT_LIMIT)
+            snprintf(out, cap, "must be at least %lld", (long long)g->min);
+        else
+            snprintf(out, cap, "must be %lld-%lld", (long long)g->min, (long long)g->max);
+        return true;
+    }
+    return false;
 }
 
 static bool parse_bool(struct str s, bool *out)
@@ -117,13 +167,14 @@ static const char *str_rule(const struct cfg_key *k, struct str v)
             return "not valid UTF-8";
         i += n;
     }
-    if (strcmp(k->name, "appwd") == 0) {
+    enum cfg_key_id id = key_id(k);
+    if (id == CFG_K_appwd) {
         for (size_t i = 0; i < v.len; i++)
             if (v.p[i] == ' ' || (unsigned char)v.p[i] >= 0x80)
                 return "Password must be printable ASCII without spaces";
         if (!password_ok(v))
             return s_pwd_rule;
-    } else if (strcmp(k->name, "devfid") == 0) {
+    } else if (id == CFG_K_devfid) {
         if (v.len == 0 || v.len > 63)
             return "Device name must be 1-63 characters";
         for (size_t i = 0; i < v.len; i++) {
@@ -135,17 +186,16 @@ static const char *str_rule(const struct cfg_key *k, struct str v)
         }
         if (v.p[0] == '-')
             return "Device name cannot start with '-'";
-    } else if (strcmp(k->name, "icpeers") == 0 || strcmp(k->name, "staessid") == 0 ||
-               strcmp(k->name, "stapwd") == 0) {
+    } else if (id == CFG_K_icpeers || id == CFG_K_staessid || id == CFG_K_stapwd) {
         if (v.len > 512)
             return "value longer than 512 bytes";
-    } else if (strcmp(k->name, "nwmd") == 0 || strcmp(k->name, "geoloc") == 0 ||
-               strcmp(k->name, "tz") == 0 || strcmp(k->name, "gpiochip") == 0 ||
-               strcmp(k->name, "boardmap") == 0 || strstr(k->name, "_trig")) {
+    } else if (id == CFG_K_nwmd || id == CFG_K_geoloc || id == CFG_K_tz || id == CFG_K_gpiochip ||
+               id == CFG_K_boardmap || id == CFG_K_irq1_trig || id == CFG_K_irq2_trig ||
+               id == CFG_K_irq3_trig || id == CFG_K_irq4_trig) {
         if (v.len > 64)
             return "value longer than 64 bytes";
         for (size_t i = 0; i < v.len; i++)
-            if (v.p[i] == ' ' && strcmp(k->name, "geoloc") != 0)
+            if (v.p[i] == ' ' && id != CFG_K_geoloc)
                 return "spaces are not allowed";
     }
     return NULL;
@@ -277,21 +327,27 @@ static int merge(struct cfg *cfg, size_t i, const cJSON *item)
         if (cJSON_IsString(item) && parse_bool(str_c(item->valuestring), &v->b))
             return 1;
         return -1;
-    case CFG_INT:
+    case CFG_INT: {
+        int64_t n = 0;
+        int r = -1;
+        char why[64];
         if (cJSON_IsNumber(item)) {
             double d = item->valuedouble;
-            if (!is_exact_int(d))
-                return -1;
-            v->i = (int64_t)d;
-            return 0;
+            if (is_exact_int(d)) {
+                n = (int64_t)d;
+                r = 0;
+            }
+        } else if (cJSON_IsBool(item)) {
+            n = cJSON_IsTrue(item) ? 1 : 0;
+            r = 1;
+        } else if (cJSON_IsString(item) && parse_int(str_trim(str_c(item->valuestring)), &n)) {
+            r = 1;
         }
-        if (cJSON_IsBool(item)) {
-            v->i = cJSON_IsTrue(item) ? 1 : 0;
-            return 1;
-        }
-        if (cJSON_IsString(item) && parse_int(str_trim(str_c(item->valuestring)), &v->i))
-            return 1;
-        return -1;
+        if (r < 0 || int_out_of_range(i, n, why, sizeof why))
+            return -1;
+        v->i = n;
+        return r;
+    }
     case CFG_STR: break;
     }
 
@@ -399,7 +455,7 @@ static enum load_rc load_file(struct cfg *cfg, const char *path, char *why, size
         int r = merge(cfg, i, item);
         if (r < 0) {
             LOG_W("cfg: key %s has an unusable value, default kept", k->name);
-            bool is_critical = strcmp(k->name, "auth") == 0 || strcmp(k->name, "appwd") == 0;
+            bool is_critical = i == CFG_K_auth || i == CFG_K_appwd;
             if (is_critical)
                 rc = LOAD_CRITICAL;
             else if (rc == LOAD_OK)
@@ -518,7 +574,7 @@ static bool load(struct cfg *cfg)
                  CFG_FILE_NAME, why, CFG_FILE_NAME ".bad", brc == 0 ? "saved" : err_str(brc));
     } else {
         reset_defaults(cfg);
-        cfg->values[key_index(STR_LIT("auth"))].b = true; /* fail closed */
+        cfg->values[CFG_K_auth].b = true; /* fail closed */
         snprintf(cfg->problem, sizeof cfg->problem,
                  "%s %s and there is no last good copy: running on defaults with auth on; the "
                  "damaged file was kept as %s (%s)",
@@ -617,40 +673,125 @@ void cfg_deinit(struct cfg *cfg)
 
 /* ---- getters ---- */
 
-const struct cfg_key *cfg_find(struct str key)
+int cfg_find(struct str name)
 {
-    int i = key_index(key);
-    return i < 0 ? NULL : &cfg_schema[i];
+    int i = key_index(name);
+    return i < 0 ? ERR_NOENT : i;
 }
 
-/* Index of key when it exists with the given type, else -1. */
-static int typed_index(const struct cfg *cfg, const char *key, enum cfg_type type)
+/* True when key is an id of the given type and the store has values. */
+static bool is_typed(const struct cfg *cfg, enum cfg_key_id key, enum cfg_type type)
 {
-    int i = key_index(str_c(key));
-    if (i < 0 || cfg_schema[i].type != type || !cfg->values)
-        return -1;
-    return i;
+    return (unsigned)key < CFG_KEY_COUNT && cfg_schema[key].type == type && cfg->values;
 }
 
-bool cfg_get_bool(const struct cfg *cfg, const char *key)
+bool cfg_get_bool(const struct cfg *cfg, enum cfg_key_id key)
 {
-    int i = typed_index(cfg, key, CFG_BOOL);
-    return i >= 0 && cfg->values[i].b;
+    return is_typed(cfg, key, CFG_BOOL) && cfg->values[key].b;
 }
 
-int64_t cfg_get_int(const struct cfg *cfg, const char *key)
+int64_t cfg_get_int(const struct cfg *cfg, enum cfg_key_id key)
 {
-    int i = typed_index(cfg, key, CFG_INT);
-    return i < 0 ? 0 : cfg->values[i].i;
+    return is_typed(cfg, key, CFG_INT) ? cfg->values[key].i : 0;
 }
 
-const char *cfg_get_str(const struct cfg *cfg, const char *key)
+const char *cfg_get_str(const struct cfg *cfg, enum cfg_key_id key)
 {
-    int i = typed_index(cfg, key, CFG_STR);
-    return i < 0 ? "n/a" : cfg->values[i].s;
+    return is_typed(cfg, key, CFG_STR) ? cfg->values[key].s : "n/a";
 }
 
-/* Appends str(value) of key i; offloaded keys show their marker when is_dump. */
+/* The keys whose value is a ';'-separated list, one secret per part. */
+static bool is_secret_list(const struct cfg_key *k)
+{
+    return strcmp(k->name, "stapwd") == 0;
+}
+
+/* Appends a secret value as replies show it: "n/a" as it is, else CFG_SECRET_SHOWN (per
+ * non-empty part of a list). */
+static int put_secret(const struct cfg_key *k, const char *v, struct buf *out)
+{
+    if (strcmp(v, "n/a") == 0)
+        return buf_puts(out, v);
+    if (!is_secret_list(k))
+        return buf_puts(out, CFG_SECRET_SHOWN);
+    int rc = 0;
+    for (const char *p = v; rc == 0;) {
+        const char *semi = strchr(p, ';');
+        size_t n = semi ? (size_t)(semi - p) : strlen(p);
+        if (n > 0)
+            rc = buf_puts(out, CFG_SECRET_SHOWN);
+        if (!semi)
+            break;
+        if (rc == 0)
+            rc = buf_putc(out, ';');
+        p = semi + 1;
+    }
+    return rc;
+}
+
+/* Replaces the shown mask in a new value of secret key k by what is stored (stored: the
+ * current value). Returns the value to store (value itself, or a heap copy in *heap that the
+ * caller frees), or NULL with the reason in *why. */
+static struct str unmask(const struct cfg_key *k, const char *stored, struct str value, char **heap,
+                         const char **why)
+{
+    *heap = NULL;
+    struct str mask = STR_LIT(CFG_SECRET_SHOWN);
+    if (!str_contains(value, CFG_SECRET_SHOWN))
+        return value;
+    bool has_stored = strcmp(stored, "n/a") != 0;
+    if (!is_secret_list(k)) {
+        if (!str_eq(value, mask))
+            return value; /* a longer password that merely contains the mask */
+        if (!has_stored) {
+            *why = "the hidden value " CFG_SECRET_SHOWN " stands for a stored password, and none "
+                   "is stored";
+            return STR_NULL;
+        }
+        return str_c(stored);
+    }
+    size_t cap = value.len + strlen(stored) + 1;
+    char *out = malloc(cap);
+    if (!out) {
+        *why = "out of memory";
+        return STR_NULL;
+    }
+    size_t len = 0;
+    struct str rest = value;
+    for (size_t idx = 0;; idx++) {
+        const char *semi = memchr(rest.p, ';', rest.len);
+        size_t plen = semi ? (size_t)(semi - rest.p) : rest.len;
+        struct str part = {rest.p, plen};
+        if (str_eq(part, mask)) {
+            /* the stored part at the same place */
+            const char *sp = has_stored ? stored : NULL;
+            for (size_t j = 0; sp && j < idx; j++) {
+                sp = strchr(sp, ';');
+                sp = sp ? sp + 1 : NULL;
+            }
+            if (!sp) {
+                free(out);
+                *why = "a part is the hidden value " CFG_SECRET_SHOWN " but no password is "
+                       "stored at that place";
+                return STR_NULL;
+            }
+            const char *end = strchr(sp, ';');
+            part = (struct str){sp, end ? (size_t)(end - sp) : strlen(sp)};
+        }
+        memcpy(out + len, part.p, part.len);
+        len += part.len;
+        if (!semi)
+            break;
+        out[len++] = ';';
+        rest = str_from(rest, plen + 1);
+    }
+    out[len] = '\0';
+    *heap = out;
+    return (struct str){out, len};
+}
+
+/* Appends str(value) of key i; offloaded keys show their marker when is_dump, secrets their
+ * mask. */
 static int put_value(const struct cfg *cfg, size_t i, bool is_dump, struct buf *out)
 {
     const struct cfg_key *k = &cfg_schema[i];
@@ -666,6 +807,8 @@ static int put_value(const struct cfg *cfg, size_t i, bool is_dump, struct buf *
         free(text);
         return rc;
     }
+    if (k->flags & CFG_SECRET)
+        return put_secret(k, v->s, out);
     return buf_puts(out, v->s);
 }
 
@@ -700,10 +843,10 @@ int cfg_dump(const struct cfg *cfg, struct str filter, struct buf *out)
 static void notify(struct cfg *cfg, size_t i)
 {
     if (cfg->on_change)
-        cfg->on_change(cfg, cfg_schema[i].name, cfg->on_change_arg);
+        cfg->on_change(cfg, (enum cfg_key_id)i, cfg->on_change_arg);
     for (size_t h = 0; h < cfg->nhooks; h++)
         if (cfg->hooks[h].change)
-            cfg->hooks[h].change(cfg, cfg_schema[i].name, cfg->hooks[h].arg);
+            cfg->hooks[h].change(cfg, (enum cfg_key_id)i, cfg->hooks[h].arg);
 }
 
 /* Stores a new value for key i (type already checked), rewrites the file and notifies the
@@ -749,28 +892,25 @@ static int store(struct cfg *cfg, size_t i, bool b, int64_t n, struct str s, int
     return 0;
 }
 
-enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, char *msg,
-                            size_t msgcap)
+/* cfg_set after the key and the mask: converts, checks and stores value for key i. */
+static enum cfg_set_result set_checked(struct cfg *cfg, size_t i, struct str value, char *msg,
+                                       size_t msgcap)
 {
-    if (msg && msgcap > 0)
-        msg[0] = '\0';
-    int i = key_index(key);
-    if (i < 0)
-        return CFG_INVALID_KEY;
     const struct cfg_key *k = &cfg_schema[i];
-    if (str_eqc(value, CFG_MARKER) || (value.len > 0 && memchr(value.p, '\0', value.len)))
-        return CFG_FAILED;
     bool b = false;
     int64_t n = 0;
     const char *why = NULL;
+    char range[64];
     switch (k->type) {
-    case CFG_BOOL:
+    case CFG_BOOL: /* micrOS answers a bare "Failed to save"; we say why (issue 13) */
         if (!parse_bool(value, &b))
-            return CFG_FAILED; /* micrOS: no reason line (COMPAT hard case 22) */
+            why = "expects True or False";
         break;
     case CFG_INT:
         if (!parse_int(value, &n))
-            return CFG_FAILED;
+            why = "expects a whole number";
+        else if (int_out_of_range(i, n, range, sizeof range))
+            why = range;
         break;
     case CFG_STR: why = str_rule(k, value); break;
     }
@@ -786,15 +926,15 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
     for (size_t h = 0; h < cfg->nhooks; h++) {
         const struct cfg_hook *hk = &cfg->hooks[h];
         char line[256] = "";
-        if (hk->validate && strcmp(hk->key, k->name) == 0 &&
-            hk->validate(k->name, value, line, sizeof line, hk->arg) < 0) {
+        if (hk->validate && (size_t)hk->key == i &&
+            hk->validate((enum cfg_key_id)i, value, line, sizeof line, hk->arg) < 0) {
             if (msg && msgcap > 0)
                 snprintf(msg, msgcap, "%s", line);
             return CFG_FAILED;
         }
     }
     int wrc = 0;
-    int rc = store(cfg, (size_t)i, b, n, value, &wrc);
+    int rc = store(cfg, i, b, n, value, &wrc);
     if (rc == 0 && wrc == 0 && cfg->problem[0]) {
         LOG_W("cfg: config problem cleared by saving %s", k->name);
         cfg->problem[0] = '\0'; /* the operator acted: the file is whole again */
@@ -811,24 +951,56 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
     return wrc < 0 || rc == 0 ? CFG_SAVED : CFG_FAILED;
 }
 
-/* Index of key for a programmatic set of the given type, or ERR_NOENT/ERR_INVAL. */
-static int put_index(const struct cfg *cfg, const char *key, enum cfg_type type)
+enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, char *msg,
+                            size_t msgcap)
 {
-    int i = key_index(str_c(key));
+    if (msg && msgcap > 0)
+        msg[0] = '\0';
+    int i = key_index(key);
     if (i < 0)
-        return ERR_NOENT;
-    if (cfg_schema[i].type != type || !cfg->values)
-        return ERR_INVAL;
-    return i;
+        return CFG_INVALID_KEY;
+    const struct cfg_key *k = &cfg_schema[i];
+    const char *why = NULL;
+    if (str_eqc(value, CFG_MARKER))
+        why = "'" CFG_MARKER "' is reserved (it marks an offloaded value)";
+    else if (value.len > 0 && memchr(value.p, '\0', value.len))
+        why = "NUL bytes are not allowed";
+    if (why) {
+        if (msg && msgcap > 0)
+            snprintf(msg, msgcap, "%s: %s", k->name, why);
+        return CFG_FAILED;
+    }
+    char *unmasked = NULL;
+    if ((k->flags & CFG_SECRET) && k->type == CFG_STR && cfg->values) {
+        value = unmask(k, cfg->values[i].s, value, &unmasked, &why);
+        if (why) {
+            if (msg && msgcap > 0)
+                snprintf(msg, msgcap, "%s: %s", k->name, why);
+            return CFG_FAILED;
+        }
+    }
+    enum cfg_set_result r = set_checked(cfg, (size_t)i, value, msg, msgcap);
+    free(unmasked);
+    return r;
 }
 
-int cfg_put_bool(struct cfg *cfg, const char *key, bool v)
+/* Index of key for a programmatic set of the given type, or ERR_NOENT/ERR_INVAL. */
+static int put_index(const struct cfg *cfg, enum cfg_key_id key, enum cfg_type type)
+{
+    if ((unsigned)key >= CFG_KEY_COUNT)
+        return ERR_NOENT;
+    if (cfg_schema[key].type != type || !cfg->values)
+        return ERR_INVAL;
+    return (int)key;
+}
+
+int cfg_put_bool(struct cfg *cfg, enum cfg_key_id key, bool v)
 {
     int i = put_index(cfg, key, CFG_BOOL);
     return i < 0 ? i : store(cfg, (size_t)i, v, 0, STR_NULL, NULL);
 }
 
-int cfg_put_int(struct cfg *cfg, const char *key, int64_t v)
+int cfg_put_int(struct cfg *cfg, enum cfg_key_id key, int64_t v)
 {
     int i = put_index(cfg, key, CFG_INT);
     if (i < 0)
@@ -838,7 +1010,7 @@ int cfg_put_int(struct cfg *cfg, const char *key, int64_t v)
     return store(cfg, (size_t)i, false, v, STR_NULL, NULL);
 }
 
-int cfg_put_str(struct cfg *cfg, const char *key, const char *v)
+int cfg_put_str(struct cfg *cfg, enum cfg_key_id key, const char *v)
 {
     int i = put_index(cfg, key, CFG_STR);
     if (i < 0)
@@ -861,17 +1033,16 @@ int cfg_add_observer(struct cfg *cfg, cfg_change_fn *fn, void *arg)
 {
     if (cfg->nhooks >= CFG_HOOKS_MAX)
         return ERR_FULL;
-    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){NULL, NULL, fn, arg};
+    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){.key = -1, .change = fn, .arg = arg};
     return 0;
 }
 
-int cfg_set_validator(struct cfg *cfg, const char *key, cfg_validate_fn *fn, void *arg)
+int cfg_set_validator(struct cfg *cfg, enum cfg_key_id key, cfg_validate_fn *fn, void *arg)
 {
-    int i = key_index(str_c(key));
-    if (i < 0)
+    if ((unsigned)key >= CFG_KEY_COUNT)
         return ERR_NOENT;
     if (cfg->nhooks >= CFG_HOOKS_MAX)
         return ERR_FULL;
-    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){cfg_schema[i].name, fn, NULL, arg};
+    cfg->hooks[cfg->nhooks++] = (struct cfg_hook){.key = (int)key, .validate = fn, .arg = arg};
     return 0;
 }

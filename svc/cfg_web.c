@@ -23,6 +23,7 @@ static int get_config(struct node *node, const struct endpoint_req *req, struct 
     bool first = true;
     for (size_t i = 0; rc == 0 && i < cfg_schema_len; i++) {
         const struct cfg_key *k = &cfg_schema[i];
+        enum cfg_key_id id = (enum cfg_key_id)i;
         if (k->flags & CFG_NOWEB)
             continue;
         rc = buf_printf(o, "%s\"%s\": ", first ? "" : ", ", k->name);
@@ -30,10 +31,19 @@ static int get_config(struct node *node, const struct endpoint_req *req, struct 
         if (rc < 0)
             break;
         switch (k->type) {
-        case CFG_BOOL: rc = buf_puts(o, cfg_get_bool(node->cfg, k->name) ? "true" : "false"); break;
-        case CFG_INT: rc = buf_printf(o, "%lld", (long long)cfg_get_int(node->cfg, k->name)); break;
+        case CFG_BOOL: rc = buf_puts(o, cfg_get_bool(node->cfg, id) ? "true" : "false"); break;
+        case CFG_INT: rc = buf_printf(o, "%lld", (long long)cfg_get_int(node->cfg, id)); break;
         case CFG_STR: {
-            const char *s = cfg_get_str(node->cfg, k->name);
+            if (k->flags & CFG_SECRET) { /* shown masked, as in dump (cfg.h CFG_SECRET_SHOWN) */
+                struct buf shown;
+                buf_init(&shown, CFG_STR_MAX + 1);
+                rc = cfg_get_text(node->cfg, str_c(k->name), &shown);
+                if (rc == 0)
+                    rc = render_json_string(o, shown.p ? shown.p : "", shown.len);
+                buf_free(&shown);
+                break;
+            }
+            const char *s = cfg_get_str(node->cfg, id);
             rc = render_json_string(o, s, strlen(s));
             break;
         }
@@ -108,16 +118,17 @@ static int post_config(struct node *node, const struct endpoint_req *req,
     static char text[CFG_STR_MAX + 1];
     for (const cJSON *it = root->child; it; it = it->next) {
         const char *key = it->string ? it->string : "";
-        const struct cfg_key *k = cfg_find(str_c(key));
-        if (!k) {
+        int id = cfg_find(str_c(key));
+        if (id < 0) {
             add_failure(&failed, &first, key, NULL);
             continue;
         }
+        const struct cfg_key *k = &cfg_schema[id];
         if (k->flags & CFG_NOWEB) {
             add_failure(&failed, &first, key, "not settable over the web");
             continue;
         }
-        if (strcmp(key, "devfid") == 0 && cJSON_IsString(it) && it->valuestring[0] == '\0') {
+        if (id == CFG_K_devfid && cJSON_IsString(it) && it->valuestring[0] == '\0') {
             add_failure(&failed, &first, key, "Device name cannot be empty");
             continue;
         }
@@ -134,6 +145,9 @@ static int post_config(struct node *node, const struct endpoint_req *req,
         const char *why = msg[0] ? msg : type_reason(k->type);
         if (strncmp(why, PWD_PREFIX, strlen(PWD_PREFIX)) == 0)
             why += strlen(PWD_PREFIX);
+        size_t kl = strlen(key); /* cfg_set's reasons start with "<key>: " */
+        if (strncmp(why, key, kl) == 0 && strncmp(why + kl, ": ", 2) == 0)
+            why += kl + 2;
         add_failure(&failed, &first, key, why);
     }
     cJSON_Delete(root);

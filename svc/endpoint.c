@@ -174,11 +174,11 @@ bool endpoint_allowed(struct node *node, const struct endpoint *ep, const struct
     enum auth_verdict v = AUTH_WRONG;
     uint64_t wait = 0;
     if (pwd.p && node->auth && node->loop)
-        v = auth_check(node->auth, req->peer, "http", cfg_get_str(node->cfg, "appwd"),
+        v = auth_check(node->auth, req->peer, "http", cfg_get_str(node->cfg, CFG_K_appwd),
                        str_trim(pwd), ev_now(node->loop), &wait);
     else if (pwd.p)
-        v = endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd)) ? AUTH_OK
-                                                                                 : AUTH_WRONG;
+        v = endpoint_password_ok(cfg_get_str(node->cfg, CFG_K_appwd), str_trim(pwd)) ? AUTH_OK
+                                                                                     : AUTH_WRONG;
     if (v == AUTH_OK)
         return true;
     if (v == AUTH_BACKOFF) {

@@ -43,9 +43,23 @@ struct exec_result {
  * Always fills res (an out-of-memory or parse failure is a Core error text). */
 void exec_run(struct node *node, struct str line, enum exec_src src, struct arena *a,
               struct exec_result *res);
+/* exec_run for a client: who (its address and transport) becomes node->caller for the call,
+ * so a pwd= of a sudo function counts in that address's password back-off (svc/auth.h) and a
+ * task started by it keeps it. who->refused_ms tells the transport afterwards that a pwd= was
+ * refused inside a back-off window (REST answers 429). exec_run keeps node->caller as it is:
+ * the node itself (NULL) at top level, the running call's client inside a nested call. */
+void exec_run_as(struct node *node, struct str line, enum exec_src src, struct node_caller *who,
+                 struct arena *a, struct exec_result *res);
+/* Fills who for a client at peer ("ip:port", may be NULL) over via (a static string). */
+void exec_caller_set(struct node_caller *who, const char *peer, const char *via);
 
 /* Returns true when name is one of the executor's built-in commands (modules, task). */
 bool exec_is_builtin(struct str name);
+
+/* The `help` line of the i-th of the executor's built-in commands, then of the `task`
+ * sub-commands (task_help_at); NULL past the end. Hidden ones are included (section
+ * CMD_HELP_HIDDEN). */
+const struct cmd_help *exec_help_at(size_t i);
 
 /* Runs an already parsed command without looking at its postfixes: the module call itself.
  * Tasks use it for each iteration; ctx_state/state_size/step carry their continuation

@@ -172,14 +172,14 @@ static cJSON *device_json(struct mqtt *m)
     const struct cfg *cfg = m->node->cfg;
     cJSON *d = cJSON_CreateObject();
     cJSON *ids = cJSON_AddArrayToObject(d, "identifiers");
-    cJSON_AddItemToArray(ids, cJSON_CreateString(cfg_get_str(cfg, "hwuid")));
+    cJSON_AddItemToArray(ids, cJSON_CreateString(cfg_get_str(cfg, CFG_K_hwuid)));
     cJSON_AddStringToObject(d, "name", m->devfid);
     cJSON_AddStringToObject(d, "sw_version", m->node->version ? m->node->version : "n/a");
     cJSON_AddStringToObject(d, "model", "micrOS-C node");
     cJSON_AddStringToObject(d, "manufacturer", "micrOS-C");
-    const char *ip = cfg_get_str(cfg, "devip");
+    const char *ip = cfg_get_str(cfg, CFG_K_devip);
     char url[160];
-    int64_t port = cfg_get_int(cfg, "webport");
+    int64_t port = cfg_get_int(cfg, CFG_K_webport);
     if (ip && strcmp(ip, "n/a") != 0 && ip[0])
         snprintf(url, sizeof url, "http://%s:%lld/", ip, (long long)port);
     else
@@ -380,13 +380,13 @@ static void init_ctx(struct sync_ctx *s, struct mqtt *m)
 {
     s->m = m;
     sanitize(s->node_id, sizeof s->node_id, m->devfid);
-    s->uid = cfg_get_str(m->node->cfg, "hwuid");
+    s->uid = cfg_get_str(m->node->cfg, CFG_K_hwuid);
 }
 
 void ha_sync(struct mqtt *m)
 {
     struct ha *ha = m->ha;
-    if (!ha || !cfg_get_bool(m->node->cfg, "mqtt_ha"))
+    if (!ha || !cfg_get_bool(m->node->cfg, CFG_K_mqtt_ha))
         return;
     struct sync_ctx s;
     init_ctx(&s, m);
@@ -539,7 +539,7 @@ void ha_publish_states(struct mqtt *m, const struct lm_module *mod, const struct
                        struct arena *a)
 {
     (void)a;
-    if (!cfg_get_bool(m->node->cfg, "mqtt_ha"))
+    if (!cfg_get_bool(m->node->cfg, CFG_K_mqtt_ha))
         return;
     struct ha_light l;
     bool is_light = find_light(mod, &l);

@@ -14,6 +14,17 @@
  * pin map lookup (struct irq_gpio.pin: svc/pinmap, which knows every board). */
 static const int s_default_pins[IRQ_INPUTS] = {4, 18, 5, 13};
 
+/* The config keys of each input: irq<n>, irq<n>_cbf, irq<n>_trig. */
+struct irq_keys {
+    enum cfg_key_id on, cbf, trig;
+};
+static const struct irq_keys s_keys[IRQ_INPUTS] = {
+    {.on = CFG_K_irq1, .cbf = CFG_K_irq1_cbf, .trig = CFG_K_irq1_trig},
+    {.on = CFG_K_irq2, .cbf = CFG_K_irq2_cbf, .trig = CFG_K_irq2_trig},
+    {.on = CFG_K_irq3, .cbf = CFG_K_irq3_cbf, .trig = CFG_K_irq3_trig},
+    {.on = CFG_K_irq4, .cbf = CFG_K_irq4_cbf, .trig = CFG_K_irq4_trig},
+};
+
 int irq_pin_of(const char *cstmpmap, int n)
 {
     if (n < 1 || n > IRQ_INPUTS)
@@ -79,21 +90,19 @@ int irq_start(struct irq *irq, struct ev_loop *loop, const struct irq_gpio *gpio
     irq->gpio = gpio;
     irq->fire = fire;
     irq->fire_arg = arg;
-    int64_t prell = cfg_get_int(cfg, "irq_prell_ms");
+    int64_t prell = cfg_get_int(cfg, CFG_K_irq_prell_ms);
     irq->prell_ms = prell < 0 ? 0 : prell > UINT32_MAX ? UINT32_MAX : (uint32_t)prell;
-    const char *map = cfg_get_str(cfg, "cstmpmap");
+    const char *map = cfg_get_str(cfg, CFG_K_cstmpmap);
     int started = 0;
     for (int n = 1; n <= IRQ_INPUTS; n++) {
         struct irq_input *in = &irq->in[n - 1];
         in->owner = irq;
         in->n = n;
         in->pin = -1;
-        char key[16];
-        snprintf(key, sizeof key, "irq%d", n);
-        if (!cfg_get_bool(cfg, key))
+        const struct irq_keys *keys = &s_keys[n - 1];
+        if (!cfg_get_bool(cfg, keys->on))
             continue;
-        snprintf(key, sizeof key, "irq%d_cbf", n);
-        const char *cbf = cfg_get_str(cfg, key);
+        const char *cbf = cfg_get_str(cfg, keys->cbf);
         if (strcmp(cbf, "n/a") == 0)
             continue;
         if (strlen(cbf) >= sizeof in->cbf) {
@@ -101,14 +110,12 @@ int irq_start(struct irq *irq, struct ev_loop *loop, const struct irq_gpio *gpio
             continue;
         }
         snprintf(in->cbf, sizeof in->cbf, "%s", cbf);
-        snprintf(key, sizeof key, "irq%d_trig", n);
-        in->edge = irq_trig_parse(cfg_get_str(cfg, key));
+        in->edge = irq_trig_parse(cfg_get_str(cfg, keys->trig));
         if (!gpio) {
             LOG_W("irq%d: this build has no GPIO backend, input off", n);
             continue;
         }
-        snprintf(key, sizeof key, "irq%d", n);
-        int pin = gpio->pin ? gpio->pin(key) : irq_pin_of(map, n);
+        int pin = gpio->pin ? gpio->pin(cfg_schema[keys->on].name) : irq_pin_of(map, n);
         if (pin < 0) {
             LOG_W("irq%d: the pin map has no irq%d pin, input off", n, n);
             continue;

@@ -3,6 +3,8 @@
 
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../core/ev.h"
+#include "auth.h"
 #include "cfg.h"
 
 #include <stdarg.h>
@@ -285,7 +287,12 @@ static const char *type_word(enum lm_type t)
     return "object";
 }
 
-/* Checks and removes pwd=... for sudo functions (COMPAT §10.3). */
+/* Checks and removes pwd=... for sudo functions (COMPAT §10.3). A pwd= from a client
+ * (node->caller with an address) goes through the per-address back-off of svc/auth.h, the
+ * same table as the shell login and x-micros-auth: a wrong one counts as a failed login, and
+ * inside the address's window nothing is compared (the right password is refused too). The
+ * node's own sources (cron, boothook, timers: no caller) are compared without the table. A
+ * missing pwd= is not a guess. */
 static int check_sudo(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nargs)
 {
     const struct val *pwd = NULL;
@@ -299,13 +306,30 @@ static int check_sudo(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nar
     }
     if ((ctx->fn->flags & LM_SUDO_IF_FIRST) && ctx->nargs > 0 && !val_truthy(ctx->args[0]))
         return 0;
-    const char *appwd = ctx->node->cfg ? cfg_get_str(ctx->node->cfg, "appwd") : "";
+    struct node *node = ctx->node;
+    const char *appwd = node->cfg ? cfg_get_str(node->cfg, CFG_K_appwd) : "";
     if (!appwd[0])
         return lm_error(ctx, "Access denied, no node password is set (appwd)");
-    struct str guess =
-        pwd && pwd->type == VAL_STR ? (struct str){pwd->u.s.p, pwd->u.s.len} : STR_LIT("");
-    if (pwd && pwd->type == VAL_STR && str_eq_secret(guess, str_c(appwd)))
+    if (!pwd || pwd->type != VAL_STR)
+        return lm_error(ctx, "Access denied, wrong password (pwd)");
+    struct str guess = {pwd->u.s.p, pwd->u.s.len};
+    struct node_caller *who = node->caller;
+    if (!who || !who->peer[0] || !node->auth || !node->loop)
+        return str_eq_secret(guess, str_c(appwd))
+                   ? 0
+                   : lm_error(ctx, "Access denied, wrong password (pwd)");
+    char via[32];
+    snprintf(via, sizeof via, "%s pwd=", who->via ? who->via : "?");
+    uint64_t wait = 0;
+    enum auth_verdict v =
+        auth_check(node->auth, who->peer, via, appwd, guess, ev_now(node->loop), &wait);
+    if (v == AUTH_OK)
         return 0;
+    if (v == AUTH_BACKOFF) {
+        who->refused_ms = wait ? wait : 1;
+        return lm_error(ctx, "Access denied, Too many failed logins, retry in %llu ms (pwd)",
+                        (unsigned long long)wait);
+    }
     return lm_error(ctx, "Access denied, wrong password (pwd)");
 }
 

@@ -467,11 +467,12 @@ static int l_file_remove(lua_State *L)
 static int l_conf(lua_State *L)
 {
     const char *key = luaL_checkstring(L, 1);
-    const struct cfg_key *k = cfg_find(str_c(key));
-    if (!k) {
+    int id = cfg_find(str_c(key));
+    if (id < 0) {
         lua_pushnil(L);
         return 1;
     }
+    const struct cfg_key *k = &cfg_schema[id];
     if (k->flags & (CFG_SECRET | CFG_OFFLOAD))
         return luaL_error(L, "conf: '%s' is secret", key);
     struct cfg *cfg = node_of(L)->cfg;
@@ -480,9 +481,9 @@ static int l_conf(lua_State *L)
         return 1;
     }
     switch (k->type) {
-    case CFG_BOOL: lua_pushboolean(L, cfg_get_bool(cfg, key)); break;
-    case CFG_INT: lua_pushinteger(L, (lua_Integer)cfg_get_int(cfg, key)); break;
-    case CFG_STR: lua_pushstring(L, cfg_get_str(cfg, key)); break;
+    case CFG_BOOL: lua_pushboolean(L, cfg_get_bool(cfg, (enum cfg_key_id)id)); break;
+    case CFG_INT: lua_pushinteger(L, (lua_Integer)cfg_get_int(cfg, (enum cfg_key_id)id)); break;
+    case CFG_STR: lua_pushstring(L, cfg_get_str(cfg, (enum cfg_key_id)id)); break;
     }
     return 1;
 }

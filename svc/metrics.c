@@ -439,7 +439,7 @@ int metrics_render(struct node *node, struct buf *out)
 {
     if (metrics_state.collect)
         metrics_state.collect(metrics_state.collect_arg);
-    const char *devfid = node->cfg ? cfg_get_str(node->cfg, "devfid") : "node";
+    const char *devfid = node->cfg ? cfg_get_str(node->cfg, CFG_K_devfid) : "node";
     struct w w = {out, devfid, 0};
     render_process(&w, node);
     render_transports(&w);
@@ -456,13 +456,13 @@ int metrics_render(struct node *node, struct buf *out)
 
 static bool is_authorized(struct node *node, const struct endpoint_req *req)
 {
-    if (!cfg_get_bool(node->cfg, "metrics_auth"))
+    if (!cfg_get_bool(node->cfg, CFG_K_metrics_auth))
         return true;
-    const char *pwd = cfg_get_str(node->cfg, "appwd");
+    const char *pwd = cfg_get_str(node->cfg, CFG_K_appwd);
     struct str hdr = endpoint_header(req, "x-micros-auth");
     if (hdr.p && pwd[0] && endpoint_secret_ok(node, req, pwd, hdr)) /* with the back-off */
         return true;
-    const char *token = cfg_get_str(node->cfg, "metrics_token");
+    const char *token = cfg_get_str(node->cfg, CFG_K_metrics_token);
     struct str az = endpoint_header(req, "authorization");
     if (az.p && token[0] && strcmp(token, "n/a") && str_starts(az, "Bearer ") &&
         endpoint_secret_ok(node, req, token, str_trim(str_from(az, 7))))

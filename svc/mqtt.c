@@ -22,7 +22,7 @@
 
 #define MQTT_ARENA_SIZE (64 * 1024)
 
-static const char *cfg_str_or(const struct cfg *cfg, const char *key, const char *def)
+static const char *cfg_str_or(const struct cfg *cfg, enum cfg_key_id key, const char *def)
 {
     const char *v = cfg_get_str(cfg, key);
     return !v || !v[0] || strcmp(v, "n/a") == 0 ? def : v;
@@ -189,7 +189,9 @@ void mqtt_state_changed(struct mqtt *m, const char *module)
 struct val *mqtt_call(struct mqtt *m, const char *line, bool *ok)
 {
     struct exec_result res;
-    exec_run(m->node, str_c(line), EXEC_REST, &m->arena, &res);
+    struct node_caller who; /* the broker hides the client's address: one back-off for MQTT */
+    exec_caller_set(&who, "mqtt", "mqtt");
+    exec_run_as(m->node, str_c(line), EXEC_REST, &who, &m->arena, &res);
     if (ok)
         *ok = res.ok && !res.text;
     return res.ok && !res.text ? res.value : NULL;
@@ -369,8 +371,8 @@ static void handle_cmd(struct mqtt *m, const char *payload, size_t len,
             pwd = p->valuestring;
     }
     buf_printf(&out, "{\"id\": %s, ", id_json ? id_json : "null");
-    if (cfg_get_bool(m->node->cfg, "auth") &&
-        (!pwd || !str_eq_secret(str_c(pwd), str_c(cfg_get_str(m->node->cfg, "appwd"))))) {
+    if (cfg_get_bool(m->node->cfg, CFG_K_auth) &&
+        (!pwd || !str_eq_secret(str_c(pwd), str_c(cfg_get_str(m->node->cfg, CFG_K_appwd))))) {
         buf_puts(&out, "\"result\": \"Auth:Protected\", \"state\": false}");
         syslog_write(m->node->log, "[WARN] mqtt: command refused: auth is on and the password is "
                                    "missing or wrong");
@@ -380,7 +382,9 @@ static void handle_cmd(struct mqtt *m, const char *payload, size_t len,
         struct str l = str_trim(str_c(line));
         arena_reset(&m->arena);
         struct exec_result res;
-        exec_run(m->node, l, EXEC_REST, &m->arena, &res);
+        struct node_caller who; /* the broker hides the client's address: one back-off */
+        exec_caller_set(&who, "mqtt", "mqtt");
+        exec_run_as(m->node, l, EXEC_REST, &who, &m->arena, &res);
         struct buf body;
         buf_init(&body, MQTT_OFFLINE_BYTES);
         exec_render_rest(&res, &body);
@@ -464,8 +468,8 @@ static void outage(struct mqtt *m, const char *what, int rc)
         return;
     m->is_outage_logged = true;
     syslog_write(m->node->log, "[WARN] mqtt: %s %s:%lld: %s (retrying with back-off)", what,
-                 cfg_str_or(m->node->cfg, "mqtt_host", "127.0.0.1"),
-                 (long long)cfg_get_int(m->node->cfg, "mqtt_port"), err_str(rc));
+                 cfg_str_or(m->node->cfg, CFG_K_mqtt_host, "127.0.0.1"),
+                 (long long)cfg_get_int(m->node->cfg, CFG_K_mqtt_port), err_str(rc));
     LOG_W("mqtt: %s: %s", what, err_str(rc));
 }
 
@@ -539,7 +543,7 @@ static void on_resolved(void *arg, int rc, const char *ip, const char *detail)
 
 static void connect_now(struct mqtt *m)
 {
-    const char *host = cfg_str_or(m->node->cfg, "mqtt_host", "127.0.0.1");
+    const char *host = cfg_str_or(m->node->cfg, CFG_K_mqtt_host, "127.0.0.1");
     if (is_literal(host)) {
         connect_to(m, host);
         return;
@@ -560,15 +564,15 @@ static void connect_to(struct mqtt *m, const char *host)
     char will[MQTT_TOPIC_MAX], client_id[128];
     snprintf(will, sizeof will, "%s/availability", m->base);
     snprintf(client_id, sizeof client_id, "micros-%s-%s", m->devfid,
-             cfg_str_or(cfg, "hwuid", "node"));
-    int64_t port = cfg_get_int(cfg, "mqtt_port");
+             cfg_str_or(cfg, CFG_K_hwuid, "node"));
+    int64_t port = cfg_get_int(cfg, CFG_K_mqtt_port);
     struct hal_mqtt_opts o = {
         .host = host,
         .port = port > 0 && port < 65536 ? (uint16_t)port : 1883,
         .client_id = client_id,
-        .user = cfg_str_or(cfg, "mqtt_user", NULL),
-        .pwd = cfg_str_or(cfg, "mqtt_pwd", NULL),
-        .ca_file = cfg_str_or(cfg, "mqtt_ca", NULL),
+        .user = cfg_str_or(cfg, CFG_K_mqtt_user, NULL),
+        .pwd = cfg_str_or(cfg, CFG_K_mqtt_pwd, NULL),
+        .ca_file = cfg_str_or(cfg, CFG_K_mqtt_ca, NULL),
         .keepalive_s = 30,
         .will_topic = will,
         .will_payload = "offline",
@@ -585,22 +589,22 @@ static void connect_to(struct mqtt *m, const char *host)
 static void read_config(struct mqtt *m)
 {
     const struct cfg *cfg = m->node->cfg;
-    snprintf(m->prefix, sizeof m->prefix, "%s", cfg_str_or(cfg, "mqtt_prefix", "micros"));
-    snprintf(m->devfid, sizeof m->devfid, "%s", cfg_str_or(cfg, "devfid", "node01"));
+    snprintf(m->prefix, sizeof m->prefix, "%s", cfg_str_or(cfg, CFG_K_mqtt_prefix, "micros"));
+    snprintf(m->devfid, sizeof m->devfid, "%s", cfg_str_or(cfg, CFG_K_devfid, "node01"));
     /* Topic levels must not carry wildcards or separators from a device name. */
     for (char *p = m->devfid; *p; p++)
         if (*p == '/' || *p == '+' || *p == '#')
             *p = '_';
     snprintf(m->base, sizeof m->base, "%s/%s", m->prefix, m->devfid);
-    int64_t q = cfg_get_int(cfg, "mqtt_qos");
+    int64_t q = cfg_get_int(cfg, CFG_K_mqtt_qos);
     m->qos = q < 0 ? 0 : q > 2 ? 2 : (int)q;
-    int64_t period = cfg_get_int(cfg, "mqtt_period");
+    int64_t period = cfg_get_int(cfg, CFG_K_mqtt_period);
     m->period_ms = (uint32_t)(period < 5 ? 5 : period > 86400 ? 86400 : period) * 1000u;
 }
 
 static void start(struct mqtt *m)
 {
-    if (!cfg_get_bool(m->node->cfg, "mqtt"))
+    if (!cfg_get_bool(m->node->cfg, CFG_K_mqtt))
         return;
     read_config(m);
     static const struct hal_mqtt_cbs cbs = {on_conn, on_disc, on_msg};
@@ -662,17 +666,17 @@ static int64_t on_restart(struct ev_loop *loop, struct ev_timer *t)
     read_config(m);
     bool renamed = strcmp(old_base, m->base) != 0;
     snprintf(m->base, sizeof m->base, "%s", old_base); /* stop() speaks for the old name */
-    stop(m, renamed || !cfg_get_bool(m->node->cfg, "mqtt"));
+    stop(m, renamed || !cfg_get_bool(m->node->cfg, CFG_K_mqtt));
     (void)was;
     start(m);
     return EV_DONE;
 }
 
-static void on_cfg_change(struct cfg *cfg, const char *key, void *arg)
+static void on_cfg_change(struct cfg *cfg, enum cfg_key_id key, void *arg)
 {
     (void)cfg;
     struct mqtt *m = arg;
-    if (strncmp(key, "mqtt", 4) == 0 || strcmp(key, "devfid") == 0)
+    if (strncmp(cfg_schema[key].name, "mqtt", 4) == 0 || key == CFG_K_devfid)
         ev_timer_start(m->node->loop, &m->restart, 0, on_restart);
 }
 

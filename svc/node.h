@@ -55,6 +55,15 @@ typedef void node_notify_fn(struct node *node, enum node_notify_op op, const cha
                             size_t cap);
 struct mqtt;
 
+/* Who asked for the command being run (svc/exec.h sets node->caller around each call): the
+ * pwd= check of sudo functions counts a wrong guess against this address in the back-off of
+ * svc/auth.h, like a wrong shell login. A task keeps its creator's caller. */
+struct node_caller {
+    char peer[48];   /* "ip:port" of the client; "" = the node itself (cron, boothook, timers) */
+    const char *via; /* transport word for the log line ("shell", "http"...); a static string */
+    uint64_t refused_ms; /* out: a pwd= was refused inside a back-off window of this long */
+};
+
 struct node {
     struct ev_loop *loop;
     struct cfg *cfg;
@@ -85,6 +94,7 @@ struct node {
     node_facts_fn *mdns_facts;   /* `system mdns`; NULL when no announcer runs */
     node_text_fn *metrics_text;  /* `system metrics`; NULL until metrics are up */
     node_web_load_fn *web_load;  /* NULL while the HTTP server is off */
+    struct node_caller *caller;  /* the client of the command running now; NULL = the node */
 };
 
 #endif

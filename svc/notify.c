@@ -159,8 +159,8 @@ void notify_httpq_clear(struct notify_httpq *q)
 static char *message_json(struct node *node, const char *text)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "devfid", cfg_get_str(node->cfg, "devfid"));
-    cJSON_AddStringToObject(o, "uid", cfg_get_str(node->cfg, "hwuid"));
+    cJSON_AddStringToObject(o, "devfid", cfg_get_str(node->cfg, CFG_K_devfid));
+    cJSON_AddStringToObject(o, "uid", cfg_get_str(node->cfg, CFG_K_hwuid));
     cJSON_AddStringToObject(o, "text", text);
     char *js = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -170,7 +170,7 @@ static char *message_json(struct node *node, const char *text)
 static bool webhook_ready(void *arg)
 {
     struct notify *nt = arg;
-    const char *url = cfg_get_str(nt->node->cfg, "webhook_url");
+    const char *url = cfg_get_str(nt->node->cfg, CFG_K_webhook_url);
     return url && (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0);
 }
 
@@ -180,7 +180,8 @@ static int webhook_send(void *arg, const char *text)
     char *js = message_json(nt->node, text);
     if (!js)
         return ERR_NOMEM;
-    int rc = notify_httpq_post(&nt->webhook, cfg_get_str(nt->node->cfg, "webhook_url"), js, NULL);
+    int rc =
+        notify_httpq_post(&nt->webhook, cfg_get_str(nt->node->cfg, CFG_K_webhook_url), js, NULL);
     cJSON_free(js);
     return rc;
 }
@@ -206,12 +207,12 @@ static int mqtt_send(void *arg, const char *text)
 
 static bool channel_on(const struct notify *nt, const struct notify_channel *ch)
 {
-    return !ch->key || cfg_get_bool(nt->node->cfg, ch->key);
+    return cfg_get_bool(nt->node->cfg, ch->key);
 }
 
 int notify_send(struct notify *nt, const char *text, char *out, size_t cap)
 {
-    if (!cfg_get_bool(nt->node->cfg, "notify")) {
+    if (!cfg_get_bool(nt->node->cfg, CFG_K_notify)) {
         if (out)
             snprintf(out, cap, "Notifications disabled");
         return 0;
@@ -256,7 +257,7 @@ static void state_text(struct notify *nt, char *out, size_t cap)
             used += (size_t)n;
     }
     snprintf(out, cap, "Notifications[%s]: %s", names,
-             cfg_get_bool(nt->node->cfg, "notify") ? "enabled" : "disabled");
+             cfg_get_bool(nt->node->cfg, CFG_K_notify) ? "enabled" : "disabled");
 }
 
 static void on_node_notify(struct node *node, enum node_notify_op op, const char *text, char *out,
@@ -272,8 +273,8 @@ static void on_node_notify(struct node *node, enum node_notify_op op, const char
     case NODE_NOTIFY_SEND: notify_send(nt, text ? text : "", out, cap); return;
     case NODE_NOTIFY_ON:
     case NODE_NOTIFY_OFF:
-        if (cfg_get_bool(node->cfg, "notify") != (op == NODE_NOTIFY_ON))
-            cfg_put_bool(node->cfg, "notify", op == NODE_NOTIFY_ON);
+        if (cfg_get_bool(node->cfg, CFG_K_notify) != (op == NODE_NOTIFY_ON))
+            cfg_put_bool(node->cfg, CFG_K_notify, op == NODE_NOTIFY_ON);
         state_text(nt, out, cap);
         return;
     case NODE_NOTIFY_QUERY: state_text(nt, out, cap); return;
@@ -308,8 +309,16 @@ int notify_init(struct notify *nt, struct node *node)
     memset(nt, 0, sizeof *nt);
     nt->node = node;
     notify_httpq_init(&nt->webhook, node, "webhook");
-    struct notify_channel wh = {"Webhook", "notify_webhook", webhook_ready, webhook_send, nt};
-    struct notify_channel mq = {"MQTT", "notify_mqtt", mqtt_ready, mqtt_send, nt};
+    struct notify_channel wh = {.name = "Webhook",
+                                .key = CFG_K_notify_webhook,
+                                .is_ready = webhook_ready,
+                                .send = webhook_send,
+                                .arg = nt};
+    struct notify_channel mq = {.name = "MQTT",
+                                .key = CFG_K_notify_mqtt,
+                                .is_ready = mqtt_ready,
+                                .send = mqtt_send,
+                                .arg = nt};
     notify_add_channel(nt, &wh);
     notify_add_channel(nt, &mq);
     node->notify = on_node_notify;

@@ -13,6 +13,7 @@
 #define NOTIFY_H
 
 #include "../core/ev.h"
+#include "cfg.h"
 #include "node.h"
 
 #include <stdbool.h>
@@ -66,8 +67,8 @@ void notify_httpq_clear(struct notify_httpq *q);
 
 /* --- channels --- */
 struct notify_channel {
-    const char *name; /* "Telegram", "Webhook", "MQTT" (verdict text) */
-    const char *key;  /* on/off config key ("notify_telegram") */
+    const char *name;    /* "Telegram", "Webhook", "MQTT" (verdict text) */
+    enum cfg_key_id key; /* on/off config key (CFG_K_notify_telegram) */
     /* Is the channel set up (token loaded, URL set, broker on)? Only those count. */
     bool (*is_ready)(void *arg);
     /* Queues text. Returns 0 or ERR_* (counted as an error). */

@@ -20,13 +20,13 @@
 
 static void configure_clock(struct sched *s)
 {
-    const char *tz = cfg_get_str(s->node->cfg, "tz");
+    const char *tz = cfg_get_str(s->node->cfg, CFG_K_tz);
     char err[128];
     if (strcmp(tz, "n/a") != 0 && clock_set_tz(&s->clock, tz, err, sizeof err) == 0)
         return;
     if (strcmp(tz, "n/a") != 0)
         syslog_write(s->node->log, "[WARN] tz '%s' ignored: %s; using utc", tz, err);
-    clock_set_utc_minutes(&s->clock, cfg_get_int(s->node->cfg, "utc"));
+    clock_set_utc_minutes(&s->clock, cfg_get_int(s->node->cfg, CFG_K_utc));
 }
 
 static int64_t on_tz_timer(struct ev_loop *loop, struct ev_timer *t);
@@ -54,13 +54,14 @@ static int64_t on_tz_timer(struct ev_loop *loop, struct ev_timer *t)
 static void configure_geoloc(struct sched *s)
 {
     double lat = 0, lon = 0;
-    bool has = sun_parse_geoloc(cfg_get_str(s->node->cfg, "geoloc"), &lat, &lon);
+    bool has = sun_parse_geoloc(cfg_get_str(s->node->cfg, CFG_K_geoloc), &lat, &lon);
     cron_set_geoloc(&s->cron, has, lat, lon);
 }
 
 /* ---- validators ---- */
 
-static int validate_crontasks(const char *key, struct str value, char *msg, size_t cap, void *arg)
+static int validate_crontasks(enum cfg_key_id key, struct str value, char *msg, size_t cap,
+                              void *arg)
 {
     (void)key;
     (void)arg;
@@ -73,7 +74,7 @@ static int validate_crontasks(const char *key, struct str value, char *msg, size
     return rc;
 }
 
-static int validate_tz(const char *key, struct str value, char *msg, size_t cap, void *arg)
+static int validate_tz(enum cfg_key_id key, struct str value, char *msg, size_t cap, void *arg)
 {
     (void)key;
     (void)arg;
@@ -93,7 +94,7 @@ static int validate_tz(const char *key, struct str value, char *msg, size_t cap,
     return 0;
 }
 
-static int validate_geoloc(const char *key, struct str value, char *msg, size_t cap, void *arg)
+static int validate_geoloc(enum cfg_key_id key, struct str value, char *msg, size_t cap, void *arg)
 {
     (void)key;
     (void)arg;
@@ -113,20 +114,20 @@ static int validate_geoloc(const char *key, struct str value, char *msg, size_t 
 
 static void load_crontasks(struct sched *s)
 {
-    int rc = cron_set_tasks(&s->cron, cfg_get_str(s->node->cfg, "crontasks"));
+    int rc = cron_set_tasks(&s->cron, cfg_get_str(s->node->cfg, CFG_K_crontasks));
     if (rc < 0)
         syslog_write(s->node->log, "[ERR] cron: crontasks not loaded: %s", err_str(rc));
 }
 
-static void on_config(struct cfg *cfg, const char *key, void *arg)
+static void on_config(struct cfg *cfg, enum cfg_key_id key, void *arg)
 {
     (void)cfg;
     struct sched *s = arg;
-    if (strcmp(key, "crontasks") == 0) {
+    if (key == CFG_K_crontasks) {
         load_crontasks(s);
-    } else if (strcmp(key, "geoloc") == 0) {
+    } else if (key == CFG_K_geoloc) {
         configure_geoloc(s);
-    } else if (strcmp(key, "tz") == 0 || strcmp(key, "utc") == 0) {
+    } else if (key == CFG_K_tz || key == CFG_K_utc) {
         configure_clock(s);
         update_offset(s);
         if (s->is_cron)
@@ -184,7 +185,7 @@ static int64_t on_timirq(struct ev_loop *loop, struct ev_timer *t)
     s->timirq_runs++;
     struct run_ctx rc = {s, "timirq", NULL};
     exec_pipe(s->node, str_c(s->timirq_cbf), EXEC_TIMIRQ, on_done, &rc);
-    int64_t seq = cfg_get_int(s->node->cfg, "timirqseq");
+    int64_t seq = cfg_get_int(s->node->cfg, CFG_K_timirqseq);
     return seq < 1 ? 1 : seq;
 }
 
@@ -202,10 +203,10 @@ static void on_irq(void *arg, int n, const char *cbf)
 static int start_timirq(struct sched *s)
 {
     struct cfg *cfg = s->node->cfg;
-    const char *cbf = cfg_get_str(cfg, "timirqcbf");
-    if (!cfg_get_bool(cfg, "timirq") || strcmp(cbf, "n/a") == 0)
+    const char *cbf = cfg_get_str(cfg, CFG_K_timirqcbf);
+    if (!cfg_get_bool(cfg, CFG_K_timirq) || strcmp(cbf, "n/a") == 0)
         return 0;
-    int64_t seq = cfg_get_int(cfg, "timirqseq");
+    int64_t seq = cfg_get_int(cfg, CFG_K_timirqseq);
     if (seq < 1) {
         syslog_write(s->node->log, "[WARN] timirqseq %lld ms is below 1 ms: using 1 ms",
                      (long long)seq);
@@ -233,11 +234,11 @@ int sched_init(struct sched *s, struct node *node, const struct irq_gpio *gpio)
     load_crontasks(s);
 
     struct cfg *cfg = node->cfg;
-    int rc = cfg_set_validator(cfg, "crontasks", validate_crontasks, s);
+    int rc = cfg_set_validator(cfg, CFG_K_crontasks, validate_crontasks, s);
     if (rc == 0)
-        rc = cfg_set_validator(cfg, "tz", validate_tz, s);
+        rc = cfg_set_validator(cfg, CFG_K_tz, validate_tz, s);
     if (rc == 0)
-        rc = cfg_set_validator(cfg, "geoloc", validate_geoloc, s);
+        rc = cfg_set_validator(cfg, CFG_K_geoloc, validate_geoloc, s);
     if (rc == 0)
         rc = cfg_add_observer(cfg, on_config, s);
     if (rc < 0) {
@@ -245,7 +246,7 @@ int sched_init(struct sched *s, struct node *node, const struct irq_gpio *gpio)
         return rc;
     }
 
-    s->is_cron = cfg_get_bool(cfg, "cron");
+    s->is_cron = cfg_get_bool(cfg, CFG_K_cron);
     if (s->is_cron) {
         rc = cron_start(&s->cron);
         if (rc < 0) {
@@ -279,8 +280,8 @@ void sched_deinit(struct sched *s)
 
 void sched_boothook(struct sched *s)
 {
-    const char *hook = cfg_get_str(s->node->cfg, "boothook");
-    const char *pwd = cfg_get_str(s->node->cfg, "appwd");
+    const char *hook = cfg_get_str(s->node->cfg, CFG_K_boothook);
+    const char *pwd = cfg_get_str(s->node->cfg, CFG_K_appwd);
     struct buf b;
     buf_init(&b, BOOTHOOK_MAX);
     int rc = 0;

@@ -42,7 +42,7 @@ void secret_redact(const struct cfg *cfg, char *line, size_t cap)
         const struct cfg_key *k = &cfg_schema[i];
         if (!(k->flags & CFG_SECRET) || k->type != CFG_STR)
             continue;
-        const char *v = cfg_get_str(cfg, k->name);
+        const char *v = cfg_get_str(cfg, (enum cfg_key_id)i);
         /* each ';'-separated part (stapwd lists one password per network) */
         while (*v) {
             size_t n = strcspn(v, ";");

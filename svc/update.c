@@ -153,7 +153,7 @@ static int up_begin(struct node *node, const struct endpoint_req *req, uint64_t 
     /* Always the password, auth on or off: replacing the program is running code on the
      * machine (micrOS's OTA needs appwd too: it is the WebREPL password). */
     struct str pwd = endpoint_header(req, "x-micros-auth");
-    if (!pwd.p || !endpoint_password_ok(cfg_get_str(node->cfg, "appwd"), str_trim(pwd))) {
+    if (!pwd.p || !endpoint_password_ok(cfg_get_str(node->cfg, CFG_K_appwd), str_trim(pwd))) {
         endpoint_deny(req, rep);
         return 1;
     }
@@ -198,7 +198,7 @@ static int up_begin(struct node *node, const struct endpoint_req *req, uint64_t 
     u->node = node;
     s_up.is_busy = true;
     set_paths(node->data_dir);
-    int64_t dl = cfg_get_int(node->cfg, "update_deadline");
+    int64_t dl = cfg_get_int(node->cfg, CFG_K_update_deadline);
     s_up.deadline_ms = (uint32_t)(dl > 0 && dl < 3600 ? dl : 30) * 1000u;
     *state = u;
     return 0;

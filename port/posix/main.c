@@ -105,7 +105,7 @@ static void report_ready(struct app *app, const char *data_dir)
     if (!realpath(data_dir, abs))
         snprintf(abs, sizeof abs, "%s", data_dir);
     char web[96] = "off (webui is False)";
-    if (cfg_get_bool(&app->cfg, "webui"))
+    if (cfg_get_bool(&app->cfg, CFG_K_webui))
         snprintf(web, sizeof web, "http://%s:%u/", host, (unsigned)app->http.port);
     printf("micros is running.\n"
            "  shell:       %s %u   (e.g. nc %s %u, or microsctl)\n"

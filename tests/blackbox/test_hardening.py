@@ -5,6 +5,7 @@ failed writes reported. Each class starts its own node on free loopback ports.""
 import glob
 import json
 import os
+import re
 import socket
 import stat
 import threading
@@ -344,6 +345,90 @@ class SecretsNeverLeave(unittest.TestCase):
 
 
 
+class SecretsNotShown(unittest.TestCase):
+    """Item 3 for replies: GET /config, conf-mode dump and get show secret keys masked; the
+    mask written back leaves the stored value as it is (stapwd per ';' part)."""
+
+    MASK = "********"
+    WIFI = "Wifi5ecretQq77;0therNetPw9"
+    MQTT = "MqttPw-s3cret"
+    TOKEN = "MetricsTok3n-s3cret"
+
+    def setUp(self):
+        self.node = Node(config={"appwd": PWD, "stapwd": self.WIFI, "mqtt_pwd": self.MQTT,
+                                 "metrics_token": self.TOKEN, "webui": True})
+        self.secrets = [PWD, self.MQTT, self.TOKEN] + self.WIFI.split(";")
+
+    def tearDown(self):
+        self.node.stop()
+
+    def stored(self):
+        with open(os.path.join(self.node.data_dir, "config", "node_config.json")) as f:
+            return json.load(f)
+
+    def assert_no_secret(self, text, where):
+        if isinstance(text, bytes):
+            text = text.decode(errors="replace")
+        for secret in self.secrets:
+            self.assertNotIn(secret, text, where)
+
+    def test_web_config_masks_and_keeps(self):
+        auth = {"x-micros-auth": PWD}
+        r = get(self.node.webport, "/config", headers=auth)
+        self.assertEqual(r.status, 200)
+        self.assert_no_secret(r.body, "GET /config")
+        j = r.json()
+        self.assertEqual(j["appwd"], self.MASK)
+        self.assertEqual(j["stapwd"], self.MASK + ";" + self.MASK)
+        self.assertEqual(j["mqtt_pwd"], self.MASK)
+        self.assertEqual(j["devfid"], "node01")
+        # the config page posts back what it got: nothing secret changes
+        j["devfid"] = "maskTest1"
+        j["stapwd"] = self.MASK + ";" + self.MASK + ";Third3Net"
+        c = Client(self.node.webport)
+        r = c.request("POST", "/config", headers=auth, body=json.dumps(j).encode())
+        c.close()
+        self.assertEqual(r.json()["state"], True, r.body)
+        st = self.stored()
+        self.assertEqual(st["appwd"], PWD)
+        self.assertEqual(st["mqtt_pwd"], self.MQTT)
+        self.assertEqual(st["stapwd"], self.WIFI + ";Third3Net")
+        self.assertEqual(st["devfid"], "maskTest1")
+        self.assertEqual(get(self.node.webport, "/config", headers=auth).status, 200)
+        # a mask where nothing is stored is refused with the reason
+        c = Client(self.node.webport)
+        r = c.request("POST", "/config", headers=auth,
+                      body=json.dumps({"stapwd": ";".join([self.MASK] * 4)}).encode())
+        c.close()
+        j = r.json()
+        self.assertEqual(j["state"], False)
+        self.assertTrue(j["failed"][0].startswith("stapwd: "), j)
+        self.assertEqual(self.stored()["stapwd"], self.WIFI + ";Third3Net")
+
+    def test_shell_dump_and_get_mask(self):
+        sh = self.node.shell()
+        sh.cmd("conf")
+        dump = sh.cmd("dump")
+        self.assert_no_secret(dump, "dump")
+        self.assertIn(b"  appwd     :        " + self.MASK.encode() + b"\n", dump)
+        self.assertIn(b"  stapwd    :        " + (self.MASK + ";" + self.MASK).encode(), dump)
+        for key in ("appwd", "stapwd", "mqtt_pwd", "metrics_token"):
+            reply = sh.cmd(key)
+            self.assert_no_secret(reply, key)
+            self.assertTrue(reply.startswith(self.MASK.encode()), reply)
+        self.assertIn(b"Saved", sh.cmd("appwd " + self.MASK))
+        self.assertIn(b"Saved", sh.cmd("metrics_token " + self.MASK))
+        sh.cmd("noconf")
+        sh.close()
+        st = self.stored()
+        self.assertEqual(st["appwd"], PWD)
+        self.assertEqual(st["metrics_token"], self.TOKEN)
+        r = get(self.node.webport, "/config", headers={"x-micros-auth": PWD})
+        self.assertEqual(r.status, 200)
+        self.assert_no_secret(logs_text(self.node), "logs")
+
+
+
 class HostFunctionsNeedThePassword(unittest.TestCase):
     """Item 4: host-affecting and destructive functions need pwd= whatever auth says."""
 
@@ -366,6 +451,118 @@ class HostFunctionsNeedThePassword(unittest.TestCase):
             sh.close()
         finally:
             node.stop()
+
+
+def shell_from(node, src):
+    """A shell connection from the loopback address src (127.0.0.x)."""
+    sh = harness.Shell.__new__(harness.Shell)
+    sh.sock = socket.create_connection(("127.0.0.1", node.port), timeout=5,
+                                       source_address=(src, 0))
+    sh.greeting = sh.read_until_prompt()
+    return sh
+
+
+def http_from(node, src):
+    """A keep-alive HTTP connection from the loopback address src."""
+    c = Client.__new__(Client)
+    c.sock = socket.create_connection(("127.0.0.1", node.webport), timeout=5,
+                                      source_address=(src, 0))
+    c.buf = b""
+    return c
+
+
+def retry_ms(text):
+    m = re.search(rb"retry in (\d+) ms", text)
+    return int(m.group(1)) if m else None
+
+
+class SudoGuessing(unittest.TestCase):
+    """Item 2 for pwd=: the password of sudo functions goes through the same per-address
+    back-off as the shell login and x-micros-auth; a task keeps its creator's address."""
+
+    ALARMS = "/rest/system/alarms/clean=True/pwd="
+
+    def setUp(self):
+        self.node = Node(config={"appwd": PWD, "webui": True})  # auth off: pwd= is the gate
+
+    def tearDown(self):
+        self.node.stop()
+
+    def test_wrong_pwd_over_rest_and_shell_is_slowed(self):
+        node = self.node
+        # REST from 127.0.0.2: wrong pwd= until the back-off window reaches 2 s, waiting out
+        # each shorter window (so every compared guess is a real one).
+        c = http_from(node, "127.0.0.2")
+        compared = refused = 0
+        window = 0
+        for i in range(40):
+            r = c.request("GET", self.ALARMS + "Wrong%dPwdX" % i)
+            if r.status == 429:
+                refused += 1
+                self.assertIn(b"Too many failed logins", r.body)
+                self.assertEqual(json.loads(r.body)["state"], False)
+                window = retry_ms(r.body)
+                self.assertIsNotNone(window, r.body)
+                if window >= 1500:
+                    break
+                time.sleep(window / 1000 + 0.03)
+            else:
+                self.assertEqual(r.status, 200)
+                self.assertIn(b"Access denied", r.body)
+                compared += 1
+        c.close()
+        self.assertGreaterEqual(window, 1500, "the window grows with failures")
+        self.assertLessEqual(compared, 6)
+        # inside the window the right pwd is refused, over the shell too (one table)
+        sh = shell_from(node, "127.0.0.2")
+        reply = sh.cmd("system alarms clean=True pwd=" + PWD)
+        self.assertIn(b"Too many failed logins", reply)
+        sh.close()
+        r = get_from(node, "127.0.0.2", self.ALARMS + PWD)
+        self.assertEqual(r.status, 429)
+        # the owner on 127.0.0.1 is not affected
+        r = get(node.webport, self.ALARMS + PWD)
+        self.assertEqual(r.status, 200)
+        self.assertNotIn(b"Access denied", r.body)
+        owner = node.shell()
+        self.assertNotIn(b"Access denied", owner.cmd("system alarms clean=True pwd=" + PWD))
+        owner.close()
+        # after the window the right pwd works for 127.0.0.2 as well
+        time.sleep(retry_ms(get_from(node, "127.0.0.2", self.ALARMS + PWD).body) / 1000 + 0.1)
+        r = get_from(node, "127.0.0.2", self.ALARMS + PWD)
+        self.assertEqual(r.status, 200)
+        self.assertNotIn(b"Access denied", r.body)
+
+        # shell from 127.0.0.3: a burst of wrong pwd= on one connection
+        sh = shell_from(node, "127.0.0.3")
+        replies = [sh.cmd("system alarms clean=True pwd=Bad%dGuessQ" % i) for i in range(20)]
+        sh.close()
+        slowed = sum(b"Too many failed logins" in r for r in replies)
+        print("security: 20 shell pwd= guesses: %d refused inside the window" % slowed,
+              flush=True)
+        self.assertGreaterEqual(slowed, 14)
+        self.assertTrue(all(b"Access denied" in r for r in replies))
+
+        # a task keeps its creator's address
+        sh = shell_from(node, "127.0.0.4")
+        sh.cmd("system alarms clean=True pwd=TaskGuess1x &")
+        sh.close()
+        self.assertTrue(wait_for(lambda: "failed login from 127.0.0.4" in log_files(node)))
+
+        text = logs_text(node)
+        self.assertIn("failed login from 127.0.0.2", text)
+        self.assertIn("failed login from 127.0.0.3", text)
+        self.assertNotIn("failed login from 127.0.0.1", text)
+        for secret in (PWD, "Wrong3PwdX", "Bad5GuessQ", "TaskGuess1x"):
+            self.assertNotIn(secret, text)
+
+
+def get_from(node, src, path):
+    c = http_from(node, src)
+    try:
+        return c.request("GET", path)
+    finally:
+        c.close()
 
 
 
@@ -499,6 +696,41 @@ class StoredValues(unittest.TestCase):
         self.assertEqual(json.loads(r.body.decode("utf-8"))["devfid"], "node01")
         c.close()
 
+    def test_every_conf_refusal_says_why(self):
+        # a bare "Failed to save" leaves the user guessing: each refusal names the key and
+        # the rule (type, range, reserved value), on the line before it
+        sh = self.node.shell()
+        sh.cmd("conf")
+        cases = (("socport abc", b"socport: ", b"whole number"),
+                 ('utc "type"', b"utc: ", b"whole number"),
+                 ("cron yes", b"cron: ", b"True or False"),
+                 ("webui 2", b"webui: ", b"True or False"),
+                 ("socport 70000", b"socport: ", b"1-65535"),
+                 ("webport 0", b"webport: ", b"1-65535"),
+                 ("mqtt_qos 3", b"mqtt_qos: ", b"0-2"),
+                 ("utc 1440", b"utc: ", b"-1439-1439"),
+                 ("aioqueue 0", b"aioqueue: ", b"at least 1"),
+                 ("devfid ...", b"devfid: ", b"..."))
+        for line, key, rule in cases:
+            reply = sh.cmd(line)
+            self.assertTrue(reply.startswith(key), (line, reply))
+            self.assertIn(rule, reply.split(b"\n")[0], line)
+            self.assertIn(b"\nFailed to save\n", reply, line)
+        self.assertIn(b"9008", sh.cmd("socport"))
+        self.assertIn(b"False", sh.cmd("cron"))
+        sh.cmd("noconf")
+        sh.close()
+        # the web config page gets the same reasons
+        c = Client(self.node.webport)
+        r = c.request("POST", "/config", headers={"x-micros-auth": "ADmin123"},
+                      body=b'{"mqtt_qos": 5, "utc": -2000, "webui_max_con": 0}')
+        c.close()
+        failed = r.json()["failed"]
+        self.assertEqual(len(failed), 3, failed)
+        self.assertTrue(failed[0].startswith("mqtt_qos: ") and "0-2" in failed[0], failed)
+        self.assertTrue(failed[1].startswith("utc: ") and "-1439-1439" in failed[1], failed)
+        self.assertTrue(failed[2].startswith("webui_max_con: "), failed)
+
     def test_builtins_are_whole_words(self):
         sh = self.node.shell()
         self.assertNotIn(b"[configure]", sh.cmd("confusing"))
@@ -599,6 +831,97 @@ class WritesReported(unittest.TestCase):
         finally:
             node.stop()
 
+
+
+class Deadlines(unittest.TestCase):
+    """Item 6: short deadlines for the first byte and for a whole request head (config keys
+    http_first_ms, http_head_ms), and for the login on a shell with auth on (login_ms); a
+    logged-in owner is not subject to them."""
+
+    def test_configured_deadlines(self):
+        node = Node(config={"auth": True, "appwd": PWD, "webui": True, "http_first_ms": 1000,
+                            "http_head_ms": 1000, "login_ms": 2000})
+        try:
+            owner = login(node)
+            # a request head trickled one header every 0.2 s: 408 about 1 s after its start
+            slow = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
+            slow.sendall(b"GET /rest HTTP/1.1\r\n")
+            t0 = time.time()
+            reply = b""
+            slow.settimeout(0.2)
+            while b"\r\n\r\n" not in reply and time.time() - t0 < 8:
+                try:
+                    slow.sendall(b"X-Slow: 1\r\n")
+                    chunk = slow.recv(4096)
+                    if not chunk:
+                        break
+                    reply += chunk
+                except socket.timeout:
+                    pass
+                except OSError:
+                    break
+            head_s = time.time() - t0
+            slow.close()
+            self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
+            self.assertTrue(0.9 <= head_s <= 2.0, head_s)
+            # a connection that never sends a byte: closed about 1 s after it connected
+            silent = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
+            t0 = time.time()
+            self.assertEqual(silent.recv(10), b"")
+            first_s = time.time() - t0
+            silent.close()
+            self.assertTrue(0.9 <= first_s <= 2.0, first_s)
+            # a shell client that does not log in: Bye after about 2 s, even when it keeps
+            # sending hello
+            for keep_busy in (False, True):
+                sh = node.shell()
+                t0 = time.time()
+                got = b""
+                sh.sock.settimeout(0.3)
+                while time.time() - t0 < 8:
+                    try:
+                        if keep_busy:
+                            sh.sock.sendall(b"hello\n")
+                        chunk = sh.sock.recv(4096)
+                        if not chunk:
+                            break
+                        got += chunk
+                    except socket.timeout:
+                        pass
+                    except OSError:
+                        break
+                login_s = time.time() - t0
+                sh.close()
+                self.assertIn(b"Bye!", got)
+                self.assertTrue(1.9 <= login_s <= 3.5, (keep_busy, login_s))
+            # the owner, logged in and idle meanwhile, is still there
+            self.assertTrue(owner.cmd("hello").startswith(b"hello:"))
+            owner.close()
+            print("security: deadlines 1 s/1 s/2 s: head 408 after %.2f s, silent closed after "
+                  "%.2f s, login closed after %.2f s" % (head_s, first_s, login_s), flush=True)
+        finally:
+            node.stop()
+
+    def test_default_head_deadline(self):
+        node = Node(config={"webui": True})
+        try:
+            sh = node.shell()
+            sh.cmd("conf")
+            for key, want in (("http_first_ms", b"2000"), ("http_head_ms", b"2000"),
+                              ("login_ms", b"20000")):
+                self.assertTrue(sh.cmd(key).startswith(want), key)
+            self.assertIn(b"must be", sh.cmd("http_head_ms 10"))
+            sh.close()
+            slow = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
+            slow.sendall(b"GET /rest HTTP/1.1\r\nHost: x\r\n")
+            t0 = time.time()
+            reply = slow.recv(4096)
+            took = time.time() - t0
+            slow.close()
+            self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
+            self.assertTrue(1.9 <= took <= 3.5, took)
+        finally:
+            node.stop()
 
 
 class IncrementalParse(unittest.TestCase):

@@ -23,16 +23,16 @@ static size_t s_output_len;
 static bool s_finished;
 
 /* --- stubs --- */
-const char *cfg_get_str(const struct cfg *cfg, const char *key)
+const char *cfg_get_str(const struct cfg *cfg, enum cfg_key_id key)
 {
     (void)cfg;
-    if (strcmp(key, "appwd") == 0)
+    if (key == CFG_K_appwd)
         return PWD;
-    if (strcmp(key, "icpeers") == 0)
+    if (key == CFG_K_icpeers)
         return s_trusted ? "10.0.0.9;node02" : "n/a";
     return "n/a";
 }
-int64_t cfg_get_int(const struct cfg *cfg, const char *key)
+int64_t cfg_get_int(const struct cfg *cfg, enum cfg_key_id key)
 {
     (void)cfg, (void)key;
     return 0;

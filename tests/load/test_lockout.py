@@ -10,6 +10,12 @@ the scenario says otherwise (auth on, --maxconn).
   owner       an authenticated shell owner idle 1.5 s while unauthenticated connections arrive
   pipeline    --maxconn 256, webui_max_con 256, netbuf_kb 2048: clients pipelining requests and
               never reading; the node-wide cap on pending output closes the biggest holders
+  mixed       auth on: every one of the 8 addresses at once runs 3 slowloris HTTP heads, 3
+              silent HTTP connections, 2 silent shell connections and a shell spamming hello
+              without logging in, reconnecting whenever the node closes one; the legitimate
+              HTTP client and the legitimate shell login must both get in within 1 s each try.
+              It also reports how long the node let the attackers' connections live (the
+              first-byte, head and login deadlines: http_first_ms, http_head_ms, login_ms)
 
 Figures are printed as "lockout: ..." lines; docs/reliability.md quotes them.
 Run: python3 tests/load/test_lockout.py --micros build-test/micros
@@ -60,13 +66,14 @@ def recv_until(sock, pred, deadline):
     return data
 
 
-def legit_http(port):
-    """GET /rest/system/heartbeat from 127.0.0.1; returns the seconds it took or raises."""
+def legit_http(port, path=b"/rest/system/heartbeat", want=b"heartbeat"):
+    """GET path from 127.0.0.1 until want is in the reply; returns the seconds it took or
+    raises."""
     t0 = time.time()
     s = connect_from("127.0.0.1", port)
     try:
-        s.sendall(b"GET /rest/system/heartbeat HTTP/1.1\r\nHost: n\r\nConnection: close\r\n\r\n")
-        reply = recv_until(s, lambda d: b"\r\n\r\n" in d and b"heartbeat" in d, t0 + LIMIT_S)
+        s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: n\r\nConnection: close\r\n\r\n")
+        reply = recv_until(s, lambda d: b"\r\n\r\n" in d and want in d, t0 + LIMIT_S)
         if not reply.startswith(b"HTTP/1.1 200"):
             raise AssertionError("got %r" % reply[:60])
     finally:
@@ -238,6 +245,84 @@ class Lockout(unittest.TestCase):
                 for s in strangers:
                     s.close()
             owner.close()
+        finally:
+            node.stop()
+
+    def test_mixed_slowloris_and_idle_from_8_addresses(self):
+        node = Node(config={"auth": True, "appwd": "ADmin123", "webui": True})
+        lived = {"http": [], "shell": []}
+        lock = threading.Lock()
+
+        def attack(a):
+            # (socket, kind, opened, is_trickle) per attacker connection
+            conns = []
+
+            def open_one(src, kind, trickle):
+                port = node.webport if kind == "http" else node.port
+                try:
+                    s = connect_from(src, port)
+                    s.setblocking(False)
+                    if trickle:
+                        s.send(b"GET /rest HTTP/1.1\r\n")
+                    conns.append([s, kind, time.time(), trickle, src])
+                    a.socks.append(s)
+                except OSError:
+                    pass
+
+            for src in ATTACKERS:
+                for _ in range(3):
+                    open_one(src, "http", True)
+                    open_one(src, "http", False)
+                for _ in range(2):
+                    open_one(src, "shell", False)
+                open_one(src, "shell", True)  # spams hello without logging in
+            while not a.stop.is_set():
+                for c in list(conns):
+                    s, kind, opened, trickle, src = c
+                    closed = False
+                    try:
+                        if trickle:
+                            s.send(b"X-Slow: 1\r\n" if kind == "http" else b"hello\n")
+                        while True:
+                            d = s.recv(65536)
+                            if not d:
+                                closed = True
+                                break
+                    except BlockingIOError:
+                        pass
+                    except OSError:
+                        closed = True
+                    if closed:
+                        with lock:
+                            lived[kind].append(time.time() - opened)
+                        conns.remove(c)
+                        s.close()
+                        open_one(src, kind, trickle)  # come back at once
+                a.stop.wait(0.2)
+
+        try:
+            at = Attack(attack)
+            time.sleep(1.0)
+            tries(self, "8 addresses: slowloris + silent HTTP, silent + spamming shell (auth on)",
+                  lambda: legit_http(node.webport, b"/rest", b"micrOS"), n=8, pause=0.25)
+            tries(self, "8 addresses: the same, legit shell login",
+                  lambda: legit_shell(node.port, "ADmin123"), n=8, pause=0.25)
+            at.end()
+            with lock:
+                h, sh = sorted(lived["http"]), sorted(lived["shell"])
+            if h:
+                print("lockout: mixed attack: %d attacker HTTP connections closed by the node, "
+                      "median life %.2f s, longest %.2f s" % (len(h), h[len(h) // 2], h[-1]),
+                      flush=True)
+            if sh:
+                print("lockout: mixed attack: %d attacker shell connections closed, median "
+                      "life %.2f s, longest %.2f s" % (len(sh), sh[len(sh) // 2], sh[-1]),
+                      flush=True)
+            # the default deadlines (2 s first byte, 2 s head, 20 s login) keep attackers'
+            # connections short-lived: none of the HTTP ones outlived the head deadline by far
+            self.assertTrue(h)
+            self.assertLess(h[-1], 4.0)
+            self.assertIsNone(node.proc.poll())
         finally:
             node.stop()
 

@@ -105,7 +105,9 @@ static enum cfg_set_result set(struct fixture *f, const char *key, const char *v
     char msg[256];
     uint32_t errors = f->cfg.write_errors;
     enum cfg_set_result r = cfg_set(&f->cfg, str_c(key), str_c(value), msg, sizeof msg);
-    if (f->cfg.write_errors == errors)
+    if (r == CFG_FAILED) /* every refusal says why (issue 13); micrOS printed nothing */
+        assert_true(msg[0] != '\0');
+    else if (f->cfg.write_errors == errors)
         assert_string_equal(msg, "");
     else /* a failed write is told on an extra line */
         assert_int_equal(strncmp(msg, "node_config write error: ", 25), 0);
@@ -134,10 +136,10 @@ static void schema_should_list_micros_keys_then_ours(void **state)
         assert_non_null(cfg_schema[i].help);
         assert_true(strlen(cfg_schema[i].help) > 0);
     }
-    assert_true(cfg_find(STR_LIT("appwd"))->flags & CFG_SECRET);
-    assert_true(cfg_find(STR_LIT("stapwd"))->flags & CFG_SECRET);
-    assert_true(cfg_find(STR_LIT("crontasks"))->flags & CFG_LIVE);
-    unsigned g = cfg_find(STR_LIT("guimeta"))->flags;
+    assert_true(cfg_schema[cfg_find(STR_LIT("appwd"))].flags & CFG_SECRET);
+    assert_true(cfg_schema[cfg_find(STR_LIT("stapwd"))].flags & CFG_SECRET);
+    assert_true(cfg_schema[cfg_find(STR_LIT("crontasks"))].flags & CFG_LIVE);
+    unsigned g = cfg_schema[cfg_find(STR_LIT("guimeta"))].flags;
     assert_int_equal(g, CFG_LIVE | CFG_OFFLOAD | CFG_NOWEB);
     const char *noweb[] = {"hwuid", "guimeta", "socport",      "version",
                            "auth",  "soctout", "metrics_token"};
@@ -146,9 +148,9 @@ static void schema_should_list_micros_keys_then_ours(void **state)
         n += (cfg_schema[i].flags & CFG_NOWEB) != 0;
     assert_int_equal(n, 7);
     for (size_t i = 0; i < 7; i++)
-        assert_true(cfg_find(str_c(noweb[i]))->flags & CFG_NOWEB);
-    assert_true(cfg_find(STR_LIT("devip"))->flags & CFG_SYSTEM);
-    assert_null(cfg_find(STR_LIT("nokey")));
+        assert_true(cfg_schema[cfg_find(str_c(noweb[i]))].flags & CFG_NOWEB);
+    assert_true(cfg_schema[cfg_find(STR_LIT("devip"))].flags & CFG_SYSTEM);
+    assert_int_equal(cfg_find(STR_LIT("nokey")), ERR_NOENT);
 }
 
 static void cfg_init_should_bootstrap_defaults_in_an_empty_folder(void **state)
@@ -163,15 +165,15 @@ static void cfg_init_should_bootstrap_defaults_in_an_empty_folder(void **state)
         assert_int_equal(stat(p, &st), 0);
         assert_true(S_ISDIR(st.st_mode));
     }
-    assert_string_equal(cfg_get_str(&f->cfg, "devfid"), "node01");
-    assert_string_equal(cfg_get_str(&f->cfg, "appwd"), "ADmin123");
-    assert_int_equal(cfg_get_int(&f->cfg, "socport"), 9008);
-    assert_int_equal(cfg_get_int(&f->cfg, "aioqueue"), 5);
-    assert_int_equal(cfg_get_int(&f->cfg, "webport"), 8000);
-    assert_true(cfg_get_bool(&f->cfg, "dbg"));
-    assert_false(cfg_get_bool(&f->cfg, "auth"));
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_devfid), "node01");
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_appwd), "ADmin123");
+    assert_int_equal(cfg_get_int(&f->cfg, CFG_K_socport), 9008);
+    assert_int_equal(cfg_get_int(&f->cfg, CFG_K_aioqueue), 5);
+    assert_int_equal(cfg_get_int(&f->cfg, CFG_K_webport), 8000);
+    assert_true(cfg_get_bool(&f->cfg, CFG_K_dbg));
+    assert_false(cfg_get_bool(&f->cfg, CFG_K_auth));
     assert_string_equal(get(f, "guimeta"), "n/a");
-    assert_string_equal(cfg_get_str(&f->cfg, "guimeta"), "...");
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_guimeta), "...");
 
     /* The file holds every key, in dump order, with JSON types. */
     cJSON *root = file_json(f);
@@ -197,7 +199,7 @@ static void cfg_init_should_keep_a_corrupt_file_as_bad_and_use_defaults(void **s
     struct fixture *f = *state;
     write_config(f, "{\"devfid\": \"kitchen\", ");
     assert_int_equal(cfg_init(&f->cfg, f->root), 0);
-    assert_string_equal(cfg_get_str(&f->cfg, "devfid"), "node01");
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_devfid), "node01");
     char bad[300];
     snprintf(bad, sizeof bad, "%s.bad", f->path);
     assert_string_equal(read_text(f, bad), "{\"devfid\": \"kitchen\", ");
@@ -214,7 +216,7 @@ static void cfg_init_should_treat_a_non_object_as_corrupt(void **state)
     char bad[300];
     snprintf(bad, sizeof bad, "%s.bad", f->path);
     assert_true(hal_fs_exists(bad));
-    assert_int_equal(cfg_get_int(&f->cfg, "socport"), 9008);
+    assert_int_equal(cfg_get_int(&f->cfg, CFG_K_socport), 9008);
 }
 
 static void cfg_init_should_merge_convert_and_add_missing_keys(void **state)
@@ -224,16 +226,16 @@ static void cfg_init_should_merge_convert_and_add_missing_keys(void **state)
                     "\"cron\": \"TRUE\", \"utc\": \"x\", \"aioqueue\": 1.5, \"devip\": 7, "
                     "\"boothook\": \"\", \"hwuid\": \"...\", \"bogus\": 1}");
     assert_int_equal(cfg_init(&f->cfg, f->root), 0);
-    assert_string_equal(cfg_get_str(&f->cfg, "devfid"), "kitchen");
-    assert_int_equal(cfg_get_int(&f->cfg, "socport"), 9010);
-    assert_false(cfg_get_bool(&f->cfg, "dbg"));
-    assert_true(cfg_get_bool(&f->cfg, "cron"));
-    assert_int_equal(cfg_get_int(&f->cfg, "utc"), 60);     /* not convertible: default */
-    assert_int_equal(cfg_get_int(&f->cfg, "aioqueue"), 5); /* not a whole number */
-    assert_string_equal(cfg_get_str(&f->cfg, "devip"), "7");
-    assert_string_equal(cfg_get_str(&f->cfg, "boothook"), "n/a");
-    assert_string_equal(cfg_get_str(&f->cfg, "hwuid"), "n/a"); /* "..." only for guimeta */
-    assert_int_equal(s_warnings, 4);                           /* utc, aioqueue, hwuid, bogus */
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_devfid), "kitchen");
+    assert_int_equal(cfg_get_int(&f->cfg, CFG_K_socport), 9010);
+    assert_false(cfg_get_bool(&f->cfg, CFG_K_dbg));
+    assert_true(cfg_get_bool(&f->cfg, CFG_K_cron));
+    assert_int_equal(cfg_get_int(&f->cfg, CFG_K_utc), 60);     /* not convertible: default */
+    assert_int_equal(cfg_get_int(&f->cfg, CFG_K_aioqueue), 5); /* not a whole number */
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_devip), "7");
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_boothook), "n/a");
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_hwuid), "n/a"); /* "..." only for guimeta */
+    assert_int_equal(s_warnings, 4);                               /* utc, aioqueue, hwuid, bogus */
 
     cJSON *root = file_json(f);
     assert_int_equal(cJSON_GetArraySize(root), (int)cfg_schema_len);
@@ -279,7 +281,7 @@ static void cfg_init_should_treat_an_empty_file_as_corrupt(void **state)
     char bad[300];
     snprintf(bad, sizeof bad, "%s.bad", f->path);
     assert_true(hal_fs_exists(bad));
-    assert_string_equal(cfg_get_str(&f->cfg, "devfid"), "node01");
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_devfid), "node01");
 }
 
 /* COMPAT hard case 22. */
@@ -338,14 +340,45 @@ static void cfg_set_should_enforce_the_password_rule(void **state)
                          CFG_FAILED);
         assert_string_equal(msg, PWD_MSG);
     }
-    assert_string_equal(get(f, "appwd"), "ADmin123");
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_appwd), "ADmin123");
+    assert_string_equal(get(f, "appwd"), CFG_SECRET_SHOWN); /* never shown */
     assert_int_equal(cfg_set(&f->cfg, STR_LIT("appwd"), STR_LIT("Abcdefg1"), msg, sizeof msg),
                      CFG_SAVED);
     assert_string_equal(msg, "");
     const char *p64 = "Abcdefgh1Abcdefgh1Abcdefgh1Abcdefgh1Abcdefgh1Abcdefgh1Abcdefgh1x";
     assert_int_equal(strlen(p64), 64);
     assert_int_equal(cfg_set(&f->cfg, STR_LIT("appwd"), str_c(p64), msg, sizeof msg), CFG_SAVED);
-    assert_string_equal(get(f, "appwd"), p64);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_appwd), p64);
+}
+
+/* Secrets are shown masked; the mask written back keeps the stored value (per stapwd part). */
+static void cfg_secret_mask_should_keep_stored_values(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(cfg_init(&f->cfg, f->root), 0);
+    char msg[256];
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("stapwd"), STR_LIT("one1;;three3"), msg, sizeof msg),
+                     CFG_SAVED);
+    assert_string_equal(get(f, "stapwd"), "********;;********");
+    assert_string_equal(get(f, "mqtt_pwd"), "n/a");
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("stapwd"), STR_LIT("********;two2;********;four4"),
+                             msg, sizeof msg),
+                     CFG_SAVED);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_stapwd), "one1;two2;three3;four4");
+    assert_int_equal(
+        cfg_set(&f->cfg, STR_LIT("stapwd"), STR_LIT("a;b;c;d;********"), msg, sizeof msg),
+        CFG_FAILED);
+    assert_true(strncmp(msg, "stapwd: ", 8) == 0);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_stapwd), "one1;two2;three3;four4");
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("appwd"), STR_LIT("********"), msg, sizeof msg),
+                     CFG_SAVED);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_appwd), "ADmin123");
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("mqtt_pwd"), STR_LIT("********"), msg, sizeof msg),
+                     CFG_FAILED); /* nothing stored: the mask is not a password */
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_mqtt_pwd), "n/a");
+    assert_int_equal(cfg_set(&f->cfg, STR_LIT("mqtt_pwd"), STR_LIT("x********y"), msg, sizeof msg),
+                     CFG_SAVED);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_mqtt_pwd), "x********y");
 }
 
 /* COMPAT hard case 26. */
@@ -380,9 +413,9 @@ static void cfg_dump_should_match_micros_bytes(void **state)
     const char *head = "  version   :        n/a\n"
                        "  auth      :        False\n"
                        "  staessid  :        your_wifi_name\n"
-                       "  stapwd    :        your_wifi_passwd\n"
+                       "  stapwd    :        ********\n" /* secrets masked (issue 13) */
                        "  devfid    :        node01\n"
-                       "  appwd     :        ADmin123\n";
+                       "  appwd     :        ********\n";
     assert_true(strncmp(full, head, strlen(head)) == 0);
     const char *tail = "  ha        :        True\n"
                        "  webport   :        8000\n"
@@ -400,11 +433,11 @@ static void cfg_dump_should_match_micros_bytes(void **state)
 
 static int s_calls;
 static char s_changed[32];
-static void observer(struct cfg *cfg, const char *key, void *arg)
+static void observer(struct cfg *cfg, enum cfg_key_id key, void *arg)
 {
     (void)cfg;
     *(int *)arg += 1;
-    snprintf(s_changed, sizeof s_changed, "%s", key);
+    snprintf(s_changed, sizeof s_changed, "%s", cfg_schema[key].name);
 }
 
 static void cfg_set_should_call_the_observer_on_change(void **state)
@@ -420,16 +453,16 @@ static void cfg_set_should_call_the_observer_on_change(void **state)
     assert_int_equal(s_calls, 1); /* same value: no change */
     assert_int_equal(set(f, "socport", "x"), CFG_FAILED);
     assert_int_equal(s_calls, 1);
-    assert_int_equal(cfg_put_int(&f->cfg, "socport", 9100), 0);
+    assert_int_equal(cfg_put_int(&f->cfg, CFG_K_socport, 9100), 0);
     assert_int_equal(s_calls, 2);
     assert_string_equal(s_changed, "socport");
 }
 
-static int refuse_x(const char *key, struct str value, char *msg, size_t cap, void *arg)
+static int refuse_x(enum cfg_key_id key, struct str value, char *msg, size_t cap, void *arg)
 {
     (void)arg;
     if (value.len && value.p[0] == 'x') {
-        snprintf(msg, cap, "%s: no x please", key);
+        snprintf(msg, cap, "%s: no x please", cfg_schema[key].name);
         return ERR_INVAL;
     }
     return 0;
@@ -443,13 +476,13 @@ static void cfg_set_should_run_validators_and_extra_observers(void **state)
     int extra = 0;
     cfg_set_observer(&f->cfg, observer, &s_calls);
     assert_int_equal(cfg_add_observer(&f->cfg, observer, &extra), 0);
-    assert_int_equal(cfg_set_validator(&f->cfg, "crontasks", refuse_x, NULL), 0);
-    assert_int_equal(cfg_set_validator(&f->cfg, "nokey", refuse_x, NULL), ERR_NOENT);
+    assert_int_equal(cfg_set_validator(&f->cfg, CFG_K_crontasks, refuse_x, NULL), 0);
+    assert_int_equal(cfg_set_validator(&f->cfg, CFG_KEY_COUNT, refuse_x, NULL), ERR_NOENT);
     char msg[128];
     assert_int_equal(cfg_set(&f->cfg, str_c("crontasks"), str_c("x!a"), msg, sizeof msg),
                      CFG_FAILED);
     assert_string_equal(msg, "crontasks: no x please");
-    assert_string_equal(cfg_get_str(&f->cfg, "crontasks"), "n/a");
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_crontasks), "n/a");
     assert_int_equal(s_calls + extra, 0);
     assert_int_equal(cfg_set(&f->cfg, str_c("crontasks"), str_c("*:1:0:0!a"), msg, sizeof msg),
                      CFG_SAVED);
@@ -464,19 +497,19 @@ static void cfg_put_should_store_empty_strings_as_na_and_check_types(void **stat
 {
     struct fixture *f = *state;
     assert_int_equal(cfg_init(&f->cfg, f->root), 0);
-    assert_int_equal(cfg_put_str(&f->cfg, "devip", "10.0.0.7"), 0);
-    assert_string_equal(cfg_get_str(&f->cfg, "devip"), "10.0.0.7");
-    assert_int_equal(cfg_put_str(&f->cfg, "devip", ""), 0);
-    assert_string_equal(cfg_get_str(&f->cfg, "devip"), "n/a");
-    assert_int_equal(cfg_put_bool(&f->cfg, "webui", true), 0);
-    assert_true(cfg_get_bool(&f->cfg, "webui"));
-    assert_int_equal(cfg_put_int(&f->cfg, "devfid", 1), ERR_INVAL);
-    assert_int_equal(cfg_put_str(&f->cfg, "nokey", "x"), ERR_NOENT);
-    assert_int_equal(cfg_put_str(&f->cfg, "devfid", "..."), ERR_INVAL);
+    assert_int_equal(cfg_put_str(&f->cfg, CFG_K_devip, "10.0.0.7"), 0);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_devip), "10.0.0.7");
+    assert_int_equal(cfg_put_str(&f->cfg, CFG_K_devip, ""), 0);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_devip), "n/a");
+    assert_int_equal(cfg_put_bool(&f->cfg, CFG_K_webui, true), 0);
+    assert_true(cfg_get_bool(&f->cfg, CFG_K_webui));
+    assert_int_equal(cfg_put_int(&f->cfg, CFG_K_devfid, 1), ERR_INVAL);
+    assert_int_equal(cfg_put_str(&f->cfg, CFG_KEY_COUNT, "x"), ERR_NOENT);
+    assert_int_equal(cfg_put_str(&f->cfg, CFG_K_devfid, "..."), ERR_INVAL);
     /* Typed getters on the wrong type. */
-    assert_int_equal(cfg_get_int(&f->cfg, "devfid"), 0);
-    assert_string_equal(cfg_get_str(&f->cfg, "socport"), "n/a");
-    assert_false(cfg_get_bool(&f->cfg, "nokey"));
+    assert_int_equal(cfg_get_int(&f->cfg, CFG_K_devfid), 0);
+    assert_string_equal(cfg_get_str(&f->cfg, CFG_K_socport), "n/a");
+    assert_false(cfg_get_bool(&f->cfg, CFG_KEY_COUNT)); /* no such key */
 }
 
 static void cfg_set_should_keep_the_runtime_value_when_the_write_fails(void **state)
@@ -523,8 +556,8 @@ static void cfg_set_should_keep_the_runtime_value_when_the_file_is_blocked(void 
 
     assert_int_equal(set(f, "devfid", "garage"), CFG_SAVED);
     assert_string_equal(get(f, "devfid"), "garage");
-    assert_int_equal(cfg_put_int(&f->cfg, "socport", 9100), 0);
-    assert_int_equal(cfg_get_int(&f->cfg, "socport"), 9100);
+    assert_int_equal(cfg_put_int(&f->cfg, CFG_K_socport, 9100), 0);
+    assert_int_equal(cfg_get_int(&f->cfg, CFG_K_socport), 9100);
     assert_int_equal(f->cfg.write_errors, 2);
     assert_int_equal(set(f, "guimeta", "{}"), CFG_FAILED);
     assert_int_equal(f->cfg.write_errors, 3);
@@ -547,6 +580,7 @@ int main(void)
         T(cfg_set_should_enforce_the_password_rule),
         T(cfg_set_should_offload_guimeta),
         T(cfg_dump_should_match_micros_bytes),
+        T(cfg_secret_mask_should_keep_stored_values),
         T(cfg_set_should_call_the_observer_on_change),
         T(cfg_set_should_run_validators_and_extra_observers),
         T(cfg_put_should_store_empty_strings_as_na_and_check_types),

@@ -28,31 +28,32 @@ static void cfg_put(const char *key, const char *value)
     s_cfg[s_ncfg++] = (struct kv){key, value};
 }
 
-static const char *lookup(const char *key)
+static const char *lookup(enum cfg_key_id id)
 {
+    const char *key = cfg_schema[id].name;
     for (size_t i = s_ncfg; i-- > 0;)
         if (strcmp(s_cfg[i].key, key) == 0)
             return s_cfg[i].value;
     return NULL;
 }
 
-bool cfg_get_bool(const struct cfg *cfg, const char *key)
+bool cfg_get_bool(const struct cfg *cfg, enum cfg_key_id key)
 {
     (void)cfg;
     const char *v = lookup(key);
     return v && strcmp(v, "True") == 0;
 }
 
-int64_t cfg_get_int(const struct cfg *cfg, const char *key)
+int64_t cfg_get_int(const struct cfg *cfg, enum cfg_key_id key)
 {
     (void)cfg;
     const char *v = lookup(key);
     if (v)
         return (int64_t)atoll(v);
-    return strcmp(key, "irq_prell_ms") == 0 ? 300 : 0;
+    return key == CFG_K_irq_prell_ms ? 300 : 0;
 }
 
-const char *cfg_get_str(const struct cfg *cfg, const char *key)
+const char *cfg_get_str(const struct cfg *cfg, enum cfg_key_id key)
 {
     (void)cfg;
     const char *v = lookup(key);

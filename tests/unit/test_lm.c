@@ -13,10 +13,10 @@
 #include <string.h>
 
 /* The config is not under test: appwd is fixed. */
-const char *cfg_get_str(const struct cfg *cfg, const char *key)
+const char *cfg_get_str(const struct cfg *cfg, enum cfg_key_id key)
 {
     (void)cfg;
-    return strcmp(key, "appwd") == 0 ? "ADmin123" : "n/a";
+    return key == CFG_K_appwd ? "ADmin123" : "n/a";
 }
 
 static int fn_ok(struct lm_ctx *ctx)

@@ -58,23 +58,23 @@ uint64_t hal_mono_us(void)
 {
     return s_mono * 1000;
 }
-int64_t cfg_get_int(const struct cfg *cfg, const char *key)
+int64_t cfg_get_int(const struct cfg *cfg, enum cfg_key_id key)
 {
     (void)cfg;
-    return strcmp(key, "utc") == 0 ? s_utc_min : 0;
+    return key == CFG_K_utc ? s_utc_min : 0;
 }
-bool cfg_get_bool(const struct cfg *cfg, const char *key)
+bool cfg_get_bool(const struct cfg *cfg, enum cfg_key_id key)
 {
     (void)cfg;
     (void)key;
     return false;
 }
-const char *cfg_get_str(const struct cfg *cfg, const char *key)
+const char *cfg_get_str(const struct cfg *cfg, enum cfg_key_id key)
 {
     (void)cfg;
-    if (strcmp(key, "geoloc") == 0)
+    if (key == CFG_K_geoloc)
         return s_geoloc;
-    return strcmp(key, "appwd") == 0 ? "ADmin123" : "n/a";
+    return key == CFG_K_appwd ? "ADmin123" : "n/a";
 }
 
 /* --- a node with a temporary data folder, and its pushed lines --- */
