@@ -108,7 +108,11 @@ static int on_entry(void *arg, const char *name, int type, uint64_t size)
     int w = snprintf(u->cur, sizeof u->cur, "%s/%s", u->stage, rel);
     if (w < 0 || (size_t)w >= sizeof u->cur)
         return set_refusal(u, 400, "Bundle refused: %s: path too long; nothing changed", rel);
-    bundle__mkdir_parent(u->cur);
+    if (bundle__mkdir_parent(u->cur) < 0)
+        return set_refusal(u, 400,
+                           "Bundle refused: %s: a folder on its way is a file in the bundle; "
+                           "nothing changed",
+                           rel);
     u->fd = hal_fs_create(u->cur, false);
     if (u->fd == ERR_EXIST)
         return set_refusal(u, 400, "Bundle refused: %s appears twice; nothing changed", rel);
