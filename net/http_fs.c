@@ -16,7 +16,7 @@
 
 #define PATH_CAP   1024
 #define READ_PIECE (64 * 1024)
-#define WBUF       (64 * 1024)
+#define WBUF       (256 * 1024)
 #define PUBLIC     "web/user_data"
 #define TMP        "web/user_data/tmp"
 

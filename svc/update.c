@@ -238,7 +238,11 @@ static int up_end(void *state, struct endpoint_reply *rep)
     struct elf_id mine, theirs;
     if (!elf_id(u->head, u->head_len, &theirs))
         return refuse(rep, 400, "Update refused: not a program (no ELF header)%s%s",
-                      "; nothing changed", "");
+                      u->head_len >= 2 && u->head[0] == 0x1f && u->head[1] == 0x8b
+                          ? " (a .tar.gz bundle of modules and web files goes to "
+                            "POST /update/bundle)"
+                          : "",
+                      "; nothing changed");
     if (own_elf(&mine) &&
         (mine.cls != theirs.cls || mine.order != theirs.order || mine.machine != theirs.machine)) {
         char a[64], b[64];
