@@ -211,6 +211,12 @@ class FakePeer:
         self.srv.close()
 
 
+def cmd_with_pushes(sh, line, timeout=5.0):
+    """Sends line; reads up to the prompt, also when pushed "~~~ ..." lines follow it."""
+    sh.sock.sendall(line.encode())
+    return sh.read_until(lambda d: re.search(rb"\$ (?:~~~[^\n]*\n)*$", d) is not None, timeout)
+
+
 def wait_for(pred, timeout=10.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -253,7 +259,9 @@ class InterConPrivileged(unittest.TestCase):
     def test_password_only_for_configured_peers(self):
         sh = login(self.node)
         sh.cmd("hello >>127.0.0.1:%d" % self.peer.port)
-        self.assertTrue(wait_for(lambda: b"icpeers" in sh.cmd("task show con.0.1.hello")))
+        # the call's end is also pushed ("~~~ [intercon] ...") whenever it happens, possibly
+        # right after a prompt: read up to a prompt followed by any pushed lines
+        self.assertTrue(wait_for(lambda: b"icpeers" in cmd_with_pushes(sh, "task show con.0.1.hello")))
         self.assertNotIn(PWD.encode(), self.peer.got)
         self.assertEqual(self.peer.conns, 1)
         sh.cmd("conf")
