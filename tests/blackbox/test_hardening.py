@@ -871,14 +871,14 @@ class Deadlines(unittest.TestCase):
             head_s = time.time() - t0
             slow.close()
             self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
-            self.assertTrue(0.9 <= head_s <= 2.0, head_s)
+            self.assertTrue(0.9 <= head_s <= 3.0, head_s)  # not before 1 s, far before 10 s
             # a connection that never sends a byte: closed about 1 s after it connected
             silent = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
             t0 = time.time()
             self.assertEqual(silent.recv(10), b"")
             first_s = time.time() - t0
             silent.close()
-            self.assertTrue(0.9 <= first_s <= 2.0, first_s)
+            self.assertTrue(0.9 <= first_s <= 3.0, first_s)
             # a shell client that does not log in: Bye after about 2 s, even when it keeps
             # sending hello
             for keep_busy in (False, True):
@@ -901,7 +901,7 @@ class Deadlines(unittest.TestCase):
                 login_s = time.time() - t0
                 sh.close()
                 self.assertIn(b"Bye!", got)
-                self.assertTrue(1.9 <= login_s <= 3.5, (keep_busy, login_s))
+                self.assertTrue(1.9 <= login_s <= 5.0, (keep_busy, login_s))
             # the owner, logged in and idle meanwhile, is still there
             self.assertTrue(owner.cmd("hello").startswith(b"hello:"))
             owner.close()
@@ -927,7 +927,7 @@ class Deadlines(unittest.TestCase):
             took = time.time() - t0
             slow.close()
             self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
-            self.assertTrue(1.9 <= took <= 3.5, took)
+            self.assertTrue(1.9 <= took <= 5.0, took)  # the 2 s default, not the old 10 s
         finally:
             node.stop()
 
