@@ -67,8 +67,8 @@ static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t)
 {
     struct lobby *l = t->arg;
     uint64_t now = ev_now(loop);
-    size_t order[LOBBY_MAX], n = 0;
-    int count[LOBBY_MAX];
+    size_t order[LOBBY_MAX] = {0}, n = 0;
+    int count[LOBBY_MAX] = {0};
     for (size_t i = 0; i < LOBBY_MAX; i++) {
         if (l->entries[i].fd < 0)
             continue;
