@@ -8,6 +8,7 @@ set(CORE_SOURCES
   core/log.c
   core/str.c
   core/sha256.c
+  core/tar.c
 )
 set(SVC_SOURCES
   svc/auth.c
@@ -43,6 +44,7 @@ set(SVC_SOURCES
   svc/metrics.c
   svc/metrics_count.c
   svc/update.c
+  svc/bundle.c
 )
 set(NET_SOURCES
   net/admit.c
@@ -177,6 +179,7 @@ set(CLI_SOURCES
   cli/gateway.c
   cli/mdns_browse.c
   cli/files.c
+  cli/bundle.c
   core/err.c
   core/sha256.c
   svc/cfg_schema.c

@@ -65,6 +65,24 @@
 #define HTTP_UPLOADS_MAX 4
 #endif
 
+/* Update bundles (svc/bundle.h): files per bundle, bytes per file, bytes unpacked in all,
+ * folders deep (web/a/b/c/d/e.html is 6). */
+#ifndef BUNDLE_FILES_MAX
+#define BUNDLE_FILES_MAX 256
+#endif
+#ifndef BUNDLE_FILE_MAX
+#define BUNDLE_FILE_MAX (16u << 20)
+#endif
+#ifndef BUNDLE_UNPACKED_MAX_MIB
+#define BUNDLE_UNPACKED_MAX_MIB 128
+#endif
+#define BUNDLE_UNPACKED_MAX ((uint64_t)BUNDLE_UNPACKED_MAX_MIB << 20)
+#ifndef BUNDLE_DEPTH_MAX
+#define BUNDLE_DEPTH_MAX 6
+#endif
+#define BUNDLE_STR_(x) #x
+#define BUNDLE_STR(x)  BUNDLE_STR_(x)
+
 /* InterCon (COMPAT §10.1): calls to other nodes. */
 #ifndef INTERCON_CALLS_MAX
 #define INTERCON_CALLS_MAX 8 /* calls in flight at once */

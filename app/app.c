@@ -16,6 +16,7 @@
 #include "../hal/hal_update.h"
 #include "../svc/cfg_web.h"
 #include "../net/conn.h"
+#include "../svc/bundle.h"
 #include "../svc/update.h"
 #include "../net/http_webload.h"
 #include "app_metrics.h"
@@ -145,6 +146,7 @@ static int app_start_web(struct app *app)
         return 0;
     cfg_web_register(&app->endpoints, &app->node);
     update_register(&app->endpoints, &app->node);
+    bundle_register(&app->endpoints, &app->node);
     app->node.web_load = app_web_load;
     if (cfg_get_bool(&app->cfg, CFG_K_fileserver)) {
         struct buf lines;

@@ -58,6 +58,8 @@ int ctl_restore(struct ctl_opts *o, int argc, char **argv);
 int ctl_list(struct ctl_opts *o, int argc, char **argv);
 int ctl_gateway(struct ctl_opts *o, int argc, char **argv);
 int ctl_put(struct ctl_opts *o, int argc, char **argv);
+int ctl_bundle(struct ctl_opts *o, int argc, char **argv);
+int ctl_rollback(struct ctl_opts *o, int argc, char **argv);
 int ctl_get(struct ctl_opts *o, int argc, char **argv);
 int ctl_ls(struct ctl_opts *o, int argc, char **argv);
 int ctl_rm(struct ctl_opts *o, int argc, char **argv);

@@ -224,6 +224,33 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+/* After a Lua module's upload into $modules: asks the node (`lua stats`) whether it loads and
+ * prints how to call it, or why it cannot run (a syntax error, a reserved name). Silent when
+ * the node does not say (a node with auth on answers REST only for modules already in use). */
+static void lua_check(struct ctl_opts *o, const char *device, const char *remote)
+{
+    const char *prefix = "$modules/LM_";
+    size_t n = strlen(remote), np = strlen(prefix);
+    if (n <= np + 4 || strncmp(remote, prefix, np) != 0 || strcmp(remote + n - 4, ".lua") != 0)
+        return;
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(n - np - 4), remote + np);
+    struct http_resp r = {0};
+    if (request(o, device, "GET", "/rest/lua/stats", NULL, NULL, &r, true) == 0 &&
+        r.status == 200 && r.body) {
+        cJSON *j = cJSON_Parse(r.body);
+        const cJSON *e =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "result"), name);
+        const cJSON *err = cJSON_GetObjectItemCaseSensitive(e, "error");
+        if (cJSON_IsString(err))
+            fprintf(stderr, "microsctl: the node cannot run it: %s\n", err->valuestring);
+        else if (cJSON_IsObject(e))
+            printf("%s is ready: microsctl run %s '%s help'\n", name, device, name);
+        cJSON_Delete(j);
+    }
+    free(r.body);
+}
+
 int ctl_put(struct ctl_opts *o, int argc, char **argv)
 {
     const char *device = argv[0], *local = argv[1];
@@ -310,6 +337,8 @@ int ctl_put(struct ctl_opts *o, int argc, char **argv)
     else
         printf("%s -> %s (%llu bytes)\n", local, remote, size);
     free(r.body);
+    if (!ex)
+        lua_check(o, device, remote);
     return ex;
 }
 
@@ -429,6 +458,73 @@ int ctl_rm(struct ctl_opts *o, int argc, char **argv)
     return ex;
 }
 
+/* The node's `system update` as a JSON object (the caller deletes it), or NULL when the node
+ * does not answer yet. Over REST; on a node with auth on (REST answers Auth:Protected for
+ * modules not loaded since its start) over the shell with the password. */
+static cJSON *update_state(struct ctl_opts *o, const char *device)
+{
+    struct http_resp s = {0};
+    unsigned keep = o->reply_timeout_ms;
+    o->reply_timeout_ms = 1000;
+    int q = request(o, device, "GET", "/rest/system/update", NULL, NULL, &s, true);
+    o->reply_timeout_ms = keep;
+    if (q < 0 || s.status != 200) {
+        free(s.body);
+        return NULL;
+    }
+    cJSON *j = cJSON_Parse(s.body);
+    free(s.body);
+    cJSON *res = cJSON_DetachItemFromObject(j, "result");
+    cJSON_Delete(j);
+    if (cJSON_IsObject(res))
+        return res;
+    cJSON_Delete(res);
+    struct conn c;
+    struct cache_dev dev;
+    if (ctl_open(o, device, &c, &dev, false))
+        return NULL;
+    cJSON *out = NULL;
+    if (conn_cmd(&c, "system update >json") == 0) {
+        size_t len;
+        const char *r = conn_reply(&c, &len);
+        out = cJSON_ParseWithLength(r, len);
+        if (!cJSON_IsObject(out)) {
+            cJSON_Delete(out);
+            out = NULL;
+        }
+    }
+    conn_close(&c);
+    return out;
+}
+
+/* After a bundle (or a rollback) was accepted: waits for the node to restart and report it
+ * applied. Returns the exit status. */
+static int follow_bundle(struct ctl_opts *o, const char *device)
+{
+    for (int i = 0; i < 240; i++) {
+        struct timespec ts = {0, 250 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        cJSON *res = update_state(o, device);
+        cJSON *phase = cJSON_GetObjectItem(res, "bundle");
+        cJSON *last = cJSON_GetObjectItem(res, "bundle_result");
+        const char *ph = cJSON_IsString(phase) ? phase->valuestring : "";
+        const char *lr = cJSON_IsString(last) ? last->valuestring : "?";
+        int ex = -1;
+        if (!strcmp(ph, "applied")) {
+            printf("%s\n", lr);
+            ex = CTL_EXIT_OK;
+        } else if (!strcmp(ph, "failed")) {
+            printf("not applied: %s\n", lr);
+            ex = CTL_EXIT_FAIL;
+        }
+        cJSON_Delete(res);
+        if (ex >= 0)
+            return ex;
+    }
+    fprintf(stderr, "microsctl: bundle: no verdict from the node within 60 s\n");
+    return CTL_EXIT_CONN;
+}
+
 int ctl_update(struct ctl_opts *o, int argc, char **argv)
 {
     (void)argc;
@@ -441,6 +537,24 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
     struct stat st;
     fstat(fileno(f), &st);
     unsigned long long size = (unsigned long long)st.st_size;
+    /* a program (ELF) or a bundle (.tar.gz / .tar of modules/ and web/) */
+    unsigned char magic[512] = {0};
+    size_t nm = fread(magic, 1, sizeof magic, f);
+    rewind(f);
+    bool is_bundle = (nm >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) ||
+                     (nm >= 262 && memcmp(magic + 257, "ustar", 5) == 0);
+    if (!is_bundle && (nm < 4 || memcmp(magic,
+                                        "\x7f"
+                                        "ELF",
+                                        4) != 0)) {
+        fclose(f);
+        fprintf(stderr,
+                "microsctl: update: %s is neither a micros program (ELF) nor a bundle (.tar.gz "
+                "or .tar, see 'microsctl bundle')\n",
+                local);
+        return CTL_EXIT_FAIL;
+    }
+    const char *what = is_bundle ? "bundle" : "update";
     char *buf = malloc(PIECE);
     struct sha256 sha;
     sha256_init(&sha);
@@ -452,16 +566,12 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
     sha256_final(&sha, d);
     sha256_hex(d, hex);
     rewind(f);
-    struct http_resp before = {0};
     char old[64] = "?";
-    if (request(o, device, "GET", "/rest/system/update", NULL, NULL, &before, false) == 0) {
-        cJSON *j = cJSON_Parse(before.body);
-        cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "version");
-        if (cJSON_IsString(v))
-            snprintf(old, sizeof old, "%s", v->valuestring);
-        cJSON_Delete(j);
-    }
-    free(before.body);
+    cJSON *before = update_state(o, device);
+    cJSON *v = cJSON_GetObjectItem(before, "version");
+    if (cJSON_IsString(v))
+        snprintf(old, sizeof old, "%s", v->valuestring);
+    cJSON_Delete(before);
     int fd = web_connect(o, device);
     if (fd < 0) {
         fclose(f);
@@ -470,18 +580,20 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
     }
     char head[1024];
     int hl = snprintf(head, sizeof head,
-                      "POST /update HTTP/1.1\r\nhost: node\r\nconnection: close\r\ncontent-type: "
+                      "POST %s HTTP/1.1\r\nhost: node\r\nconnection: close\r\ncontent-type: "
                       "application/octet-stream\r\ncontent-length: %llu\r\nexpect: 100-continue\r\n"
                       "x-sha256: %s\r\n%s%s%s\r\n",
-                      size, hex, o->password ? "x-micros-auth: " : "",
-                      o->password ? o->password : "", o->password ? "\r\n" : "");
+                      is_bundle ? "/update/bundle" : "/update", size, hex,
+                      o->password ? "x-micros-auth: " : "", o->password ? o->password : "",
+                      o->password ? "\r\n" : "");
     int rc = send_all(fd, head, (size_t)hl);
     struct http_resp r = {0};
     if (rc == 0 && !await_continue(fd, &r)) {
         close(fd);
         fclose(f);
         free(buf);
-        fprintf(stderr, "microsctl: update: HTTP %d: %s\n", r.status, r.body ? r.body : "no reply");
+        fprintf(stderr, "microsctl: %s: HTTP %d: %s\n", what, r.status,
+                r.body ? r.body : "no reply");
         if (r.status == 401)
             fprintf(stderr,
                     "microsctl: the node needs its password: --password or MICROS_PASSWORD\n");
@@ -492,7 +604,7 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
     while (rc == 0 && buf && (k = fread(buf, 1, PIECE, f)) > 0) {
         rc = send_all(fd, buf, k);
         sent += k;
-        bar("update", sent, size);
+        bar(what, sent, size);
     }
     fclose(f);
     free(buf);
@@ -501,34 +613,26 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
     close(fd);
     if (rc < 0) {
         fprintf(stderr,
-                "microsctl: update: the connection dropped after %llu of %llu bytes; the "
-                "node keeps its program\n",
-                sent, size);
+                "microsctl: %s: the connection dropped after %llu of %llu bytes; the "
+                "node keeps its %s\n",
+                what, sent, size, is_bundle ? "files" : "program");
         free(r.body);
         return CTL_EXIT_CONN;
     }
     if (r.status != 200) {
-        fprintf(stderr, "microsctl: update: HTTP %d: %s\n", r.status, r.body);
+        fprintf(stderr, "microsctl: %s: HTTP %d: %s\n", what, r.status, r.body);
         free(r.body);
         return CTL_EXIT_FAIL;
     }
     printf("%s\n", r.body);
     free(r.body);
+    if (is_bundle)
+        return follow_bundle(o, device);
     /* follow the switch: the node goes away, then answers with its verdict */
     for (int i = 0; i < 240; i++) {
         struct timespec ts = {0, 250 * 1000 * 1000};
         nanosleep(&ts, NULL);
-        struct http_resp s = {0};
-        unsigned keep = o->reply_timeout_ms;
-        o->reply_timeout_ms = 1000;
-        int q = request(o, device, "GET", "/rest/system/update", NULL, NULL, &s, true);
-        o->reply_timeout_ms = keep;
-        if (q < 0 || s.status != 200) {
-            free(s.body);
-            continue;
-        }
-        cJSON *j = cJSON_Parse(s.body);
-        cJSON *res = cJSON_GetObjectItem(j, "result");
+        cJSON *res = update_state(o, device);
         cJSON *state = cJSON_GetObjectItem(res, "state");
         cJSON *ver = cJSON_GetObjectItem(res, "version");
         cJSON *last = cJSON_GetObjectItem(res, "last_result");
@@ -543,13 +647,29 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
                    cJSON_IsString(last) ? last->valuestring : "?");
             ex = CTL_EXIT_FAIL;
         }
-        cJSON_Delete(j);
-        free(s.body);
+        cJSON_Delete(res);
         if (ex >= 0)
             return ex;
     }
     fprintf(stderr, "microsctl: update: no verdict from the node within 60 s\n");
     return CTL_EXIT_CONN;
+}
+
+int ctl_rollback(struct ctl_opts *o, int argc, char **argv)
+{
+    (void)argc;
+    struct http_resp r = {0};
+    if (request(o, argv[0], "POST", "/update/bundle/rollback", "text/plain", "", &r, false) < 0)
+        return CTL_EXIT_CONN;
+    int ex = status_exit(&r);
+    if (ex) {
+        fprintf(stderr, "microsctl: rollback: HTTP %d: %s\n", r.status, r.body);
+        free(r.body);
+        return ex;
+    }
+    printf("%s\n", r.body);
+    free(r.body);
+    return follow_bundle(o, argv[0]);
 }
 
 int ctl_pacman(struct ctl_opts *o, int argc, char **argv)

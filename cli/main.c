@@ -84,10 +84,19 @@ static const struct subcmd s_cmds[] = {
     {"ls", ctl_ls, 1, 2, O_FILES | O_JSON, "ls <device> [folder]",
      "Lists a file server folder (/user_data, $modules, $data, $logs).\n"},
     {"rm", ctl_rm, 2, 2, O_FILES, "rm <device> <path>", "Deletes a file on the file server.\n"},
-    {"update", ctl_update, 2, 2, O_FILES, "update <device> <micros program>",
+    {"update", ctl_update, 2, 2, O_FILES, "update <device> <micros program | bundle>",
      "Self-update: sends the program with its SHA-256 to POST /update and follows the switch\n"
      "until the node confirms the new version (exit 0) or has gone back to the old one by\n"
-     "itself (exit 1). Always needs the node password (--password or MICROS_PASSWORD).\n"},
+     "itself (exit 1). A bundle (.tar.gz or .tar of modules/ and web/, see 'bundle') goes to\n"
+     "POST /update/bundle; the node restarts and reports it applied (exit 0). Always needs\n"
+     "the node password (--password or MICROS_PASSWORD).\n"},
+    {"bundle", ctl_bundle, 2, 2, 0, "bundle <folder> <file.tar.gz | file.tar>",
+     "Packs <folder>/modules (Lua modules, flat) and <folder>/web (web files) into an update\n"
+     "bundle for 'update', checking every name with the node's rules first. The same as\n"
+     "'tar -czf <file> -C <folder> modules web'.\n"},
+    {"rollback", ctl_rollback, 1, 1, O_FILES, "rollback <device>",
+     "Puts back the files the last bundle replaced (and removes the ones it added); the node\n"
+     "restarts. Running it again re-applies the bundle. Needs the node password.\n"},
     {"pacman", ctl_pacman, 2, -1, O_CONN, "pacman <device> <function> [args...]",
      "Runs 'pacman <function> <args>' on the node (ls, cat, listmods, delmod, ...).\n"},
 };

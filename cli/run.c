@@ -7,16 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Shell built-ins whose reply is never JSON: >json is not appended to them. */
+/* Shell built-ins whose reply is never JSON: >json is not appended to them. help, reboot and
+ * webrepl take any words; the others only as a bare word: `hello greet x` calls a module
+ * called hello (a Lua LM_hello.lua, docs/lua.md "Names"). */
 static bool is_builtin(const char *cmd)
 {
-    static const char *const words[] = {"hello", "version", "help",   "exit",    "reboot",
-                                        "conf",  "noconf",  "config", "noconfig"};
+    static const char *const any[] = {"help", "reboot", "webrepl"};
+    static const char *const bare[] = {"hello", "version", "exit"};
     while (*cmd == ' ')
         cmd++;
     size_t n = strcspn(cmd, " \t");
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strlen(words[i]) == n && !strncmp(cmd, words[i], n))
+    for (size_t i = 0; i < sizeof any / sizeof any[0]; i++)
+        if (strlen(any[i]) == n && !strncmp(cmd, any[i], n))
+            return true;
+    if (cmd[n + strspn(cmd + n, " \t")] != '\0')
+        return false; /* more words: a module call */
+    for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
+        if (strlen(bare[i]) == n && !strncmp(cmd, bare[i], n))
             return true;
     return !strncmp(cmd, "conf", 4) || !strncmp(cmd, "noconf", 6);
 }

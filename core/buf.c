@@ -46,6 +46,27 @@ static int reserve(struct buf *b, size_t need)
     return 0;
 }
 
+char *buf_space(struct buf *b, size_t want, size_t *room)
+{
+    size_t left = b->max > b->len ? b->max - b->len : 0;
+    if (want > left)
+        want = left;
+    if (want == 0 || reserve(b, b->len + want) < 0) {
+        b->is_full = b->is_full || want == 0;
+        return NULL;
+    }
+    *room = b->cap - 1 - b->len;
+    if (*room > left)
+        *room = left;
+    return b->p + b->len;
+}
+
+void buf_commit(struct buf *b, size_t n)
+{
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
 int buf_append(struct buf *b, const void *data, size_t n)
 {
     int rc = reserve(b, b->len + n);

@@ -32,6 +32,12 @@ int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends formatted text from a va_list. */
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Makes room for at least want more bytes (fewer when max allows fewer) and returns where they
+ * go, with the room in *room; NULL when the buffer is full (ERR_FULL) or out of memory. Bytes
+ * written there count after buf_commit. For reading straight into the buffer (net/conn.c). */
+char *buf_space(struct buf *b, size_t want, size_t *room);
+/* Adds n bytes written into the room buf_space gave (n <= room). */
+void buf_commit(struct buf *b, size_t n);
 /* Drops the first n bytes (all of them if n >= len). */
 void buf_consume(struct buf *b, size_t n);
 /* Empties the buffer and clears is_full, keeping its storage. */

@@ -5,7 +5,8 @@
  *    ios[0..nios)), followed by the loop's private state (struct ev_priv) and its
  *    arrays: an fd -> slot hash index, the wait/ready lists handed to the backend
  *    and the per-slot generation snapshot taken when the backend was called.
- *  - loop->heap holds pointers to the callers' active timers.
+ *  - loop->heap holds pointers to the callers' active timers, followed by a copy of each
+ *    one's (deadline, sequence) key that the heap compares.
  *
  * Stale events: every ev_io_start gives the watcher a fresh generation number and
  * every stop bumps it. Before waiting, the loop copies each slot's generation into
@@ -25,7 +26,12 @@
 #define HEAP_RUNNING SIZE_MAX /* heap_idx of a timer whose callback is executing */
 #define IDX_EMPTY    0u       /* hash entries hold slot + 1 */
 
+struct ev_hkey {
+    uint64_t due_us, seq; /* copies of the timer's, for the heap's comparisons */
+};
+
 struct ev_priv {
+    struct ev_hkey *hkey;     /* heap keys, parallel to loop->heap */
     struct ev_timer *running; /* timer whose callback runs now; NULL if none or it was
                                  stopped or restarted inside the callback */
     uint32_t next_gen;        /* last watcher generation handed out */
@@ -98,52 +104,63 @@ static void idx_remove_at(struct ev_loop *loop, size_t i)
 
 /* ---- timer heap ---------------------------------------------------------------------- */
 
-static bool timer_before(const struct ev_timer *a, const struct ev_timer *b)
+/* The heap compares copies of the keys kept next to the pointers, so sifting touches one
+ * array and not 100 timers spread over their owners' memory. */
+static bool key_before(const struct ev_hkey *a, const struct ev_hkey *b)
 {
-    return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && a->seq < b->seq);
+    return a->due_us < b->due_us || (a->due_us == b->due_us && a->seq < b->seq);
 }
 
-static void heap_set(struct ev_loop *loop, size_t i, struct ev_timer *t)
+static void heap_set(struct ev_loop *loop, size_t i, struct ev_timer *t, struct ev_hkey k)
 {
     loop->heap[i] = t;
+    priv(loop)->hkey[i] = k;
     t->heap_idx = i;
 }
 
-static void heap_up(struct ev_loop *loop, size_t i)
+/* Moves the entry at i up to its place; returns where it ended. */
+static size_t heap_up(struct ev_loop *loop, size_t i)
 {
+    struct ev_hkey *key = priv(loop)->hkey;
     struct ev_timer *t = loop->heap[i];
+    struct ev_hkey k = key[i];
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!timer_before(t, loop->heap[parent]))
+        if (!key_before(&k, &key[parent]))
             break;
-        heap_set(loop, i, loop->heap[parent]);
+        heap_set(loop, i, loop->heap[parent], key[parent]);
         i = parent;
     }
-    heap_set(loop, i, t);
+    heap_set(loop, i, t, k);
+    return i;
 }
 
-static void heap_down(struct ev_loop *loop, size_t i)
+/* Moves the entry at i down to its place; returns where it ended. */
+static size_t heap_down(struct ev_loop *loop, size_t i)
 {
+    struct ev_hkey *key = priv(loop)->hkey;
     struct ev_timer *t = loop->heap[i];
+    struct ev_hkey k = key[i];
     size_t n = loop->ntimers;
     for (;;) {
         size_t child = 2 * i + 1;
         if (child >= n)
             break;
-        if (child + 1 < n && timer_before(loop->heap[child + 1], loop->heap[child]))
+        if (child + 1 < n && key_before(&key[child + 1], &key[child]))
             child++;
-        if (!timer_before(loop->heap[child], t))
+        if (!key_before(&key[child], &k))
             break;
-        heap_set(loop, i, loop->heap[child]);
+        heap_set(loop, i, loop->heap[child], key[child]);
         i = child;
     }
-    heap_set(loop, i, t);
+    heap_set(loop, i, t, k);
+    return i;
 }
 
 static void heap_push(struct ev_loop *loop, struct ev_timer *t)
 {
     size_t i = loop->ntimers++;
-    heap_set(loop, i, t);
+    heap_set(loop, i, t, (struct ev_hkey){t->due_us, t->seq});
     heap_up(loop, i);
 }
 
@@ -152,9 +169,8 @@ static void heap_remove(struct ev_loop *loop, size_t i)
     struct ev_timer *last = loop->heap[--loop->ntimers];
     if (i == loop->ntimers)
         return;
-    heap_set(loop, i, last);
-    heap_down(loop, i);
-    heap_up(loop, last->heap_idx);
+    heap_set(loop, i, last, priv(loop)->hkey[loop->ntimers]);
+    heap_up(loop, heap_down(loop, i));
 }
 
 static bool timer_in_heap(const struct ev_loop *loop, const struct ev_timer *t)
@@ -167,10 +183,17 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-/* Arms t at due_ms with a fresh sequence number; the caller checked the capacity. */
-static void timer_arm(struct ev_loop *loop, struct ev_timer *t, uint64_t due_ms)
+/* Returns a*b, or UINT64_MAX when it overflows. */
+static uint64_t mul_sat(uint64_t a, uint64_t b)
 {
-    t->due_ms = due_ms;
+    return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/* Arms t at due_us with a fresh sequence number; the caller checked the capacity. */
+static void timer_arm(struct ev_loop *loop, struct ev_timer *t, uint64_t due_us)
+{
+    t->due_us = due_us;
+    t->due_ms = due_us / 1000u + (due_us % 1000u != 0);
     t->seq = loop->next_seq++;
     t->is_active = true;
     heap_push(loop, t);
@@ -190,7 +213,7 @@ static bool size_add(size_t *total, size_t n, size_t sz)
 int ev_init(struct ev_loop *loop, size_t max_fds, size_t max_timers)
 {
     memset(loop, 0, sizeof(*loop));
-    if (max_fds >= UINT32_MAX / 4 || max_timers > SIZE_MAX / sizeof(struct ev_timer *))
+    if (max_fds >= UINT32_MAX / 4 || max_timers > SIZE_MAX / 64)
         return ERR_NOMEM;
     size_t idx_cap = 2;
     while (idx_cap < 2 * max_fds)
@@ -205,7 +228,11 @@ int ev_init(struct ev_loop *loop, size_t max_fds, size_t max_timers)
         return ERR_NOMEM;
 
     char *block = calloc(1, total);
-    struct ev_timer **heap = calloc(max_timers ? max_timers : 1, sizeof(*heap));
+    /* The heap's pointers, then its keys (aligned up to a whole key). */
+    size_t heap_cap = max_timers ? max_timers : 1;
+    size_t key_off = (heap_cap * sizeof(struct ev_timer *) + sizeof(struct ev_hkey) - 1) /
+                     sizeof(struct ev_hkey) * sizeof(struct ev_hkey);
+    struct ev_timer **heap = calloc(1, key_off + heap_cap * sizeof(struct ev_hkey));
     void *pollset = ev_backend_create(max_fds);
     if (!block || !heap || !pollset) {
         free(block);
@@ -231,6 +258,7 @@ int ev_init(struct ev_loop *loop, size_t max_fds, size_t max_timers)
     cur += max_fds * sizeof(uint32_t);
     p->idx = (uint32_t *)(void *)cur;
     p->idx_mask = idx_cap - 1;
+    p->hkey = (struct ev_hkey *)(void *)((char *)heap + key_off);
 
     ev_update_now(loop);
     return 0;
@@ -251,6 +279,14 @@ void ev_set_clock(struct ev_loop *loop, ev_clock_fn *fn, void *arg)
 {
     loop->clock = fn;
     loop->clock_arg = fn ? arg : NULL;
+    loop->is_clock_us = false;
+    ev_update_now(loop);
+}
+
+void ev_set_clock_us(struct ev_loop *loop, ev_clock_fn *fn, void *arg)
+{
+    ev_set_clock(loop, fn, arg);
+    loop->is_clock_us = fn != NULL;
     ev_update_now(loop);
 }
 
@@ -259,9 +295,26 @@ uint64_t ev_now(const struct ev_loop *loop)
     return loop->now_ms;
 }
 
+uint64_t ev_now_us(const struct ev_loop *loop)
+{
+    return loop->now_us;
+}
+
+uint64_t ev_update_now_us(struct ev_loop *loop)
+{
+    if (!loop->clock)
+        loop->now_us = ev_backend_now_us();
+    else if (loop->is_clock_us)
+        loop->now_us = loop->clock(loop->clock_arg);
+    else
+        loop->now_us = mul_sat(loop->clock(loop->clock_arg), 1000u);
+    loop->now_ms = loop->now_us / 1000u;
+    return loop->now_us;
+}
+
 uint64_t ev_update_now(struct ev_loop *loop)
 {
-    loop->now_ms = loop->clock ? loop->clock(loop->clock_arg) : ev_backend_now_ms();
+    ev_update_now_us(loop);
     return loop->now_ms;
 }
 
@@ -333,10 +386,20 @@ void ev_io_stop(struct ev_loop *loop, int fd)
 
 int ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t delay_ms, ev_timer_fn *cb)
 {
-    return ev_timer_start_at(loop, t, add_sat(loop->now_ms, delay_ms), cb);
+    return ev_timer_start_at_us(loop, t, add_sat(loop->now_us, mul_sat(delay_ms, 1000u)), cb);
 }
 
 int ev_timer_start_at(struct ev_loop *loop, struct ev_timer *t, uint64_t due_ms, ev_timer_fn *cb)
+{
+    return ev_timer_start_at_us(loop, t, mul_sat(due_ms, 1000u), cb);
+}
+
+int ev_timer_start_us(struct ev_loop *loop, struct ev_timer *t, uint64_t delay_us, ev_timer_fn *cb)
+{
+    return ev_timer_start_at_us(loop, t, add_sat(loop->now_us, delay_us), cb);
+}
+
+int ev_timer_start_at_us(struct ev_loop *loop, struct ev_timer *t, uint64_t due_us, ev_timer_fn *cb)
 {
     if (!t || !cb)
         return ERR_INVAL;
@@ -353,7 +416,7 @@ int ev_timer_start_at(struct ev_loop *loop, struct ev_timer *t, uint64_t due_ms,
     if (t == p->running)
         p->running = NULL; /* the restart wins over the callback's return value */
     t->cb = cb;
-    timer_arm(loop, t, due_ms);
+    timer_arm(loop, t, due_us);
     return 0;
 }
 
@@ -368,20 +431,22 @@ void ev_timer_stop(struct ev_loop *loop, struct ev_timer *t)
     t->is_active = false;
 }
 
-/* Runs the timers that were due when the pass started. A timer re-armed or started
- * during this phase gets a newer sequence number and waits for the next pass, so a
- * callback returning 0 cannot starve the loop. Returns the number of callbacks. */
+/* Runs the timers due at the cached time. A timer re-armed or started during this pass
+ * gets a newer sequence number than pass_seq and waits for the next pass, so a callback
+ * returning 0 cannot starve the loop and no timer fires twice in one pass. Returns the
+ * number of callbacks. */
 static int run_timers(struct ev_loop *loop)
 {
     struct ev_priv *p = priv(loop);
-    const uint64_t now = loop->now_ms;
-    const uint64_t seq_limit = loop->next_seq;
+    const uint64_t now = loop->now_us;
+    const uint64_t seq_limit = loop->pass_seq;
     int calls = 0;
 
     while (loop->ntimers > 0) {
-        struct ev_timer *t = loop->heap[0];
-        if (t->due_ms > now || t->seq >= seq_limit)
+        const struct ev_hkey *k = &p->hkey[0];
+        if (k->due_us > now || k->seq >= seq_limit)
             break;
+        struct ev_timer *t = loop->heap[0];
         heap_remove(loop, 0);
         t->heap_idx = HEAP_RUNNING;
         p->running = t;
@@ -399,10 +464,10 @@ static int run_timers(struct ev_loop *loop)
             continue;
         }
         /* Keep the period's grid unless we fell more than one period behind. */
-        uint64_t period = (uint64_t)next;
-        uint64_t due = add_sat(t->due_ms, period);
-        if (loop->now_ms > due && loop->now_ms - due > period)
-            due = add_sat(loop->now_ms, period);
+        uint64_t period = mul_sat((uint64_t)next, 1000u);
+        uint64_t due = add_sat(t->due_us, period);
+        if (loop->now_us > due && loop->now_us - due > period)
+            due = add_sat(loop->now_us, period);
         timer_arm(loop, t, due);
     }
     return calls;
@@ -463,17 +528,17 @@ static int run_defers(struct ev_loop *loop)
     return calls;
 }
 
-/* Returns the poll timeout: until the next timer, capped by max_wait_ms (-1 = none). */
-static int wait_timeout(const struct ev_loop *loop, int max_wait_ms)
+/* Returns the wait in us: until the next timer, capped by max_wait_ms (-1 = none). */
+static int64_t wait_timeout(const struct ev_loop *loop, int max_wait_ms)
 {
     if (loop->is_stopping || loop->defer_head)
         return 0;
-    int timeout = max_wait_ms < 0 ? -1 : max_wait_ms;
+    int64_t timeout = max_wait_ms < 0 ? -1 : (int64_t)max_wait_ms * 1000;
     if (loop->ntimers > 0) {
-        uint64_t due = loop->heap[0]->due_ms;
-        uint64_t d = due > loop->now_ms ? due - loop->now_ms : 0;
+        uint64_t due = priv(loop)->hkey[0].due_us;
+        uint64_t d = due > loop->now_us ? due - loop->now_us : 0;
         if (timeout < 0 || d < (uint64_t)timeout)
-            timeout = d > INT_MAX ? INT_MAX : (int)d;
+            timeout = d > INT64_MAX ? INT64_MAX : (int64_t)d;
     }
     return timeout;
 }
@@ -482,7 +547,8 @@ int ev_poll(struct ev_loop *loop, int max_wait_ms)
 {
     struct ev_priv *p = priv(loop);
     loop->stats.iterations++;
-    ev_update_now(loop);
+    loop->pass_seq = loop->next_seq;
+    ev_update_now_us(loop);
     int calls = run_timers(loop);
     calls += run_defers(loop);
 
@@ -502,9 +568,11 @@ int ev_poll(struct ev_loop *loop, int max_wait_ms)
     }
     int nready = ev_backend_wait(loop->pollset, p->want, n, p->ready, loop->max_fds,
                                  wait_timeout(loop, max_wait_ms));
-    ev_update_now(loop);
+    ev_update_now_us(loop);
     if (nready < 0)
         return nready;
+    /* The timers the wait woke for run before the I/O callbacks, which may take a while. */
+    calls += run_timers(loop);
 
     for (int i = 0; i < nready; i++) {
         int fd = p->ready[i].fd;

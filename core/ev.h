@@ -9,7 +9,13 @@
  *  - A watcher stopped during a dispatch pass is not called again in that pass, even
  *    if its fd was reported ready (so closing an fd from another callback is safe).
  *  - Timers with equal deadlines fire in the order they were started (FIFO).
- *  - Time is monotonic milliseconds from the loop's clock (a test may replace it). */
+ *  - Time is the loop's monotonic clock in microseconds (a test may replace it); deadlines are
+ *    kept in us and the wait sleeps to the us (epoll_pwait2/ppoll on POSIX), so a timer fires
+ *    on time to the scheduler's wake-up, not to the next millisecond. The ms calls (ev_now,
+ *    ev_timer_start, a callback's return) are conveniences over the us ones.
+ *  - Each pass: due timers, deferred work, wait, due timers again (the ones the wait woke for,
+ *    before any I/O callback can delay them), I/O callbacks, deferred work. A timer fires at
+ *    most once per pass. */
 #ifndef EV_H
 #define EV_H
 
@@ -21,7 +27,8 @@
 #define EV_WRITE 2u
 #define EV_ERROR 4u /* hang-up or error: reported together with EV_READ */
 
-/* A timer callback returns the delay in ms until its next run, or EV_DONE to stop. */
+/* A timer callback returns the delay in ms until its next run, or EV_DONE to stop (a timer
+ * that wants a us period restarts itself with ev_timer_start_at_us: a restart wins). */
 #define EV_DONE (-1)
 
 struct ev_loop;
@@ -30,7 +37,7 @@ struct ev_defer;
 
 typedef void ev_io_fn(struct ev_loop *loop, int fd, unsigned events, void *arg);
 typedef int64_t ev_timer_fn(struct ev_loop *loop, struct ev_timer *t);
-typedef uint64_t ev_clock_fn(void *arg);
+typedef uint64_t ev_clock_fn(void *arg); /* ms (ev_set_clock) or us (ev_set_clock_us) */
 typedef void ev_defer_fn(struct ev_loop *loop, struct ev_defer *d);
 
 /* Work queued for the end of the current pass, run before the loop sleeps (output gathered
@@ -45,7 +52,8 @@ struct ev_defer {
 struct ev_timer {
     ev_timer_fn *cb;
     void *arg;       /* for the owner's use */
-    uint64_t due_ms; /* absolute deadline on the loop's clock */
+    uint64_t due_us; /* absolute deadline on the loop's clock, us */
+    uint64_t due_ms; /* the same rounded up to ms, for callers that think in ms (read only) */
     uint64_t seq;    /* start order, for FIFO among equal deadlines */
     size_t heap_idx; /* position in the loop's heap while active */
     bool is_active;
@@ -75,10 +83,13 @@ struct ev_loop {
     void *pollset;              /* backend scratch space */
     size_t max_fds, max_timers; /* capacities fixed at init */
     size_t nios, ntimers;
-    uint64_t now_ms; /* cached clock, updated once per pass */
+    uint64_t now_us; /* cached clock, updated around each wait */
+    uint64_t now_ms; /* now_us / 1000 */
     uint64_t next_seq;
+    uint64_t pass_seq; /* next_seq when this pass began: later starts wait for the next pass */
     ev_clock_fn *clock;
     void *clock_arg;
+    bool is_clock_us; /* clock returns us (ev_set_clock_us), not ms */
     bool is_stopping;
     struct ev_defer *defer_head, *defer_tail; /* queued deferred work, FIFO */
     struct ev_stats stats;
@@ -90,12 +101,19 @@ int ev_init(struct ev_loop *loop, size_t max_fds, size_t max_timers);
 /* Frees the tables. Timers and watchers still registered are forgotten, not called. */
 void ev_deinit(struct ev_loop *loop);
 
-/* Replaces the loop's clock (tests use a fake clock); fn NULL restores the real one. */
+/* Replaces the loop's clock with fn, which returns ms (tests use a fake clock); fn NULL
+ * restores the real one. */
 void ev_set_clock(struct ev_loop *loop, ev_clock_fn *fn, void *arg);
+/* Replaces the loop's clock with fn, which returns us; fn NULL restores the real one. */
+void ev_set_clock_us(struct ev_loop *loop, ev_clock_fn *fn, void *arg);
 /* Returns the cached time of the current pass in ms. */
 uint64_t ev_now(const struct ev_loop *loop);
-/* Re-reads the clock into the cache and returns it. */
+/* Returns the cached time of the current pass in us. */
+uint64_t ev_now_us(const struct ev_loop *loop);
+/* Re-reads the clock into the cache and returns it in ms. */
 uint64_t ev_update_now(struct ev_loop *loop);
+/* Re-reads the clock into the cache and returns it in us. */
+uint64_t ev_update_now_us(struct ev_loop *loop);
 
 /* Watches fd for events (EV_READ|EV_WRITE); cb is called with what is ready.
  * Returns 0, ERR_EXIST if fd is watched already, ERR_FULL if the table is full. */
@@ -110,6 +128,11 @@ void ev_io_stop(struct ev_loop *loop, int fd);
 int ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t delay_ms, ev_timer_fn *cb);
 /* Arms t for an absolute deadline on the loop's clock. Same returns as ev_timer_start. */
 int ev_timer_start_at(struct ev_loop *loop, struct ev_timer *t, uint64_t due_ms, ev_timer_fn *cb);
+/* Arms t to call cb after delay_us. Same returns as ev_timer_start. */
+int ev_timer_start_us(struct ev_loop *loop, struct ev_timer *t, uint64_t delay_us, ev_timer_fn *cb);
+/* Arms t for an absolute deadline in us on the loop's clock. Same returns as ev_timer_start. */
+int ev_timer_start_at_us(struct ev_loop *loop, struct ev_timer *t, uint64_t due_us,
+                         ev_timer_fn *cb);
 /* Disarms t; safe on an inactive timer and from inside any callback, its own included. */
 void ev_timer_stop(struct ev_loop *loop, struct ev_timer *t);
 
@@ -120,8 +143,9 @@ void ev_defer(struct ev_loop *loop, struct ev_defer *d, ev_defer_fn *cb);
 /* Removes d from the queue; safe when it is not queued. */
 void ev_defer_cancel(struct ev_loop *loop, struct ev_defer *d);
 
-/* Runs due timers, waits at most max_wait_ms (or until the next timer) for fd events and
- * dispatches them. Returns the number of callbacks called, or a negative ERR_* code. */
+/* Runs due timers, waits at most max_wait_ms (or until the next timer, to the us) for fd
+ * events, runs the timers due by then and dispatches the events. Returns the number of callbacks
+ * called, or a negative ERR_* code. */
 int ev_poll(struct ev_loop *loop, int max_wait_ms);
 /* Calls ev_poll until ev_stop is called. */
 void ev_run(struct ev_loop *loop);

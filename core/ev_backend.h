@@ -25,11 +25,12 @@ int ev_backend_ctl(void *set, int fd, unsigned old_ev, unsigned new_ev);
 /* True when ev_backend_wait needs the full want list on every call (poll); false when the
  * backend keeps its own interest set from ev_backend_ctl (epoll). */
 bool ev_backend_wants_list(void);
-/* Waits up to timeout_ms (-1 = forever) for any of the n (fd, events) pairs in want to become
+/* Waits up to timeout_us microseconds (-1 = forever; a backend that cannot wait to the us
+ * rounds up, never down) for any of the n (fd, events) pairs in want to become
  * ready; writes at most cap results to out. Returns the count, 0 on timeout, or ERR_*. */
 int ev_backend_wait(void *set, const struct ev_ready *want, size_t n, struct ev_ready *out,
-                    size_t cap, int timeout_ms);
-/* Returns a monotonic clock in milliseconds. */
-uint64_t ev_backend_now_ms(void);
+                    size_t cap, int64_t timeout_us);
+/* Returns a monotonic clock in microseconds. */
+uint64_t ev_backend_now_us(void);
 
 #endif

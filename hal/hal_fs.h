@@ -64,5 +64,8 @@ int hal_fs_close(int h);
 int hal_fs_info(const char *path, uint64_t *size, int64_t *mtime, bool *is_dir);
 /* Removes an empty folder. Returns 0, ERR_NOENT, ERR_EXIST (not empty) or ERR_*. */
 int hal_fs_rmdir(const char *path);
+/* Makes a file's content (or a folder's entries) durable: fsync. Blocks: only for start-up
+ * work outside the event loop (an update bundle applied at start). Returns 0 or ERR_*. */
+int hal_fs_sync(const char *path);
 
 #endif

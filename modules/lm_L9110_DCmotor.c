@@ -72,8 +72,7 @@ static int fn_pinmap(struct lm_ctx *ctx)
 static const struct lm_func s_funcs[] = {
     {.name = "motor_control",
      .fn = fn_motor_control,
-     .params = LM_PARAMS({"direc", LM_INT, "None", "0,1"}, {"speed", LM_INT, "None", "0-1000-10"}),
-     .widget = "SLIDER"},
+     .params = LM_PARAMS({"direc", LM_INT, "None", "0,1"}, {"speed", LM_INT, "None", "0-1000-10"})},
     {.name = "brake", .fn = fn_brake, .widget = "BUTTON"},
     {.name = "pinmap", .fn = fn_pinmap},
     {.name = NULL},

@@ -1,7 +1,7 @@
 /* lm_lua.c - Load Module `lua`: the state of the Lua Load Modules (svc/luamod.h).
  * `lua stats` gives, per Lua module, its memory now and at its peak (KB), its cap, the calls
- * since it was (re)loaded, or its load error; `lua available` says whether this build runs
- * Lua modules at all. */
+ * since it was (re)loaded, or its load error (also for a file refused for its name);
+ * `lua available` says whether this build runs Lua modules at all. */
 #include "../svc/lm.h"
 #include "../svc/luamod.h"
 
@@ -39,6 +39,15 @@ static int fn_stats(struct lm_ctx *ctx)
             val_dict_set(ctx->arena, e, "error", val_str(ctx->arena, err));
         }
         val_dict_set(ctx->arena, d, m->name, e);
+    }
+    /* files refused for their name (LM_task.lua, LM_rgb.lua): why, so an upload that cannot
+     * work says so (the Files page shows it) */
+    const char *name;
+    const char *why;
+    for (size_t i = 0; set && (why = luamods_refusal(set, i, &name)) != NULL; i++) {
+        struct val *e = val_dict(ctx->arena);
+        val_dict_set(ctx->arena, e, "error", val_str(ctx->arena, why));
+        val_dict_set(ctx->arena, d, name, e);
     }
     return 0;
 }

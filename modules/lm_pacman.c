@@ -419,9 +419,9 @@ static int fn_upgrade(struct lm_ctx *ctx)
     return rc < 0 ? lm_error(ctx, "upgrade: %s", msg) : lm_ret_str(ctx, msg);
 }
 
-static int fn_inspect(struct lm_ctx *ctx)
+/* The installed packages (pkg NULL), or pkg's pacman.json. */
+static int inspect(struct lm_ctx *ctx, const char *pkg)
 {
-    const char *pkg = lm_str(ctx, "package");
     char dir[PATH_CAP];
     snprintf(dir, sizeof dir, "%s/%s", ctx->node->data_dir, PKG_DIR);
     if (!pkg) {
@@ -447,11 +447,16 @@ static int fn_inspect(struct lm_ctx *ctx)
     return lm_ret(ctx, val_strn(ctx->arena, buf, (size_t)n));
 }
 
+static int fn_inspect(struct lm_ctx *ctx)
+{
+    return inspect(ctx, lm_str(ctx, "package"));
+}
+
 static int fn_uninstall(struct lm_ctx *ctx)
 {
     const char *name = lm_str(ctx, "name");
-    if (!name)
-        return fn_inspect(ctx);
+    if (!name) /* the installed packages (uninstall declares no "package") */
+        return inspect(ctx, NULL);
     char msg[300];
     pacman_pkg_uninstall(ctx->node, name, msg, sizeof msg);
     return lm_ret_str(ctx, msg);

@@ -8,6 +8,7 @@
 #include "../hal/hal_fs.h"
 #include "../hal/hal_sys.h"
 #include "../hal/hal_time.h"
+#include "../svc/bundle.h"
 #include "../svc/cfg.h"
 #include "../svc/clock.h"
 #include "../svc/lm.h"
@@ -479,6 +480,12 @@ static int fn_update(struct lm_ctx *ctx)
     val_dict_set(a, d, "version", val_str(a, ctx->node->version));
     char path[1100], text[1024];
     snprintf(path, sizeof path, "%s/update/state", ctx->node->data_dir);
+    char bphase[32], bresult[400];
+    bundle_status(ctx->node->data_dir, bphase, sizeof bphase, bresult, sizeof bresult);
+    if (bphase[0]) { /* the last update bundle (modules + web files), svc/bundle.h */
+        val_dict_set(a, d, "bundle", val_str(a, bphase));
+        val_dict_set(a, d, "bundle_result", val_str(a, bresult));
+    }
     long n = hal_fs_read(path, text, sizeof text);
     if (n <= 0) {
         val_dict_set(a, d, "state", val_str(a, "never updated"));

@@ -44,6 +44,7 @@ struct conn {
     bool is_draining;    /* close once out is flushed */
     bool is_closed;
     bool is_read_paused;
+    bool is_bulk;       /* the last read filled its buffer: read big next time */
     bool is_connecting; /* outbound connect in progress */
     int error;          /* why it closed: 0 (conn_close) or ERR_* */
     unsigned watched;   /* events the loop watches now */

@@ -132,8 +132,11 @@ static bool try_open(void *owner, int fd, const char *peer)
     const struct server_proto *p = srv->proto;
     uint64_t now = ev_now(srv->loop);
     /* Where the client speaks first, a silent newcomer (a connection flood) may take a free
-     * place or one of its own address, never another address's. */
-    bool may_take_others = !p->is_client_first || hal_sock_pending(fd) > 0;
+     * place or one of its own address, never another address's. Whether it spoke is asked
+     * (one ioctl) only when there is no free place, the only case where it matters. */
+    bool is_full = (srv->has_own_limit && srv->nopen >= srv->max_sessions) ||
+                   admit_count(srv->admit) >= srv->admit->limit;
+    bool may_take_others = !p->is_client_first || (is_full && hal_sock_pending(fd) > 0);
     if (srv->has_own_limit && srv->nopen >= srv->max_sessions &&
         !evict_own(srv, peer, now, may_take_others))
         return false;

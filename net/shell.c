@@ -19,30 +19,58 @@
 #include <string.h>
 
 /* `help` (COMPAT §1.4) without the webrepl line (Part A 4). */
-static const char s_help[] =
-    "[MICROS]\n"
-    "   hello     - hello msg - for device identification\n"
-    "   modules   - show active Load Modules\n"
-    "   version   - returns micrOS version\n"
-    "   exit      - exit shell session\n"
-    "   reboot    - system soft reboot (vm), hard reboot (hw): reboot -h\n"
-    "[CONF] Configuration mode\n"
-    "  conf       - Enter conf mode\n"
-    "    dump       - Dump all data, filter: dump <str>\n"
-    "    key        - Get value\n"
-    "    key value  - Set value\n"
-    "  noconf     - Exit conf mode\n"
-    "[TASK] Task operations\n"
-    "  task list         - list tasks by tags\n"
-    "  task kill <tag>   - stop task\n"
-    "  task show <tag>   - show task output\n"
-    "[EXEC] Command mode, syntax(...): <module> <function> <params> <postfix>\n"
-    "  Postfix hints:\n"
-    "    ... &<x>            - start one-shot task\n"
-    "    ... &&<x>           - start periodic task, where <x>: delay ms [x min: 20ms]\n"
-    "    ... >json           - request json formatted output\n"
-    "    ... >>hostname      - remote command execution (intercon)\n"
-    "  help lm           - list ALL available LoadModules\n";
+/* `help` (COMPAT §1.4) is generated: section headers here, and each line from the table entry
+ * of the command it describes (s_builtins below, the executor's exec_help_at) or, for what is
+ * not a command of its own (conf mode's key get/set, the postfixes of the command grammar),
+ * from s_help_notes. */
+static const char *const s_help_heads[] = {
+    [CMD_HELP_MICROS] = "[MICROS]",
+    [CMD_HELP_CONF] = "[CONF] Configuration mode",
+    [CMD_HELP_TASK] = "[TASK] Task operations",
+    [CMD_HELP_EXEC] = "[EXEC] Command mode, syntax(...): <module> <function> <params> <postfix>",
+};
+
+/* Lines of each section's layout (indent, "- " column). */
+#define HELP_MICROS(pos, usage, what)                                                              \
+    {                                                                                              \
+        .section = CMD_HELP_MICROS, .order = (pos), .indent = 3, .col = 13, .left = (usage),       \
+        .text = (what)                                                                             \
+    }
+#define HELP_CONF(pos, usage, what)                                                                \
+    {                                                                                              \
+        .section = CMD_HELP_CONF, .order = (pos), .indent = 2, .col = 13, .left = (usage),         \
+        .text = (what)                                                                             \
+    }
+#define HELP_CONF_MODE(pos, usage, what) /* what conf mode itself understands */                   \
+    {                                                                                              \
+        .section = CMD_HELP_CONF, .order = (pos), .indent = 4, .col = 15, .left = (usage),         \
+        .text = (what)                                                                             \
+    }
+#define HELP_EXEC(pos, usage, what)                                                                \
+    {                                                                                              \
+        .section = CMD_HELP_EXEC, .order = (pos), .indent = 2, .col = 20, .left = (usage),         \
+        .text = (what)                                                                             \
+    }
+#define HELP_POSTFIX(pos, usage, what)                                                             \
+    {                                                                                              \
+        .section = CMD_HELP_EXEC, .order = (pos), .indent = 4, .col = 24, .left = (usage),         \
+        .text = (what)                                                                             \
+    }
+#define HELP_HIDDEN                                                                                \
+    {                                                                                              \
+        .section = CMD_HELP_HIDDEN                                                                 \
+    }
+
+static const struct cmd_help s_help_notes[] = {
+    HELP_CONF_MODE(1, "dump", "Dump all data, filter: dump <str>"),
+    HELP_CONF_MODE(2, "key", "Get value"),
+    HELP_CONF_MODE(3, "key value", "Set value"),
+    {.section = CMD_HELP_EXEC, .order = 0, .indent = 2, .left = "Postfix hints:"},
+    HELP_POSTFIX(1, "... &<x>", "start one-shot task"),
+    HELP_POSTFIX(2, "... &&<x>", "start periodic task, where <x>: delay ms [x min: 20ms]"),
+    HELP_POSTFIX(3, "... >json", "request json formatted output"),
+    HELP_POSTFIX(4, "... >>hostname", "remote command execution (intercon)"),
+};
 
 struct shell_session {
     struct server_sess b; /* first: the server's part */
@@ -58,6 +86,8 @@ struct shell_session {
     struct ev_timer delay_timer;
     uint64_t opened_ms; /* when it connected: the login deadline (login_ms) counts from here */
 };
+
+static void help_text(struct buf *o);
 
 /* --- output helpers --- */
 
@@ -209,7 +239,7 @@ static void do_help(struct shell_session *s, const struct str *tok, size_t ntok)
         all |= str_contains(tok[i], "lm");
     struct buf *o = &s->sh->out;
     buf_clear(o);
-    buf_puts(o, s_help);
+    help_text(o);
     buf_puts(o, "\n");
     /* built-in modules in load order (all: in table order), then the run-time (Lua) ones */
     size_t nb = 0, n = lm_count(node);
@@ -337,29 +367,92 @@ static void do_conf_off(struct shell_session *s, const struct str *tok, size_t n
 enum {
     SB_PREAUTH = 1, /* answered before login too (the whole login line must be the name) */
     SB_ALONE = 2,   /* only as a line of one word (else: a module call or a conf key) */
+    SB_MODULE = 4,  /* a module of this name takes `<name> <function> ...` (logged in, not in
+                       conf mode); the bare word, and any other words, keep the built-in */
 };
 
 struct shell_builtin {
     const char *name;
-    const char *usage; /* as in s_help */
+    struct cmd_help help; /* its line in `help` */
     void (*run)(struct shell_session *s, const struct str *tok, size_t ntok);
     unsigned flags;
 };
 
 static const struct shell_builtin s_builtins[] = {
-    {.name = "exit", .usage = "exit shell session", .run = do_exit, .flags = SB_PREAUTH | SB_ALONE},
-    {.name = "hello", .usage = "hello msg", .run = do_hello, .flags = SB_PREAUTH},
-    {.name = "version", .usage = "returns micrOS version", .run = do_version},
-    {.name = "webrepl", .usage = "webrepl [--update]", .run = do_webrepl},
-    {.name = "reboot", .usage = "reboot [-h]", .run = do_reboot},
-    {.name = "conf", .usage = "Enter conf mode", .run = do_conf_on, .flags = SB_ALONE},
-    {.name = "config", .usage = "Enter conf mode", .run = do_conf_on, .flags = SB_ALONE},
-    {.name = "configure", .usage = "Enter conf mode", .run = do_conf_on, .flags = SB_ALONE},
-    {.name = "noconf", .usage = "Exit conf mode", .run = do_conf_off, .flags = SB_ALONE},
-    {.name = "noconfig", .usage = "Exit conf mode", .run = do_conf_off, .flags = SB_ALONE},
-    {.name = "noconfigure", .usage = "Exit conf mode", .run = do_conf_off, .flags = SB_ALONE},
-    {.name = "help", .usage = "help [lm]", .run = do_help},
+    {.name = "exit",
+     .help = HELP_MICROS(3, "exit", "exit shell session"),
+     .run = do_exit,
+     .flags = SB_PREAUTH | SB_ALONE},
+    {.name = "hello",
+     .help = HELP_MICROS(0, "hello", "hello msg - for device identification"),
+     .run = do_hello,
+     .flags = SB_PREAUTH | SB_MODULE},
+    {.name = "version",
+     .help = HELP_MICROS(2, "version", "returns micrOS version"),
+     .run = do_version,
+     .flags = SB_MODULE},
+    /* not in help: micrOS's OTA tool looks for it there and would try an update (COMPAT C.4) */
+    {.name = "webrepl", .help = HELP_HIDDEN, .run = do_webrepl},
+    {.name = "reboot",
+     .help = HELP_MICROS(4, "reboot", "system soft reboot (vm), hard reboot (hw): reboot -h"),
+     .run = do_reboot},
+    {.name = "conf",
+     .help = HELP_CONF(0, "conf", "Enter conf mode"),
+     .run = do_conf_on,
+     .flags = SB_ALONE},
+    {.name = "config", .help = HELP_HIDDEN, .run = do_conf_on, .flags = SB_ALONE},    /* alias */
+    {.name = "configure", .help = HELP_HIDDEN, .run = do_conf_on, .flags = SB_ALONE}, /* alias */
+    {.name = "noconf",
+     .help = HELP_CONF(4, "noconf", "Exit conf mode"),
+     .run = do_conf_off,
+     .flags = SB_ALONE},
+    {.name = "noconfig", .help = HELP_HIDDEN, .run = do_conf_off, .flags = SB_ALONE},    /* alias */
+    {.name = "noconfigure", .help = HELP_HIDDEN, .run = do_conf_off, .flags = SB_ALONE}, /* alias */
+    {.name = "help",
+     .help = HELP_EXEC(5, "help lm", "list ALL available LoadModules"),
+     .run = do_help},
 };
+
+#define NBUILTINS (sizeof s_builtins / sizeof s_builtins[0])
+#define NNOTES    (sizeof s_help_notes / sizeof s_help_notes[0])
+
+/* The i-th help line source: the shell's built-ins, its notes, then the executor's commands;
+ * NULL past the end. */
+static const struct cmd_help *help_at(size_t i)
+{
+    if (i < NBUILTINS)
+        return &s_builtins[i].help;
+    if (i < NBUILTINS + NNOTES)
+        return &s_help_notes[i - NBUILTINS];
+    return exec_help_at(i - NBUILTINS - NNOTES);
+}
+
+/* Appends the help text: each section's header, then its lines in their order. */
+static void help_text(struct buf *o)
+{
+    unsigned last = 0;
+    for (size_t i = 0; help_at(i); i++)
+        last = help_at(i)->order > last ? help_at(i)->order : last;
+    for (int sec = CMD_HELP_MICROS; sec <= CMD_HELP_EXEC; sec++) {
+        buf_printf(o, "%s\n", s_help_heads[sec]);
+        for (unsigned order = 0; order <= last; order++) /* a few dozen lines: pick in turn */
+            for (size_t i = 0; help_at(i); i++)
+                if (help_at(i)->section == (enum cmd_help_section)sec && help_at(i)->order == order)
+                    cmd_help_line(help_at(i), o);
+    }
+}
+
+/* Returns 0 when every command declares whether and where it is in help, else ERR_INVAL
+ * (logged): a command added without a help line is caught when the shell starts. */
+static int help_check(void)
+{
+    for (size_t i = 0; help_at(i); i++)
+        if (help_at(i)->section == CMD_HELP_UNSET) {
+            LOG_E("shell: command %zu of the help tables declares no help line", i);
+            return ERR_INVAL;
+        }
+    return 0;
+}
 
 /* Returns the built-in the line's words name, or NULL. */
 static const struct shell_builtin *builtin_find(const struct str *tok, size_t ntok)
@@ -377,6 +470,22 @@ static bool is_preauth_line(struct str line)
 {
     const struct shell_builtin *b = builtin_find(&line, 1);
     return b && (b->flags & SB_PREAUTH);
+}
+
+/* True when a logged-in line `<name> <word> ...` of an SB_MODULE built-in is a call of the
+ * module of that name (a Lua LM_hello.lua): <word> is one of its functions or `help`, or the
+ * module has none (its file did not load: the call answers why). Otherwise the built-in runs,
+ * extra words ignored, as on micrOS (docs/lua.md, "Names"). */
+static bool module_takes(struct shell_session *s, const struct shell_builtin *b,
+                         const struct str *tok, size_t ntok)
+{
+    if (!(b->flags & SB_MODULE) || ntok < 2 || s->is_conf || (s->is_auth_required && !s->is_authed))
+        return false;
+    const struct lm_module *m = lm_find(s->sh->node, tok[0]);
+    if (!m)
+        return false;
+    return str_eqc(tok[1], "help") || !m->funcs || !m->funcs[0].name ||
+           lm_func_find(m, tok[1]) != NULL;
 }
 
 static void do_exec(struct shell_session *s, struct str line)
@@ -409,6 +518,8 @@ static void run_line(struct shell_session *s, struct str line)
     /* a line ending in >>host goes to a peer, built-in names included (but in conf mode) */
     bool local = s->is_conf || !str_starts(tok[ntok - 1], ">>");
     const struct shell_builtin *bi = local ? builtin_find(tok, ntok) : NULL;
+    if (bi && module_takes(s, bi, tok, ntok))
+        bi = NULL; /* `hello greet` with a module hello: the executor calls it */
     if (bi && (bi->flags & SB_PREAUTH)) {
         bi->run(s, tok, ntok);
         return;
@@ -553,6 +664,8 @@ int shell_start(struct shell *sh, struct node *node, struct admit *admit, const 
                 uint16_t port)
 {
     memset(sh, 0, sizeof *sh);
+    if (help_check() < 0)
+        return ERR_INVAL;
     sh->node = node;
     sh->admit = admit;
     sh->loop = node->loop;

@@ -58,6 +58,14 @@ static void set_err(char *err, size_t errcap, const char *fmt, ...)
     va_end(ap);
 }
 
+int cmd_help_line(const struct cmd_help *h, struct buf *out)
+{
+    if (!h->text)
+        return buf_printf(out, "%*s%s\n", (int)h->indent, "", h->left);
+    int width = h->col > h->indent ? (int)(h->col - h->indent) : 0;
+    return buf_printf(out, "%*s%-*s- %s\n", (int)h->indent, "", width, h->left, h->text);
+}
+
 bool cmd_is_ident(struct str s)
 {
     if (s.len == 0 || !is_ident_start(s.p[0]))

@@ -17,6 +17,7 @@
 #define CMD_H
 
 #include "../core/arena.h"
+#include "../core/buf.h"
 #include "../core/str.h"
 #include "val.h"
 
@@ -43,6 +44,32 @@ struct cmd {
     bool has_bare_remote; /* the last token started with ">>" (also a bare ">>"): skip built-ins */
     struct str remote;    /* host[:port] after ">>" */
 };
+
+/* The sections of the shell's `help` text (COMPAT §1.4), in their order. */
+enum cmd_help_section {
+    CMD_HELP_UNSET,  /* not decided: the shell refuses to start (every command must choose) */
+    CMD_HELP_HIDDEN, /* not listed: an alias, or webrepl (COMPAT C.4) */
+    CMD_HELP_MICROS,
+    CMD_HELP_CONF,
+    CMD_HELP_TASK,
+    CMD_HELP_EXEC,
+};
+
+/* One line of the shell's `help` text, carried by the table entry of the command it describes
+ * (shell built-ins, the executor's built-ins, task sub-commands), so that `help` is generated
+ * from the tables and a new command cannot be missing from it. The line is indent spaces, left
+ * padded to column col, "- " and text (left alone when text is NULL). */
+struct cmd_help {
+    enum cmd_help_section section;
+    unsigned order;   /* position within its section */
+    unsigned indent;  /* spaces before left */
+    unsigned col;     /* column of the "- " */
+    const char *left; /* "hello", "task kill <tag>" */
+    const char *text; /* "hello msg - for device identification", or NULL */
+};
+
+/* Appends h's line (with its '\n') to out. Returns 0 or ERR_*. */
+int cmd_help_line(const struct cmd_help *h, struct buf *out);
 
 /* One parsed argument: key.len == 0 for a positional one. */
 struct cmd_arg {

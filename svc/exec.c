@@ -68,18 +68,31 @@ enum { EXEC_BI_NEEDS_TASKS = 1 }; /* only when the node has a task queue (else: 
 
 struct exec_builtin {
     const char *name;
-    const char *usage;
+    struct cmd_help help; /* its line in the shell's help */
     void (*run)(struct node *node, const struct cmd *c, struct arena *a, struct exec_result *res);
     unsigned flags;
 };
 
 static const struct exec_builtin s_builtins[] = {
-    {.name = "modules", .usage = "modules [all]", .run = run_modules},
+    {.name = "modules",
+     .help = {.section = CMD_HELP_MICROS,
+              .order = 1,
+              .indent = 3,
+              .col = 13,
+              .left = "modules",
+              .text = "show active Load Modules"},
+     .run = run_modules},
     {.name = "task",
-     .usage = "task list | show <tag> | kill <tag>",
+     .help = {.section = CMD_HELP_HIDDEN}, /* its sub-commands are listed (task_help_at) */
      .run = run_task,
      .flags = EXEC_BI_NEEDS_TASKS},
 };
+
+const struct cmd_help *exec_help_at(size_t i)
+{
+    size_t n = sizeof s_builtins / sizeof s_builtins[0];
+    return i < n ? &s_builtins[i].help : task_help_at(i - n);
+}
 
 static const struct exec_builtin *builtin_find(struct str name)
 {

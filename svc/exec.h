@@ -56,6 +56,11 @@ void exec_caller_set(struct node_caller *who, const char *peer, const char *via)
 /* Returns true when name is one of the executor's built-in commands (modules, task). */
 bool exec_is_builtin(struct str name);
 
+/* The `help` line of the i-th of the executor's built-in commands, then of the `task`
+ * sub-commands (task_help_at); NULL past the end. Hidden ones are included (section
+ * CMD_HELP_HIDDEN). */
+const struct cmd_help *exec_help_at(size_t i);
+
 /* Runs an already parsed command without looking at its postfixes: the module call itself.
  * Tasks use it for each iteration; ctx_state/state_size/step carry their continuation
  * (pass NULL/0/0 outside tasks). want_again/again_ms report lm_again. */

@@ -169,7 +169,7 @@ struct lm_dyn {
     /* Marks mod used (listed by `modules`); returns 0, or ERR_INVAL with its load error in
      * err (the module's file did not load: syntax error, ...). */
     int (*ensure)(void *arg, const struct lm_module *mod, char *err, size_t cap);
-    /* True when mod was used since it was (re)loaded. */
+    /* True when mod was used since its file appeared (a reload of changed code keeps it). */
     bool (*is_loaded)(void *arg, const struct lm_module *mod);
     void *arg;
 };
@@ -182,7 +182,8 @@ size_t lm_count(const struct node *node);
 /* The i-th module: built-in ones in modules.def order, then the run-time ones; NULL past the
  * end. */
 const struct lm_module *lm_at(const struct node *node, size_t i);
-/* True when mod has been loaded (used) since boot or, for a run-time module, its last reload. */
+/* True when mod has been loaded (used) since boot or, for a run-time module, since its file
+ * appeared (a reload of changed code keeps it). */
 bool lm_is_loaded(const struct node *node, const struct lm_module *mod);
 /* Loads mod if needed and writes why it cannot be used to err ("" when it can). Returns 0 or
  * ERR_*. */

@@ -19,6 +19,45 @@ struct luamods *luamods_of(const struct node *node)
     return node->dyn ? node->dyn->arg : NULL;
 }
 
+/* Names a Lua module cannot take, and why (docs/lua.md, "Names"). The shell's `hello` and
+ * `version` are not here: a module of that name is called as `hello <function> ...` while the
+ * bare word keeps micrOS's answer (net/shell.c). These are commands whose words after the name
+ * mean something else, or that the executor answers before any module lookup. */
+static const struct {
+    const char *name;
+    const char *why;
+} s_reserved[] = {
+    {"task", "the executor's task command (task list / show / kill)"},
+    {"modules", "the executor's command listing the loaded modules"},
+    {"help", "the shell's help (help, help lm)"},
+    {"reboot", "the shell's reboot, whatever words follow it (a mistyped function name would "
+               "reboot the node)"},
+    {"webrepl", "the shell's webrepl, whatever words follow it"},
+};
+
+int luamods_name_check(const struct node *node, struct str name, char *why, size_t cap)
+{
+    for (size_t i = 0; i < sizeof s_reserved / sizeof s_reserved[0]; i++) {
+        if (str_eqc(name, s_reserved[i].name)) {
+            if (why)
+                snprintf(why, cap, "LM_%.*s.lua ignored: '%.*s' is %s; rename the Lua module",
+                         STR_FMT(name), STR_FMT(name), s_reserved[i].why);
+            return ERR_INVAL;
+        }
+    }
+    for (size_t i = 0; node->modules && node->modules[i]; i++) {
+        if (str_eqc(name, node->modules[i]->name)) {
+            if (why)
+                snprintf(why, cap,
+                         "LM_%.*s.lua ignored: a built-in C module is called %.*s; rename the "
+                         "Lua module",
+                         STR_FMT(name), STR_FMT(name));
+            return ERR_INVAL;
+        }
+    }
+    return 0;
+}
+
 #ifdef MICROS_HAVE_LUA
 #include "luamod_priv.h"
 
@@ -215,7 +254,8 @@ static void load_text(struct luamod *m, const char *text, size_t len)
     close_state(m);
     m->err[0] = '\0';
     m->gen = ++m->set->gen;
-    m->is_called = false;
+    /* is_called stays: a module in use stays listed (`modules`, the dashboard) when its file
+     * is replaced; a new or deleted-and-restored file starts unlisted (a fresh slot) */
     m->calls = 0;
     m->mem_used = m->mem_peak = 0;
     m->mem_cap = mem_cap(m->set->node);
@@ -269,28 +309,6 @@ static struct luamod *slot_of(struct luamods *set, struct str name)
     return NULL;
 }
 
-/* Words the shell or the executor answer before any module: a Lua module of that name could
- * never be called over the shell. */
-static const char *const s_reserved[] = {"task", "modules", "hello",     "version", "reboot",
-                                         "conf", "config",  "configure", "noconf",  "noconfig",
-                                         "help", "exit",    "dump",      NULL};
-
-static bool is_reserved(struct str name)
-{
-    for (size_t i = 0; s_reserved[i]; i++)
-        if (str_eqc(name, s_reserved[i]))
-            return true;
-    return false;
-}
-
-static bool is_builtin(const struct node *node, struct str name)
-{
-    for (size_t i = 0; node->modules && node->modules[i]; i++)
-        if (str_eqc(name, node->modules[i]->name))
-            return true;
-    return false;
-}
-
 /* Brings the module called name up to date with its file. */
 static struct luamod *refresh(struct luamods *set, struct str name)
 {
@@ -299,7 +317,7 @@ static struct luamod *refresh(struct luamods *set, struct str name)
     char nm[LUAMOD_NAME_MAX];
     memcpy(nm, name.p, name.len);
     nm[name.len] = '\0';
-    if (!luamod__is_ident(nm) || is_reserved(name))
+    if (!luamod__is_ident(nm) || luamods_name_check(set->node, name, NULL, 0) < 0)
         return NULL;
     struct luamod *m = slot_of(set, name);
     /* One file check per event-loop callback (a command's read, a task's or cron's timer):
@@ -381,21 +399,13 @@ static void scan_one(const char *name, bool is_dir, void *arg)
     tmp[nm.len] = '\0';
     if (!luamod__is_ident(tmp))
         return;
-    if (is_reserved(nm)) {
+    char why[sizeof set->refusals[0].why];
+    if (luamods_name_check(set->node, nm, why, sizeof why) < 0) {
         set->refused++;
-        if (set->node->log)
-            syslog_write(set->node->log,
-                         "[ERR] LM_%s.lua ignored: '%s' is a shell command; rename the Lua module",
-                         tmp, tmp);
-        return;
-    }
-    if (is_builtin(set->node, nm)) {
-        set->refused++;
-        if (set->node->log)
-            syslog_write(set->node->log,
-                         "[ERR] LM_%s.lua ignored: a built-in C module is called %s; rename the "
-                         "Lua module",
-                         tmp, tmp);
+        if (set->nrefused < LUAMOD_MAX) {
+            memcpy(set->refusals[set->nrefused].name, tmp, nm.len + 1);
+            memcpy(set->refusals[set->nrefused++].why, why, sizeof why);
+        }
         return;
     }
     memcpy(set->scan[set->nscan++], tmp, nm.len + 1);
@@ -406,8 +416,21 @@ static size_t dyn_count(void *arg)
     struct luamods *set = arg;
     char dir[600];
     snprintf(dir, sizeof dir, "%s/modules", set->node->data_dir);
+    /* a refused file is logged once, not at every scan (every `modules all`, `help lm`) */
+    char before[LUAMOD_MAX][LUAMOD_NAME_MAX];
+    size_t nbefore = set->nrefused;
+    for (size_t i = 0; i < nbefore; i++)
+        memcpy(before[i], set->refusals[i].name, LUAMOD_NAME_MAX);
     set->nscan = 0;
+    set->nrefused = 0;
     hal_fs_list(dir, scan_one, set);
+    for (size_t i = 0; i < set->nrefused; i++) {
+        bool known = false;
+        for (size_t k = 0; k < nbefore && !known; k++)
+            known = strcmp(before[k], set->refusals[i].name) == 0;
+        if (!known && set->node->log)
+            syslog_write(set->node->log, "[ERR] %s", set->refusals[i].why);
+    }
     /* files sort by name, so listings are stable */
     qsort(set->scan, set->nscan, sizeof set->scan[0], name_cmp);
     for (size_t i = 0; i < LUAMOD_MAX; i++) { /* forget deleted files */
@@ -470,6 +493,14 @@ int luamods_stats(struct luamods *set, const char *name, struct luamod_stats *st
     st->mem_cap = m->mem_cap;
     st->calls = m->calls;
     return 0;
+}
+
+const char *luamods_refusal(struct luamods *set, size_t i, const char **name)
+{
+    if (!set || i >= set->nrefused)
+        return NULL;
+    *name = set->refusals[i].name;
+    return set->refusals[i].why;
 }
 
 /* ---- calls ---- */
@@ -721,7 +752,8 @@ static const struct lm_module *dyn_find(void *arg, struct str name)
 {
     struct luamods *set = arg;
     char path[600];
-    if (name.len == 0 || name.len >= LUAMOD_NAME_MAX)
+    if (name.len == 0 || name.len >= LUAMOD_NAME_MAX ||
+        luamods_name_check(set->node, name, NULL, 0) < 0)
         return NULL;
     snprintf(path, sizeof path, "%s/modules/LM_%.*s.lua", set->node->data_dir, STR_FMT(name));
     if (!hal_fs_exists(path))
@@ -773,6 +805,14 @@ int luamods_stats(struct luamods *set, const char *name, struct luamod_stats *st
     (void)name;
     (void)st;
     return ERR_NOENT;
+}
+
+const char *luamods_refusal(struct luamods *set, size_t i, const char **name)
+{
+    (void)set;
+    (void)i;
+    (void)name;
+    return NULL;
 }
 #endif
 

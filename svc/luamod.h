@@ -60,6 +60,14 @@ bool luamods_available(void);
 /* Fills st for the loaded module called name. Returns 0 or ERR_NOENT. */
 int luamods_stats(struct luamods *set, const char *name, struct luamod_stats *st);
 
+/* Checks that name may name a Lua module: not a reserved command (task, modules, help, reboot,
+ * webrepl) nor a built-in C module. Returns 0, or ERR_INVAL with the syslog line saying why
+ * in why ("LM_task.lua ignored: 'task' is ...; rename the Lua module"; why may be NULL). */
+int luamods_name_check(const struct node *node, struct str name, char *why, size_t cap);
+/* The i-th module file the last scan (lm_count) refused for its name: returns why (the line
+ * luamods_name_check wrote) and sets *name; NULL past the end. */
+const char *luamods_refusal(struct luamods *set, size_t i, const char **name);
+
 /* --- Lua value <-> struct val (luaval.c; used by the binding and fuzzed) --- */
 #ifdef MICROS_HAVE_LUA
 struct lua_State;

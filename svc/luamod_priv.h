@@ -37,7 +37,7 @@ struct luamod {
     struct lm_module mod; /* first: an lm_ctx's mod points here */
     struct luamods *set;
     bool is_used;   /* slot in use */
-    bool is_called; /* called since (re)load: listed by `modules` */
+    bool is_called; /* called since its file appeared (reloads keep it): listed by `modules` */
     char name[LUAMOD_NAME_MAX];
     uint64_t size, stamp;  /* of the file this code came from */
     uint64_t checked_pass; /* event-loop callback count at the last file check */
@@ -68,6 +68,11 @@ struct luamods {
     size_t nscan;
     uint32_t gen;
     uint64_t refused; /* files refused at scan (name clash, invalid name, table full) */
+    struct {
+        char name[LUAMOD_NAME_MAX];
+        char why[224];
+    } refusals[LUAMOD_MAX]; /* files the last scan refused for their name, and why */
+    size_t nrefused;
 };
 
 /* The module a Lua state belongs to. */

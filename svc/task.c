@@ -171,8 +171,14 @@ static void store_result(struct tasks *t, struct task *k, const struct exec_resu
     set_output(t, k, t->scratch.p, t->scratch.len);
 }
 
-static void stats_add(struct task_stats *s, uint64_t late)
+static void stats_add(struct task_stats *s, uint64_t late_us)
 {
+    if (late_us < TASK_HIST_US_STEP * TASK_HIST_US_BUCKETS)
+        s->hist_us[late_us / TASK_HIST_US_STEP]++;
+    s->late_sum_us += late_us;
+    if (late_us > s->late_max_us)
+        s->late_max_us = late_us;
+    uint64_t late = late_us / 1000u;
     size_t b;
     if (late < TASK_HIST_EXACT) {
         b = (size_t)late;
@@ -215,12 +221,12 @@ static void kill_task(struct tasks *t, struct task *k)
 
 static ev_timer_fn task_timer_cb;
 
-/* Arms k's timer for the absolute time due. The timer is restarted here rather than through
+/* Arms k's timer for the absolute time due_us. The timer is restarted here rather than through
  * the callback's return value, so the task's own grid (start + k*period) decides. */
-static int64_t rearm(struct tasks *t, struct task *k, uint64_t due)
+static int64_t rearm(struct tasks *t, struct task *k, uint64_t due_us)
 {
-    k->due_ms = due;
-    if (ev_timer_start_at(t->loop, &k->timer, due, task_timer_cb) != 0) {
+    k->due_us = due_us;
+    if (ev_timer_start_at_us(t->loop, &k->timer, due_us, task_timer_cb) != 0) {
         static const char msg[] = "[aio] Task stopped: no timer left";
         set_output(t, k, msg, sizeof(msg) - 1);
         k->is_done = true;
@@ -234,10 +240,10 @@ static int64_t task_timer_cb(struct ev_loop *loop, struct ev_timer *tm)
 {
     struct task *k = tm->arg;
     struct tasks *t = k->owner;
-    uint64_t now = ev_update_now(loop);
+    uint64_t now = ev_update_now_us(loop);
 
     if (k->step == 0) {
-        uint64_t late = now > k->due_ms ? now - k->due_ms : 0;
+        uint64_t late = now > k->due_us ? now - k->due_us : 0;
         stats_add(&k->stats, late);
         stats_add(&t->stats, late);
     }
@@ -259,7 +265,7 @@ static int64_t task_timer_cb(struct ev_loop *loop, struct ev_timer *tm)
         slot_free(t, k);
         return EV_DONE;
     }
-    now = ev_update_now(loop);
+    now = ev_update_now_us(loop);
     if (!res.ok) {
         /* A failed call ends the task; task show says why. */
         store_result(t, k, &res);
@@ -272,7 +278,7 @@ static int64_t task_timer_cb(struct ev_loop *loop, struct ev_timer *tm)
         if (res.text || (res.value && !val_is_none(res.value)))
             store_result(t, k, &res);
         k->step++;
-        return rearm(t, k, now + again_ms);
+        return rearm(t, k, now + (uint64_t)again_ms * 1000u);
     }
     store_result(t, k, &res);
     k->step = 0;
@@ -281,15 +287,17 @@ static int64_t task_timer_cb(struct ev_loop *loop, struct ev_timer *tm)
         t->count.finished++;
         return EV_DONE;
     }
-    /* Next run at start + k*period, never from "now": no drift. Over a period late: skip. */
+    /* Next run at start + k*period, never from "now": no drift, no rounding (us). Over a
+     * period late: skip. */
+    const uint64_t period = (uint64_t)k->period_ms * 1000u;
     k->k++;
-    uint64_t due = k->start_ms + k->k * k->period_ms;
+    uint64_t due = k->start_us + k->k * period;
     if (due < now) {
-        uint64_t k_next = (now - k->start_ms) / k->period_ms + 1;
+        uint64_t k_next = (now - k->start_us) / period + 1;
         k->stats.skipped += k_next - k->k;
         t->stats.skipped += k_next - k->k;
         k->k = k_next;
-        due = k->start_ms + k->k * k->period_ms;
+        due = k->start_us + k->k * period;
     }
     return rearm(t, k, due);
 }
@@ -469,13 +477,13 @@ void task_spawn(struct tasks *t, const struct cmd *c, struct str line, struct ar
 
     k->is_loop = c->is_loop;
     k->period_ms = c->task_ms < CMD_TASK_MIN_MS ? CMD_TASK_MIN_MS : c->task_ms;
-    k->start_ms = ev_now(t->loop);
+    k->start_us = ev_now_us(t->loop);
     k->k = 1;
     k->step = 0;
-    k->due_ms = k->start_ms + k->period_ms;
+    k->due_us = k->start_us + (uint64_t)k->period_ms * 1000u;
     k->timer.arg = k;
     /* Sleep first, then run: the first run is one delay after the start. */
-    if (ev_timer_start_at(t->loop, &k->timer, k->due_ms, task_timer_cb) != 0) {
+    if (ev_timer_start_at_us(t->loop, &k->timer, k->due_us, task_timer_cb) != 0) {
         slot_free(t, k);
         t->count.queue_full++;
         task_reply(t, tag, ERR_FULL, c->is_json, a, res);
@@ -728,17 +736,38 @@ static void sub_kill(struct tasks *t, const struct cmd *c, struct arena *a, stru
  * anything else is answered with TASK_INVALID (micrOS). */
 struct task_subcmd {
     const char *name;
-    size_t ntok;       /* "task" + name + arguments */
-    const char *usage; /* as in the shell's help */
+    size_t ntok;          /* "task" + name + arguments */
+    struct cmd_help help; /* its line in the shell's help */
     void (*run)(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res,
                 struct buf *b);
 };
 
+/* A line of the [TASK] section of the shell's help. */
+#define TASK_HELP(pos, usage, what)                                                                \
+    {                                                                                              \
+        .section = CMD_HELP_TASK, .order = (pos), .indent = 2, .col = 20, .left = (usage),         \
+        .text = (what)                                                                             \
+    }
+
 static const struct task_subcmd s_subcmds[] = {
-    {.name = "list", .ntok = 2, .usage = "task list", .run = cmd_list},
-    {.name = "show", .ntok = 3, .usage = "task show <tag>", .run = sub_show},
-    {.name = "kill", .ntok = 3, .usage = "task kill <tag>", .run = sub_kill},
+    {.name = "list",
+     .ntok = 2,
+     .help = TASK_HELP(0, "task list", "list tasks by tags"),
+     .run = cmd_list},
+    {.name = "show",
+     .ntok = 3,
+     .help = TASK_HELP(2, "task show <tag>", "show task output"),
+     .run = sub_show},
+    {.name = "kill",
+     .ntok = 3,
+     .help = TASK_HELP(1, "task kill <tag>", "stop task"),
+     .run = sub_kill},
 };
+
+const struct cmd_help *task_help_at(size_t i)
+{
+    return i < sizeof s_subcmds / sizeof s_subcmds[0] ? &s_subcmds[i].help : NULL;
+}
 
 void task_command(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res)
 {
@@ -822,4 +851,22 @@ uint64_t task_stats_percentile(const struct task_stats *s, unsigned pct)
             return i < TASK_HIST_EXACT ? i : (uint64_t)1 << (i - TASK_HIST_EXACT + 5);
     }
     return s->late_max_ms;
+}
+
+uint64_t task_stats_percentile_us(const struct task_stats *s, unsigned pct)
+{
+    if (!s->runs)
+        return 0;
+    if (pct > 100)
+        pct = 100;
+    uint64_t want = (s->runs * pct + 99) / 100;
+    if (want == 0)
+        want = 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < TASK_HIST_US_BUCKETS; i++) {
+        seen += s->hist_us[i];
+        if (seen >= want)
+            return (uint64_t)i * TASK_HIST_US_STEP;
+    }
+    return task_stats_percentile(s, pct) * 1000u;
 }

@@ -54,6 +54,8 @@
 #define TASK_IDLE_MEASURE_MS 300u /* ...of a sleep this long */
 #define TASK_HIST_EXACT      32   /* lateness histogram: 1 ms buckets for 0..31 ms... */
 #define TASK_HIST_BUCKETS    (TASK_HIST_EXACT + 16) /* ...then [2^n, 2^(n+1)) for n = 5..20 */
+#define TASK_HIST_US_STEP    20u                    /* fine lateness histogram: 20 us buckets... */
+#define TASK_HIST_US_BUCKETS 50 /* ...for 0..999 us (later runs: the ms histogram) */
 
 _Static_assert(TASK_MAX >= 2 && TASK_MAX <= 65535, "TASK_MAX out of range");
 _Static_assert(TASK_ARENA_SIZE >= 2048, "TASK_ARENA_SIZE too small");
@@ -65,13 +67,16 @@ typedef void task_show_fn(void *arg, struct buf *out);
 /* Stops a native task because of `task kill`; its id is invalid once this returns. */
 typedef void task_kill_fn(void *arg);
 
-/* Lateness of task runs (actual start - due time, ms). */
+/* Lateness of task runs (actual start - due time, measured in us on the loop's clock). */
 struct task_stats {
     uint64_t runs;                    /* iterations started */
     uint64_t skipped;                 /* loop runs skipped because they were over a period late */
-    uint64_t late_max_ms;             /* worst lateness seen */
-    uint64_t late_sum_ms;             /* for the mean */
+    uint64_t late_max_ms;             /* worst lateness seen, whole ms */
+    uint64_t late_sum_ms;             /* for the mean, whole ms */
+    uint64_t late_max_us;             /* worst lateness seen, us */
+    uint64_t late_sum_us;             /* for the mean, us */
     uint32_t hist[TASK_HIST_BUCKETS]; /* lateness histogram (see task_stats_percentile) */
+    uint32_t hist_us[TASK_HIST_US_BUCKETS]; /* runs under 1 ms late, by 20 us */
 };
 
 enum task_kind { TASK_FREE, TASK_LM, TASK_NATIVE };
@@ -89,12 +94,12 @@ struct task {
     struct tasks *owner;
     struct ev_timer timer;
     /* LM tasks */
-    struct cmd cmd;            /* tokens point into mem */
-    uint32_t period_ms;        /* delay (one-shot) or period (loop) */
-    uint64_t start_ms;         /* spawn time: run k is due at start + k*period */
-    uint64_t k;                /* runs scheduled so far */
-    uint64_t due_ms;           /* when the pending timer should fire */
-    uint32_t step;             /* lm_again continuation step of the current iteration */
+    struct cmd cmd;     /* tokens point into mem */
+    uint32_t period_ms; /* delay (one-shot) or period (loop) */
+    uint64_t start_us;  /* spawn time on the loop's us clock: run k is due at start + k*period */
+    uint64_t k;         /* runs scheduled so far */
+    uint64_t due_us;    /* when the pending timer should fire (loop clock, us) */
+    uint32_t step;      /* lm_again continuation step of the current iteration */
     struct node_caller caller; /* who started it (peer "" = the node): pwd= back-off */
     struct arena arena;        /* over mem, after the token copies */
     alignas(max_align_t) char mem[TASK_ARENA_SIZE];
@@ -152,6 +157,8 @@ void task_set_limit(struct tasks *t, int aioqueue);
 
 /* Handles "task list|kill|show ..." (c->tok[0] is "task"); fills res. */
 void task_command(struct tasks *t, const struct cmd *c, struct arena *a, struct exec_result *res);
+/* The `help` line of the i-th `task` sub-command (shell help, [TASK]); NULL past the end. */
+const struct cmd_help *task_help_at(size_t i);
 /* Starts a background task for c (which has a & postfix); line is the full command line
  * c was parsed from (the task keeps its own copy). Fills res with micrOS's reply,
  * e.g. {'system.heartbeat': 'Starting'}. */
@@ -197,5 +204,8 @@ int task_stats_get(const struct tasks *t, const char *tag, struct task_stats *ou
 /* Returns the pct-th percentile (0..100) of the lateness in s, in ms: exact below
  * TASK_HIST_EXACT ms, the bucket's lower bound above. 0 when there are no runs. */
 uint64_t task_stats_percentile(const struct task_stats *s, unsigned pct);
+/* Returns the pct-th percentile (0..100) of the lateness in s, in us: the lower bound of its
+ * 20 us bucket below 1 ms, 1000 * task_stats_percentile above. 0 when there are no runs. */
+uint64_t task_stats_percentile_us(const struct task_stats *s, unsigned pct);
 
 #endif

@@ -77,6 +77,13 @@
     }
     applyFilter();
     markChanged();
+    /* config.html#key-<name> (the Files page links to fs_mounts_rw): show that key */
+    const linked = location.hash.startsWith('#key-') && rows.get(location.hash.slice(5));
+    if (linked) {
+      linked.row.classList.add('linked');
+      linked.err.parentElement.scrollIntoView({block: 'center'}); /* the row is display: contents */
+      linked.input.focus();
+    }
   }
 
   function applyFilter() {

@@ -1,7 +1,10 @@
 /* dashboard.js - a dashboard generated from each loaded module's widget JSON (COMPAT §9):
  * /rest/modules -> /rest/<m>/help/True (an array of JSON strings) -> one card per module.
  * Widget actions replace :range: / :options: with the control's value and call
- * /rest/<m>/<callback words>; a module's STATUS widget (hidden) syncs the controls. */
+ * /rest/<m>/<callback words>; a module's STATUS widget (hidden) syncs the controls.
+ * Every card also lists the module's functions (/rest/<m>/help) with a field per parameter
+ * and a Run button, so any function can be called, widget or not (a Lua module dropped on
+ * the Files page included). ?load=<module> loads a module and shows its card. */
 'use strict';
 (() => {
   const {el, rest, words, show} = Micros;
@@ -266,20 +269,86 @@
     } catch (e) { /* the next action tries again */ }
   }
 
+  /* One line of `<m> help` ("add a=1 b=<0-9>", "color r=<0-255> g b") -> {fn, params}:
+   * each parameter with its default (a=1) or choice (<0-9>), as the node's help writes them. */
+  function parseHelp(line) {
+    const ws = words(String(line));
+    const params = ws.slice(1).map((w) => {
+      const i = w.indexOf('=');
+      const name = i < 0 ? w : w.slice(0, i);
+      const v = i < 0 ? '' : w.slice(i + 1);
+      const choice = /^<.*>$/.test(v) ? v.slice(1, -1) : '';
+      return {name, def: choice ? '' : v, choice};
+    });
+    return {fn: ws[0] || '', params};
+  }
+
+  /* A value typed into a parameter field as one command word: blanks or slashes need quotes. */
+  function argWord(name, v) {
+    const quoted = /^(["']).*\1$/.test(v);
+    const val = !quoted && /[\s/]/.test(v) ? '"' + v.replace(/(["\\])/g, '\\$1') + '"' : v;
+    return name + '=' + val;
+  }
+
+  /* A row that calls one function: a field per parameter (empty = its default), Run, result. */
+  function fnRow(m, line) {
+    const {fn, params} = parseHelp(line);
+    const res = el('div', {class: 'result'});
+    const inputs = params.map((p) => el('input', {type: 'text', name: p.name,
+      'aria-label': fn + ' ' + p.name, title: p.choice ? p.name + ': ' + p.choice : p.name,
+      placeholder: p.name + (p.def ? ' = ' + p.def : p.choice ? ' ' + p.choice : '')}));
+    const run = el('button', {type: 'button', class: 'run', onclick: async () => {
+      const ws = [m, fn];
+      params.forEach((p, i) => { if (inputs[i].value !== '') ws.push(argWord(p.name, inputs[i].value)); });
+      run.disabled = true;
+      res.textContent = '…';
+      try {
+        const r = await rest(ws, 30000);
+        res.textContent = '→ ' + show(r.result);
+        res.classList.toggle('err', !r.state);
+        res.dataset.state = r.state ? 'ok' : 'error';
+      } catch (e) {
+        res.textContent = e.message;
+        res.classList.add('err');
+        res.dataset.state = 'error';
+      }
+      run.disabled = false;
+    }}, 'Run');
+    inputs.forEach((i) => i.addEventListener('keydown', (e) => { if (e.key === 'Enter') run.click(); }));
+    return el('div', {class: 'fn', 'data-module': m, 'data-fn': fn},
+      el('div', {class: 'row'}, el('b', {}, fn), ...inputs, run), res);
+  }
+
+  /* The module's functions (`help`) in a <details>, open or folded. */
+  function functions(m, lines, open) {
+    const rows = lines.map((l) => fnRow(m, l)).filter((r) => r.dataset.fn);
+    if (!rows.length) return null;
+    return el('details', {class: 'fns', open},
+      el('summary', {}, 'Functions (' + rows.length + ')'), ...rows);
+  }
+
   const KINDS = {button, slider: ranges, color: ranges, white: ranges, joystick: ranges,
     graph, textbox, embed, status};
 
   async function moduleCard(m) {
-    let r;
-    try { r = await rest([m, 'help', 'True']); } catch (e) { return {m, error: e.message}; }
+    let r, h;
+    try {
+      [r, h] = await Promise.all([rest([m, 'help', 'True']), rest([m, 'help'])]);
+    } catch (e) { return {m, error: e.message}; }
     if (!r.state || !Array.isArray(r.result)) return {m, error: show(r.result)};
     const decls = [];
     for (const s of r.result) {
       try { decls.push(typeof s === 'string' ? JSON.parse(s) : s); } catch (e) { /* not a widget */ }
     }
     const widgets = decls.filter((d) => d && typeof d === 'object' && d.type);
-    if (widgets.length === 0) return {m, empty: true};
+    const lines = h.state && Array.isArray(h.result) ? h.result : [];
     const card = el('section', {class: 'card', 'data-module': m}, el('h2', {}, m));
+    if (widgets.length === 0) {
+      const fns = functions(m, lines, lines.length <= 6); /* a long list starts folded */
+      if (!fns) return {m, empty: true};
+      card.append(fns);
+      return {m, card, empty: true};
+    }
     const sync = [];
     const statusSpecs = [];
     for (const w of widgets) {
@@ -289,6 +358,8 @@
       card.append(make ? make(spec) : box(spec, el('div', {class: 'muted'}, 'unsupported widget type')));
     }
     for (const spec of statusSpecs) card.append(status(spec));
+    const fns = functions(m, lines, false);
+    if (fns) card.append(fns);
     return {m, card};
   }
 
@@ -296,8 +367,12 @@
     await Micros.header('/dashboard.html');
     const main = document.getElementById('dash');
     const note = document.getElementById('dash-status');
+    const want = new URLSearchParams(location.search).get('load');
     let mods;
     try {
+      /* ?load=<m> (the Files page links here after a module upload): modules load on first
+       * use, and `help` is a use */
+      if (want) await rest([want, 'help']);
       const r = await rest(['modules']);
       mods = Array.isArray(r.result) ? r.result : [];
     } catch (e) {
@@ -313,10 +388,19 @@
       el('span', {}, shown.length ? shown.length + ' module' + (shown.length > 1 ? 's' : '') + ' with widgets.'
         : 'No loaded module declares widgets.'),
       el('span', {class: 'muted'}, ' Modules load on first use (or from boothook).'),
-      quiet.length ? el('span', {class: 'muted'}, ' Without widgets: ' + quiet.join(', ') + '.') : null,
+      quiet.length ? el('span', {class: 'muted'}, ' Without widgets (functions only): ' + quiet.join(', ') + '.') : null,
       ...bad.map((c) => el('div', {class: 'err'}, c.m + ': ' + c.error))].filter(Boolean));
     note.append(await loader(mods));
     note.dataset.ready = '1';
+    const focus = want && main.querySelector('section.card[data-module="' + CSS.escape(want) + '"]');
+    if (focus) {
+      focus.classList.add('focus');
+      const fns = focus.querySelector('details.fns');
+      if (fns) fns.open = true; /* just uploaded: its functions are what the person wants */
+      focus.scrollIntoView({block: 'start'});
+    } else if (want) {
+      note.append(el('div', {class: 'err', id: 'load-error'}, want + ': not loaded (no such module?)'));
+    }
   }
 
   /* Modules load on first use: offer the built-in ones not loaded yet (`modules all`). */
@@ -332,6 +416,19 @@
     if (!rest_.length) return el('span');
     const pick = el('select', {id: 'add-module', 'aria-label': 'module to load'},
       ...rest_.map((m) => el('option', {value: m}, m)));
+    /* a module uploaded since the page loaded (Files page, microsctl put) shows up too */
+    pick.addEventListener('focus', async () => {
+      try {
+        const r = await rest(['modules', 'all']);
+        const now = (Array.isArray(r.result) ? r.result : []).filter((m) => !loaded.includes(m));
+        const have = [...pick.options].map((o) => o.value);
+        if (now.join() !== have.join()) {
+          const keep = pick.value;
+          pick.replaceChildren(...now.map((m) => el('option', {value: m}, m)));
+          if (now.includes(keep)) pick.value = keep;
+        }
+      } catch (e) { /* keep the list */ }
+    });
     const msg = el('span', {class: 'muted'});
     const go = el('button', {id: 'add-module-go', onclick: async () => {
       go.disabled = true;

@@ -1,6 +1,8 @@
 /* files.js - the Files page: the node's file server (/fs, docs/files.md). Browse the folders,
  * upload by drag and drop or the picker (one request per file, with a progress bar), download,
- * delete, and the disk usage. Writes send the tab's password as x-micros-auth. */
+ * delete, and the disk usage. Writes send the tab's password as x-micros-auth. A Lua module
+ * (LM_<name>.lua) uploaded into $modules is checked with `lua stats`: ready (with a link to
+ * call it on the dashboard) or why not; dropped elsewhere, the page offers to put it there. */
 'use strict';
 (() => {
   const {el, header, password, setPassword, fetchTimeout} = Micros;
@@ -59,7 +61,9 @@
       return;
     }
     const items = await r.json();
-    $('mode').textContent = writable[folder] === 'rw' ? 'read-write' : 'read-only';
+    $('mode').replaceChildren(writable[folder] === 'rw' ? 'read-write' : 'read-only',
+      writable[folder] !== 'rw' && folder.startsWith('$') ? el('span', {}, ' (set fs_mounts_rw to True on the ',
+        el('a', {href: '/config.html#key-fs_mounts_rw', id: 'mounts-config'}, 'Config page'), ' to upload here)') : null);
     $('drop').classList.toggle('hidden', writable[folder] !== 'rw');
     items.sort((a, b) => a.path.localeCompare(b.path));
     tb.replaceChildren(...(items.length ? items.map(row) :
@@ -99,14 +103,52 @@
     await refresh();
   }
 
+  const LUA_MODULE = /^LM_([A-Za-z_][A-Za-z0-9_]*)\.lua$/;
+
+  /* After a Lua module's upload: in $modules, whether the node can run it (`lua stats`: its
+   * load error, or a name it may not take) and a link to call it; elsewhere, an offer to put
+   * it into $modules, where modules live. */
+  async function luaNote(box, file, into) {
+    const name = LUA_MODULE.exec(file.name)[1];
+    const note = el('span', {class: 'lm'});
+    box.append(note);
+    if (into !== '$modules') {
+      if (writable.$modules === 'rw') {
+        note.append('A Lua module runs from $modules: ', el('button', {type: 'button', class: 'ghost put-modules',
+          onclick: async () => { note.remove(); await uploadOne(file, '$modules'); await refresh(); }},
+        'Put it in $modules'));
+      } else if (writable.$modules) {
+        note.append('A Lua module runs from $modules (read-only now: config fs_mounts_rw True).');
+      }
+      return;
+    }
+    let st = null;
+    try {
+      const r = await Micros.rest(['lua', 'stats']);
+      st = r.state && r.result && typeof r.result === 'object' ? r.result[name] : null;
+    } catch (e) { /* say nothing we do not know */ }
+    if (!st) return;
+    if (st.error) {
+      note.classList.add('err');
+      note.dataset.state = 'error';
+      note.textContent = st.error;
+      return;
+    }
+    note.classList.add('ok');
+    note.dataset.state = 'ok';
+    note.append(name + ' is ready: ', el('a', {href: '/dashboard.html?load=' + encodeURIComponent(name),
+      class: 'open-dash'}, 'call it on the dashboard'));
+  }
+
   /* One file, one multipart request, with a progress bar (XMLHttpRequest reports upload
-   * progress; fetch does not). */
-  function uploadOne(file) {
+   * progress; fetch does not). into: the folder (default: the one shown). */
+  function uploadOne(file, into) {
+    const dir = into || folder;
     return new Promise((resolve) => {
-      const target = folder === '/user_data' ? file.name : folder + '/' + file.name;
+      const target = dir === '/user_data' ? file.name : dir + '/' + file.name;
       const bar = el('div', {class: 'bar'});
       const label = el('span', {}, file.name + ' 0%');
-      const box = el('div', {class: 'upload', 'data-name': file.name}, label,
+      const box = el('div', {class: 'upload', 'data-name': file.name, 'data-folder': dir}, label,
         el('div', {class: 'usage'}, bar));
       $('uploads').append(box);
       const fd = new FormData();
@@ -120,12 +162,13 @@
         bar.style.width = pc + '%';
         label.textContent = file.name + ' ' + pc + '%';
       };
-      x.onload = () => {
+      x.onload = async () => {
         const ok = x.status === 200;
         bar.style.width = '100%';
-        box.classList.add(ok ? 'done' : 'failed');
         label.textContent = file.name + (ok ? ' uploaded' : ' failed: ' + x.responseText);
         if (x.status === 401) askPassword('Uploading needs the node password.');
+        if (ok && LUA_MODULE.test(file.name)) await luaNote(box, file, dir);
+        box.classList.add(ok ? 'done' : 'failed');
         resolve(ok);
       };
       x.onerror = () => {
@@ -138,6 +181,7 @@
   }
 
   async function uploadAll(files) {
+    for (const b of $('uploads').querySelectorAll('.upload.done, .upload.failed')) b.remove();
     let ok = 0;
     for (const f of files) ok += await uploadOne(f) ? 1 : 0;
     message(ok + ' of ' + files.length + ' uploaded', ok === files.length ? 'ok' : 'err');

@@ -34,22 +34,22 @@ bool ev_backend_wants_list(void)
 }
 
 int ev_backend_wait(void *set, const struct ev_ready *want, size_t n, struct ev_ready *out,
-                    size_t cap, int timeout_ms)
+                    size_t cap, int64_t timeout_us)
 {
     (void)set;
     (void)want;
     (void)n;
     (void)out;
     (void)cap;
-    if (timeout_ms < 0)
+    if (timeout_us < 0)
         return ERR_NOTSUP; /* nothing could ever wake us */
-    uint64_t end = hal_mono_ms() + (uint64_t)timeout_ms;
-    while (hal_mono_ms() < end)
+    uint64_t end = hal_mono_us() + (uint64_t)timeout_us;
+    while (hal_mono_us() < end)
         __asm__ volatile("wfi");
     return 0;
 }
 
-uint64_t ev_backend_now_ms(void)
+uint64_t ev_backend_now_us(void)
 {
-    return hal_mono_ms();
+    return hal_mono_us();
 }

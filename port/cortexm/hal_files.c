@@ -71,6 +71,12 @@ int hal_fs_rmdir(const char *path)
     return hal_fs_remove(path);
 }
 
+int hal_fs_sync(const char *path)
+{
+    (void)path;
+    return 0; /* RAM file system: nothing to make durable */
+}
+
 void hal_update_set_argv(int argc, char **argv)
 {
     (void)argc;

@@ -1,4 +1,8 @@
-/* ev_poll.c - the event loop backend on poll(2), and the loop's monotonic clock. */
+/* ev_poll.c - the event loop backend on poll(2) (ppoll(2) where it exists, for waits to the
+ * microsecond), and the loop's monotonic clock. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* ppoll in glibc */
+#endif
 #include "core/ev_backend.h"
 
 #include <errno.h>
@@ -23,6 +27,7 @@ void *ev_backend_create(size_t max_fds)
     struct pollset *set = calloc(1, sizeof(*set) + max_fds * sizeof(struct pollfd));
     if (set)
         set->cap = max_fds;
+    ev_clock_tight_slack();
     return set;
 }
 
@@ -56,7 +61,7 @@ static int map_errno(int e)
 }
 
 int ev_backend_wait(void *set, const struct ev_ready *want, size_t n, struct ev_ready *out,
-                    size_t cap, int timeout_ms)
+                    size_t cap, int64_t timeout_us)
 {
     struct pollset *ps = set;
     if (n > ps->cap)
@@ -73,7 +78,12 @@ int ev_backend_wait(void *set, const struct ev_ready *want, size_t n, struct ev_
         ps->fds[i].events = ev;
         ps->fds[i].revents = 0;
     }
-    int rc = poll(ps->fds, (nfds_t)n, timeout_ms < 0 ? -1 : timeout_ms);
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
+    struct timespec ts = ev_clock_ts(timeout_us < 0 ? 0 : timeout_us);
+    int rc = ppoll(ps->fds, (nfds_t)n, timeout_us < 0 ? NULL : &ts, NULL);
+#else
+    int rc = poll(ps->fds, (nfds_t)n, ev_clock_ms_up(timeout_us));
+#endif
     if (rc < 0)
         return errno == EINTR ? 0 : map_errno(errno);
 
@@ -96,7 +106,7 @@ int ev_backend_wait(void *set, const struct ev_ready *want, size_t n, struct ev_
     return (int)count;
 }
 
-uint64_t ev_backend_now_ms(void)
+uint64_t ev_backend_now_us(void)
 {
-    return ev_clock_ms();
+    return ev_clock_us();
 }

@@ -211,6 +211,16 @@ int hal_fs_rename(const char *from, const char *to)
     return rename(from, to) == 0 ? 0 : map_errno(errno);
 }
 
+int hal_fs_sync(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return map_errno(errno);
+    int rc = fsync(fd) == 0 || errno == EINVAL ? 0 : map_errno(errno);
+    close(fd);
+    return rc;
+}
+
 int hal_fs_remove(const char *path)
 {
     return unlink(path) == 0 ? 0 : map_errno(errno);

@@ -7,6 +7,7 @@
 #include "../../svc/cfg.h"
 #include "sd_notify.h"
 #include "../../hal/hal_update.h"
+#include "../../svc/bundle.h"
 #include "../../svc/update.h"
 
 #include <errno.h>
@@ -188,6 +189,7 @@ int main(int argc, char **argv)
         raise_fd_limit((rlim_t)opt.maxconn + 64);
 
     update_boot(opt.data_dir, hal_update_is_trial());
+    bundle_boot(opt.data_dir);
     static struct app app;
     if (app_init(&app, &opt) < 0) {
         app_deinit(&app);

@@ -70,6 +70,35 @@ class ShellBasics(unittest.TestCase):
             b"[MICROS]\n   hello     - hello msg - for device identification\n"))
         self.assertIn(b"  help lm           - list ALL available LoadModules\n\n", reply)
 
+    def test_help_text_is_compat_1_4_byte_for_byte(self):
+        # Generated from the command tables (net/shell.c, svc/exec.c, svc/task.c): the text must
+        # stay COMPAT §1.4's, without the webrepl line (COMPAT C.4).
+        want = (
+            b"[MICROS]\n"
+            b"   hello     - hello msg - for device identification\n"
+            b"   modules   - show active Load Modules\n"
+            b"   version   - returns micrOS version\n"
+            b"   exit      - exit shell session\n"
+            b"   reboot    - system soft reboot (vm), hard reboot (hw): reboot -h\n"
+            b"[CONF] Configuration mode\n"
+            b"  conf       - Enter conf mode\n"
+            b"    dump       - Dump all data, filter: dump <str>\n"
+            b"    key        - Get value\n"
+            b"    key value  - Set value\n"
+            b"  noconf     - Exit conf mode\n"
+            b"[TASK] Task operations\n"
+            b"  task list         - list tasks by tags\n"
+            b"  task kill <tag>   - stop task\n"
+            b"  task show <tag>   - show task output\n"
+            b"[EXEC] Command mode, syntax(...): <module> <function> <params> <postfix>\n"
+            b"  Postfix hints:\n"
+            b"    ... &<x>            - start one-shot task\n"
+            b"    ... &&<x>           - start periodic task, where <x>: delay ms [x min: 20ms]\n"
+            b"    ... >json           - request json formatted output\n"
+            b"    ... >>hostname      - remote command execution (intercon)\n"
+            b"  help lm           - list ALL available LoadModules\n")
+        self.assertTrue(self.sh.cmd("help").startswith(want + b"\n"))
+
     def test_help_lm_lists_every_module_with_its_functions(self):
         reply = self.sh.cmd("help lm")
         self.assertIn(b"\n  system\n        info\n", reply)

@@ -88,6 +88,10 @@ class Node:
         if mod == "rgb":
             if fn == "help" and args[2:] == ["True"]:
                 return [json.dumps(w) for w in RGB_WIDGETS], True
+            if fn == "help":
+                return ["color r=<0-1000-10> g=<0-1000-10> b=<0-1000-10>",
+                        "toggle state=<True,False>", "brightness percent=<0-100>", "random",
+                        "status"], True
             if fn == "status":
                 return dict(self.rgb), True
             try:

@@ -374,6 +374,175 @@ static void timer_wait_caps_the_poll_timeout_on_the_real_clock(void **state)
     ev_deinit(&loop);
 }
 
+/* ---- microsecond timers ---------------------------------------------------------------- */
+
+static void us_timers_fire_on_the_us_clock_and_ms_calls_round_as_documented(void **state)
+{
+    (void)state;
+    struct ev_loop loop;
+    uint64_t now = 1000250; /* us */
+    assert_int_equal(ev_init(&loop, 1, 8), 0);
+    ev_set_clock_us(&loop, fake_clock, &now);
+    assert_int_equal(ev_now_us(&loop), 1000250);
+    assert_int_equal(ev_now(&loop), 1000);
+
+    struct fired log = {0};
+    struct ev_timer t[3];
+    struct tctx c[3];
+    for (int i = 0; i < 3; i++) {
+        c[i] = (struct tctx){.log = &log, .id = i, .ret = EV_DONE};
+        timer_init(&t[i], &c[i]);
+    }
+    assert_int_equal(ev_timer_start_us(&loop, &t[0], 300, record_cb), 0); /* 1000550 */
+    assert_int_equal(ev_timer_start(&loop, &t[1], 1, record_cb), 0);      /* 1001250 */
+    assert_int_equal(ev_timer_start_at_us(&loop, &t[2], 1000400, record_cb), 0);
+    assert_int_equal(t[0].due_us, 1000550);
+    assert_int_equal(t[0].due_ms, 1001); /* rounded up: a ms caller never sees it early */
+    assert_int_equal(t[1].due_us, 1001250);
+    assert_int_equal(t[2].due_ms, 1001);
+
+    now = 1000399;
+    assert_int_equal(ev_poll(&loop, 0), 0);
+    now = 1000400;
+    assert_int_equal(ev_poll(&loop, 0), 1);
+    now = 1000549;
+    assert_int_equal(ev_poll(&loop, 0), 0);
+    now = 1000550;
+    assert_int_equal(ev_poll(&loop, 0), 1);
+    now = 1001249;
+    assert_int_equal(ev_poll(&loop, 0), 0);
+    now = 1001250;
+    assert_int_equal(ev_poll(&loop, 0), 1);
+    assert_int_equal(log.n, 3);
+    assert_int_equal(log.order[0], 2);
+    assert_int_equal(log.order[1], 0);
+    assert_int_equal(log.order[2], 1);
+    ev_deinit(&loop);
+}
+
+static void periodic_return_keeps_a_us_grid(void **state)
+{
+    (void)state;
+    struct ev_loop loop;
+    uint64_t now = 250; /* us: the grid is 20 ms apart from 250 us on */
+    assert_int_equal(ev_init(&loop, 1, 2), 0);
+    ev_set_clock_us(&loop, fake_clock, &now);
+    struct ev_timer t;
+    struct tctx c = {.ret = 20};
+    timer_init(&t, &c);
+    assert_int_equal(ev_timer_start(&loop, &t, 20, record_cb), 0);
+    for (int i = 1; i <= 5; i++) {
+        assert_int_equal(t.due_us, 250 + 20000u * (uint64_t)i);
+        now = t.due_us + 700; /* each run 0.7 ms late: the grid does not move */
+        assert_int_equal(ev_poll(&loop, 0), 1);
+    }
+    assert_int_equal(t.due_us, 250 + 20000u * 6);
+    ev_deinit(&loop);
+}
+
+/* A us clock that jumps by step on every read: the wait "takes" step us. */
+struct step_clock {
+    uint64_t now, step;
+};
+
+static uint64_t stepping_clock(void *arg)
+{
+    struct step_clock *sc = arg;
+    uint64_t v = sc->now;
+    sc->now += sc->step;
+    return v;
+}
+
+struct order_log {
+    char what[8];
+    size_t n;
+};
+
+static int64_t log_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+    (void)loop;
+    struct order_log *l = t->arg;
+    l->what[l->n++] = 't';
+    return EV_DONE;
+}
+
+static void log_io(struct ev_loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    struct order_log *l = arg;
+    l->what[l->n++] = 'i';
+}
+
+static void a_timer_the_wait_woke_for_runs_before_io_of_the_same_pass(void **state)
+{
+    (void)state;
+    struct ev_loop loop;
+    struct step_clock sc = {.now = 0, .step = 0};
+    assert_int_equal(ev_init(&loop, 2, 2), 0);
+    ev_set_clock_us(&loop, stepping_clock, &sc);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    struct order_log log = {.n = 0};
+    assert_int_equal(ev_io_start(&loop, p[0], EV_READ, log_io, &log), 0);
+    struct ev_timer t = {.arg = &log};
+    assert_int_equal(ev_timer_start_us(&loop, &t, 500, log_timer), 0);
+    /* The pass starts at 0 us (timer not due); the clock reads 600 us after the wait, with
+     * the pipe readable: the timer runs first, then the I/O callback. */
+    sc.now = 0;
+    sc.step = 600;
+    assert_int_equal(ev_poll(&loop, 0), 2);
+    assert_int_equal(log.n, 2);
+    assert_int_equal(log.what[0], 't');
+    assert_int_equal(log.what[1], 'i');
+    close(p[0]);
+    close(p[1]);
+    ev_deinit(&loop);
+}
+
+static void a_timer_returning_zero_fires_once_per_pass(void **state)
+{
+    (void)state;
+    struct ev_loop loop;
+    uint64_t now = 0;
+    assert_int_equal(ev_init(&loop, 1, 2), 0);
+    ev_set_clock_us(&loop, fake_clock, &now);
+    struct ev_timer t;
+    struct tctx c = {.ret = 0};
+    timer_init(&t, &c);
+    assert_int_equal(ev_timer_start_us(&loop, &t, 0, record_cb), 0);
+    for (int i = 1; i <= 3; i++) {
+        assert_int_equal(ev_poll(&loop, 0), 1);
+        assert_int_equal(c.calls, i);
+    }
+    ev_deinit(&loop);
+}
+
+static void a_sub_ms_timer_ends_the_first_real_wait(void **state)
+{
+    (void)state;
+    /* On the real clock an idle loop sleeps until a 300 us timer and fires it in that same
+     * pass: the wait is neither rounded down to 0 (a busy loop of empty passes) nor ended
+     * before the deadline. A ms timeout would give either. */
+    for (int round = 0; round < 3; round++) {
+        struct ev_loop loop;
+        assert_int_equal(ev_init(&loop, 1, 1), 0);
+        struct ev_timer t;
+        struct tctx c = {0};
+        timer_init(&t, &c);
+        c.ret = EV_DONE;
+        uint64_t start = ev_update_now_us(&loop);
+        assert_int_equal(ev_timer_start_us(&loop, &t, 300, record_cb), 0);
+        assert_int_equal(ev_poll(&loop, -1), 1);
+        assert_int_equal(c.calls, 1);
+        assert_int_equal(loop.stats.iterations, 1);
+        assert_true(ev_now_us(&loop) >= start + 300);
+        ev_deinit(&loop);
+    }
+}
+
 /* ---- fd watchers --------------------------------------------------------------------- */
 
 struct ioctx {
@@ -680,7 +849,7 @@ static void stats_count_passes_and_callbacks(void **state)
     assert_int_equal(loop.stats.timers_run, 0);
     ev_set_clock(&loop, NULL, NULL);
     uint64_t real = ev_now(&loop);
-    assert_true(real >= ev_backend_now_ms() - 1000 && real <= ev_backend_now_ms());
+    assert_true(real >= ev_backend_now_us() / 1000 - 1000 && real <= ev_backend_now_us() / 1000);
     ev_deinit(&loop);
 }
 
@@ -690,7 +859,7 @@ static void posix_clocks_are_sane(void **state)
     uint64_t ms1 = hal_mono_ms(), us = hal_mono_us(), ms2 = hal_mono_ms();
     assert_true(ms1 <= ms2);
     assert_true(us / 1000 >= ms1 && us / 1000 <= ms2);
-    uint64_t b = ev_backend_now_ms();
+    uint64_t b = ev_backend_now_us() / 1000;
     assert_true(b >= ms2 && b - ms2 < 1000);
     assert_true(hal_wall_s() > 1600000000);
     assert_int_equal(hal_wall_set(-1), ERR_RANGE);
@@ -758,6 +927,11 @@ int main(void)
         cmocka_unit_test(timer_callback_can_stop_itself_and_another_due_timer),
         cmocka_unit_test(timer_restarted_inside_its_callback_keeps_the_restart),
         cmocka_unit_test(periodic_timer_rearms_on_its_grid_without_drift),
+        cmocka_unit_test(us_timers_fire_on_the_us_clock_and_ms_calls_round_as_documented),
+        cmocka_unit_test(periodic_return_keeps_a_us_grid),
+        cmocka_unit_test(a_timer_the_wait_woke_for_runs_before_io_of_the_same_pass),
+        cmocka_unit_test(a_timer_returning_zero_fires_once_per_pass),
+        cmocka_unit_test(a_sub_ms_timer_ends_the_first_real_wait),
         cmocka_unit_test(zero_delay_timers_run_on_the_next_pass_not_this_one),
         cmocka_unit_test(ten_thousand_timers_started_and_stopped_randomly_keep_heap_order),
         cmocka_unit_test(timer_wait_caps_the_poll_timeout_on_the_real_clock),

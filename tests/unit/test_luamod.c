@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "core/err.h"
 #include "core/ev.h"
 #include "hal/hal_fs.h"
 #include "hal/hal_gpio.h"
@@ -252,6 +253,43 @@ static void an_edit_should_reload_and_a_delete_should_drop(void **state)
     assert_string_equal(run("r v"), "Core error: LM_r->v: No module named 'LM_r'");
 }
 
+static void reserved_names_should_be_refused_with_the_reason(void **state)
+{
+    (void)state;
+    char why[256];
+    /* hello and version (the bare word stays the shell's), exit and config (built-ins only as
+     * a bare word), dump (conf mode only) may name a module */
+    static const char *const ok[] = {"hello", "version", "exit", "config", "dump"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        assert_int_equal(luamods_name_check(&F.node, str_c(ok[i]), why, sizeof why), 0);
+    static const char *const bad[] = {"task", "modules", "help", "reboot", "webrepl"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(luamods_name_check(&F.node, str_c(bad[i]), why, sizeof why), ERR_INVAL);
+    assert_non_null(strstr(why, "LM_webrepl.lua ignored: 'webrepl' is the shell's webrepl"));
+    /* a scan lists the refused file with its reason; the allowed one is a module */
+    write_module("task", "return {v = function() return 1 end}\n");
+    write_module("version", "return {now = function() return 'v' end}\n");
+    size_t n = lm_count(&F.node);
+    const char *name = NULL;
+    const char *reason = NULL;
+    for (size_t i = 0; (reason = luamods_refusal(F.set, i, &name)) != NULL; i++)
+        if (!strcmp(name, "task"))
+            break;
+    assert_non_null(reason);
+    assert_non_null(strstr(reason, "LM_task.lua ignored: 'task' is the executor's task command"));
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        found |= !strcmp(lm_at(&F.node, i)->name, "version");
+    assert_true(found);
+    assert_string_equal(run("version now"), "v");
+    assert_null(strstr(run("modules all"), "'task'"));
+    char path[256];
+    snprintf(path, sizeof path, "%s/modules/LM_task.lua", F.root);
+    hal_fs_remove(path);
+    snprintf(path, sizeof path, "%s/modules/LM_version.lua", F.root);
+    hal_fs_remove(path);
+}
+
 static void values_should_convert_both_ways(void **state)
 {
     (void)state;
@@ -285,6 +323,7 @@ int main(void)
         cmocka_unit_test(a_task_should_wait_with_sleep_ms_on_the_loop),
         cmocka_unit_test(limits_should_stop_runaway_loops_and_memory_bombs),
         cmocka_unit_test(an_edit_should_reload_and_a_delete_should_drop),
+        cmocka_unit_test(reserved_names_should_be_refused_with_the_reason),
         cmocka_unit_test(values_should_convert_both_ways),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

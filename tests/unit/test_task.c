@@ -262,6 +262,43 @@ static void periodic_task_fires_at_exact_due_times_for_10000_runs(void **state)
     assert_int_equal(task_stats_get(&s_tasks, "nope", &st), ERR_NOENT);
 }
 
+static void periodic_task_keeps_a_us_grid_and_measures_us_lateness(void **state)
+{
+    (void)state;
+    /* The loop's clock in us, starting 250 us into a millisecond: the schedule stays on
+     * start + k*20 ms to the us (no rounding to ms), and lateness is counted in us. */
+    uint64_t now_us = 5000250;
+    ev_set_clock_us(&s_loop, fake_clock, &now_us);
+    assert_string_equal(run("test count &&20"), "{'test.count': 'Starting'}");
+    const uint64_t start = now_us;
+    const struct task *k = NULL;
+    for (size_t j = 0; j < TASK_MAX; j++)
+        if (s_tasks.slot[j].kind == TASK_LM && strcmp(s_tasks.slot[j].tag, "test.count") == 0)
+            k = &s_tasks.slot[j];
+    assert_non_null(k);
+    for (uint64_t i = 1; i <= 100; i++) {
+        assert_int_equal(k->due_us, start + 20000u * i);
+        assert_int_equal(k->timer.due_us, start + 20000u * i);
+        while (s_loop.heap[0]->due_us < k->due_us) { /* the idle meter */
+            now_us = s_loop.heap[0]->due_us;
+            ev_poll(&s_loop, 0);
+        }
+        now_us = start + 20000u * i + 150; /* every run 150 us late */
+        ev_poll(&s_loop, 0);
+        assert_int_equal(s_ncalls, i);
+    }
+    struct task_stats st;
+    assert_int_equal(task_stats_get(&s_tasks, "test.count", &st), 0);
+    assert_int_equal(st.runs, 100);
+    assert_int_equal(st.skipped, 0);
+    assert_int_equal(st.late_max_us, 150);
+    assert_int_equal(st.late_sum_us, 15000);
+    assert_int_equal(st.late_max_ms, 0);
+    assert_int_equal(task_stats_percentile(&st, 99), 0);
+    assert_int_equal(task_stats_percentile_us(&st, 99), 140); /* its 20 us bucket: 140..159 */
+    ev_set_clock(&s_loop, fake_clock, &s_now);
+}
+
 static unsigned jitter(uint64_t due)
 {
     if (due % 20 != 0)
@@ -676,6 +713,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(periodic_task_fires_at_exact_due_times_for_10000_runs,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(late_runs_do_not_shift_the_schedule, setup, teardown),
+        cmocka_unit_test_setup_teardown(periodic_task_keeps_a_us_grid_and_measures_us_lateness,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(a_loop_more_than_a_period_late_skips_missed_runs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(one_shot_runs_once_after_its_delay, setup, teardown),
