@@ -739,6 +739,35 @@ class StoredValues(unittest.TestCase):
         self.assertTrue(failed[1].startswith("utc: ") and "-1439-1439" in failed[1], failed)
         self.assertTrue(failed[2].startswith("webui_max_con: "), failed)
 
+    def test_password_keys_need_the_password_without_login(self):
+        # With auth off anyone may use conf mode; setting appwd (then pwd= of sudo functions
+        # is theirs) or icpeers (then >>their-host sends them appwd) must need the current
+        # password, given as a last word pwd=<appwd>; the rule is checked first.
+        node = Node(config={"appwd": PWD})
+        try:
+            sh = node.shell()
+            sh.cmd("conf")
+            for line in ("appwd Attack3rPw", "icpeers 127.0.0.1:9", "appwd Attack3rPw pwd=Wr0ngPass",
+                         "icpeers 127.0.0.1:9 pwd=Wr0ngPass"):
+                reply = sh.cmd(line)
+                self.assertIn(b"Failed to save", reply, line)
+                self.assertIn(b"pwd", reply.split(b"\n")[0], line)
+            self.assertIn(b"Password must include", sh.cmd("appwd short"))  # the rule first
+            with open(os.path.join(node.data_dir, "config", "node_config.json")) as f:
+                st = json.load(f)
+            self.assertEqual(st["appwd"], PWD)
+            self.assertEqual(st["icpeers"], "n/a")
+            self.assertIn(b"Saved", sh.cmd("icpeers 127.0.0.1:9 pwd=" + PWD))
+            self.assertIn(b"Saved", sh.cmd("appwd N3wPassword pwd=" + PWD))
+            sh.close()
+            with open(os.path.join(node.data_dir, "config", "node_config.json")) as f:
+                st = json.load(f)
+            self.assertEqual(st["appwd"], "N3wPassword")
+            self.assertEqual(st["icpeers"], "127.0.0.1:9")
+            self.assertNotIn(PWD, logs_text(node))
+        finally:
+            node.stop()
+
     def test_builtins_are_whole_words(self):
         sh = self.node.shell()
         self.assertNotIn(b"[configure]", sh.cmd("confusing"))
