@@ -757,6 +757,7 @@ class StoredValues(unittest.TestCase):
                 st = json.load(f)
             self.assertEqual(st["appwd"], PWD)
             self.assertEqual(st["icpeers"], "n/a")
+            time.sleep(0.6)  # the two wrong pwd= opened a back-off window (they are guesses)
             self.assertIn(b"Saved", sh.cmd("icpeers 127.0.0.1:9 pwd=" + PWD))
             self.assertIn(b"Saved", sh.cmd("appwd N3wPassword pwd=" + PWD))
             sh.close()
