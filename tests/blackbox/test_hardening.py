@@ -769,6 +769,24 @@ class StoredValues(unittest.TestCase):
         finally:
             node.stop()
 
+    def test_boothook_with_pwd_needs_the_password_without_login(self):
+        # boothook expands $pwd to appwd at start: whoever sets a boothook using $pwd runs
+        # sudo functions with the node's password after the next reboot
+        node = Node(config={"appwd": PWD})
+        try:
+            sh = node.shell()
+            sh.cmd("conf")
+            reply = sh.cmd("boothook system alarms clean=True pwd=$pwd")
+            self.assertIn(b"Failed to save", reply)
+            self.assertIn(b"pwd=<appwd>", reply)
+            self.assertIn(b"Saved", sh.cmd("boothook rgb load"))  # no $pwd: as before
+            self.assertIn(b"Saved", sh.cmd("boothook web load pwd=$pwd pwd=" + PWD))
+            sh.close()
+            with open(os.path.join(node.data_dir, "config", "node_config.json")) as f:
+                self.assertEqual(json.load(f)["boothook"], "web load pwd=$pwd")
+        finally:
+            node.stop()
+
     def test_builtins_are_whole_words(self):
         sh = self.node.shell()
         self.assertNotIn(b"[configure]", sh.cmd("confusing"))
