@@ -265,11 +265,13 @@ static void do_help(struct shell_session *s, const struct str *tok, size_t ntok)
     send_prompt(s);
 }
 
-/* The keys that decide who learns or holds the node password: appwd (then pwd= of sudo
- * functions is the setter's) and icpeers (then >>host sends appwd to the setter's host). */
-static bool is_password_key(struct str key)
+/* The values that decide who learns or uses the node password: appwd (then pwd= of sudo
+ * functions is the setter's), icpeers (then >>host sends appwd to the setter's host) and a
+ * boothook using $pwd (expanded to appwd at start: sudo functions run with it). */
+static bool is_password_key(struct str key, struct str value)
 {
-    return str_eqc(key, "appwd") || str_eqc(key, "icpeers");
+    return str_eqc(key, "appwd") || str_eqc(key, "icpeers") ||
+           (str_eqc(key, "boothook") && str_contains(value, "$pwd"));
 }
 
 /* In a session that has not logged in (auth off), setting a password key needs the current
@@ -279,7 +281,7 @@ static bool is_password_key(struct str key)
 static bool password_key_allowed(struct shell_session *s, struct str key, char *value, size_t *n,
                                  struct buf *o)
 {
-    if (s->is_authed || !is_password_key(key))
+    if (s->is_authed)
         return true;
     struct node *node = s->sh->node;
     struct str v = {value, *n};
@@ -288,8 +290,11 @@ static bool password_key_allowed(struct shell_session *s, struct str key, char *
         if (value[i - 1] == ' ')
             sp = value + i - 1;
     struct str last = sp ? (struct str){sp + 1, (size_t)(value + *n - sp - 1)} : v;
-    bool has_pwd = str_starts(last, "pwd=");
+    /* the password word: a last "pwd=<appwd>" ("pwd=$pwd" belongs to a boothook) */
+    bool has_pwd = str_starts(last, "pwd=") && !str_eqc(last, "pwd=$pwd");
     struct str newv = has_pwd ? (sp ? (struct str){value, (size_t)(sp - value)} : STR_NULL) : v;
+    if (!is_password_key(key, newv))
+        return true;
     if (str_eqc(key, "appwd") && str_eqc(newv, CFG_SECRET_SHOWN))
         return true; /* the mask keeps the stored value: nothing changes */
     char msg[256];
