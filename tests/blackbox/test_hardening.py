@@ -757,6 +757,7 @@ class StoredValues(unittest.TestCase):
                 st = json.load(f)
             self.assertEqual(st["appwd"], PWD)
             self.assertEqual(st["icpeers"], "n/a")
+            time.sleep(0.6)  # the two wrong pwd= opened a back-off window (they are guesses)
             self.assertIn(b"Saved", sh.cmd("icpeers 127.0.0.1:9 pwd=" + PWD))
             self.assertIn(b"Saved", sh.cmd("appwd N3wPassword pwd=" + PWD))
             sh.close()
@@ -765,6 +766,24 @@ class StoredValues(unittest.TestCase):
             self.assertEqual(st["appwd"], "N3wPassword")
             self.assertEqual(st["icpeers"], "127.0.0.1:9")
             self.assertNotIn(PWD, logs_text(node))
+        finally:
+            node.stop()
+
+    def test_boothook_with_pwd_needs_the_password_without_login(self):
+        # boothook expands $pwd to appwd at start: whoever sets a boothook using $pwd runs
+        # sudo functions with the node's password after the next reboot
+        node = Node(config={"appwd": PWD})
+        try:
+            sh = node.shell()
+            sh.cmd("conf")
+            reply = sh.cmd("boothook system alarms clean=True pwd=$pwd")
+            self.assertIn(b"Failed to save", reply)
+            self.assertIn(b"pwd=<appwd>", reply)
+            self.assertIn(b"Saved", sh.cmd("boothook rgb load"))  # no $pwd: as before
+            self.assertIn(b"Saved", sh.cmd("boothook web load pwd=$pwd pwd=" + PWD))
+            sh.close()
+            with open(os.path.join(node.data_dir, "config", "node_config.json")) as f:
+                self.assertEqual(json.load(f)["boothook"], "web load pwd=$pwd")
         finally:
             node.stop()
 
