@@ -139,7 +139,12 @@ class Hostile:
                     s.close()
                     self.never_read_closed += 1
             for _ in range(3):  # vanish mid-reply: ask for a long reply, then reset
-                v = socket.create_connection(("127.0.0.1", self.port))
+                v = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+                # greeted first: the node has taken it in, so vanishers the node has not yet
+                # seen reset stay a few. Unpaced, a loaded node that stalled found up to a
+                # listen backlog of them at once; with 1,000 sessions in a 1,024 table they
+                # filled it and it evicted idle sessions of the test (their hello got EOF).
+                recv_until(v, lambda d: d.endswith(P))
                 v.sendall(b"help lm\n" * 8)
                 v.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 v.close()
