@@ -45,6 +45,7 @@ set(SVC_SOURCES
   svc/metrics_count.c
   svc/update.c
   svc/bundle.c
+  svc/bundle_apply.c
 )
 set(NET_SOURCES
   net/admit.c

@@ -140,7 +140,7 @@ def main():
         size = mb << 20
         piece = os.urandom(256 << 10)
         load0 = os.getloadavg()
-        node, ref, cpus = [], [], []
+        node, ref, cpus, ref_cpus = [], [], [], []
         for i in range(runs):
             stop = threading.Event()
 
@@ -157,9 +157,11 @@ def main():
             stop.set()
             t.join()
             node.append(size / 1e6 / dt)
+            r0 = cpu_s(sink.pid)
             ref.append(size / 1e6 / upload(sink_port, size, piece))
-            print("run %d: node %.0f MB/s (CPU %.3f s), reference %.0f MB/s"
-                  % (i + 1, node[-1], cpus[-1], ref[-1]), flush=True)
+            ref_cpus.append(cpu_s(sink.pid) - r0)
+            print("run %d: node %.0f MB/s (CPU %.3f s), reference %.0f MB/s (CPU %.3f s)"
+                  % (i + 1, node[-1], cpus[-1], ref[-1], ref_cpus[-1]), flush=True)
         load1 = os.getloadavg()
         s = socket.create_connection(("127.0.0.1", web))
         s.sendall(b"GET /user_data/big.bin HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
@@ -174,13 +176,13 @@ def main():
         s.close()
         assert got >= size, got
         mn, mr = statistics.median(node), statistics.median(ref)
-        cpu = statistics.median(cpus)
+        cpu, rcpu = statistics.median(cpus), statistics.median(ref_cpus)
         print("upload %d MiB x %d: node median %.0f MB/s (best %.0f), reference median %.0f MB/s "
-              "(best %.0f), node/reference %.2f; node CPU %.3f s per upload (%.0f MB per CPU "
-              "second); download %.0f MB/s; RSS idle %d KiB, peak %d KiB (+%d KiB); load "
-              "%.1f -> %.1f"
+              "(best %.0f), node/reference %.2f; CPU per upload: node %.3f s (%.0f MB per CPU "
+              "second), reference %.3f s; download %.0f MB/s; RSS idle %d KiB, peak %d KiB "
+              "(+%d KiB); load %.1f -> %.1f"
               % (mb, runs, mn, max(node), mr, max(ref), mn / mr, cpu,
-                 size / 1e6 / cpu if cpu else 0, size / 1e6 / (t1 - t0), idle, peak[0],
+                 size / 1e6 / cpu if cpu else 0, rcpu, size / 1e6 / (t1 - t0), idle, peak[0],
                  peak[0] - idle, load0[0], load1[0]))
     finally:
         p.terminate()

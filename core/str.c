@@ -91,6 +91,15 @@ bool str_eqc_nocase(struct str a, const char *c)
     return true;
 }
 
+bool str_contains_nocase(struct str a, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= a.len; i++)
+        if (str_eqc_nocase((struct str){a.p + i, n}, needle))
+            return true;
+    return false;
+}
+
 int str_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
@@ -114,9 +123,10 @@ bool str_to_int(struct str s, bool is_signed, int64_t max_mag, int64_t *out)
     for (; i < s.len; i++) {
         if (s.p[i] < '0' || s.p[i] > '9')
             return false;
-        v = v * 10 + (s.p[i] - '0');
-        if (v > max_mag)
+        int d = s.p[i] - '0';
+        if (d > max_mag || v > (max_mag - d) / 10) /* checked before it could overflow */
             return false;
+        v = v * 10 + d;
     }
     *out = is_neg ? -v : v;
     return true;

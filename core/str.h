@@ -42,6 +42,8 @@ size_t str_copy(char *dst, size_t cap, struct str a);
 bool str_eq_secret(struct str a, struct str b);
 /* Returns true when a equals the NUL-terminated c, ASCII letters compared without case. */
 bool str_eqc_nocase(struct str a, const char *c);
+/* Returns true when needle occurs in a, ASCII letters compared without case ("" always does). */
+bool str_contains_nocase(struct str a, const char *needle);
 /* Returns the value of the hex digit c (0-9, a-f, A-F), or -1 when it is none. */
 int str_hex_digit(char c);
 /* Parses the whole of s as a decimal integer (digits only; a leading '+' or '-' only when

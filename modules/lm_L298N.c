@@ -13,8 +13,11 @@
 static const struct {
     const char *tag;
     int def;
-} s_pins[6] = {{"l298n_ENA", 10}, {"l298n_INA", 12}, {"l298n_INB", 11},
-               {"l298n_ENB", 3},  {"l298n_INC", 9},  {"l298n_IND", 40}};
+} s_pins[6] = {
+    {.tag = "l298n_ENA", .def = 10}, {.tag = "l298n_INA", .def = 12},
+    {.tag = "l298n_INB", .def = 11}, {.tag = "l298n_ENB", .def = 3},
+    {.tag = "l298n_INC", .def = 9},  {.tag = "l298n_IND", .def = 40},
+};
 
 static struct {
     bool is_loaded;
@@ -186,7 +189,7 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_L298N = {"L298N", s_funcs, NULL};
+const struct lm_module lm_L298N = {.name = "L298N", .funcs = s_funcs};
 /* micrOS's older name for the same driver (LM_L298N_DCmotor), so configs, cron entries and
  * apps written for it keep working: the same functions on the same motors and pins. */
-const struct lm_module lm_L298N_DCmotor = {"L298N_DCmotor", s_funcs, NULL};
+const struct lm_module lm_L298N_DCmotor = {.name = "L298N_DCmotor", .funcs = s_funcs};

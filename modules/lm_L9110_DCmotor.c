@@ -78,4 +78,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_L9110_DCmotor = {"L9110_DCmotor", s_funcs, NULL};
+const struct lm_module lm_L9110_DCmotor = {.name = "L9110_DCmotor", .funcs = s_funcs};

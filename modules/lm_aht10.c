@@ -104,4 +104,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_aht10 = {"aht10", s_funcs, NULL};
+const struct lm_module lm_aht10 = {.name = "aht10", .funcs = s_funcs};

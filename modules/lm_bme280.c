@@ -93,4 +93,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_bme280 = {"bme280", s_funcs, NULL};
+const struct lm_module lm_bme280 = {.name = "bme280", .funcs = s_funcs};

@@ -27,15 +27,19 @@ struct tone {
 
 /* A few well-known RTTTL melodies (the titles micrOS's play widget offers). */
 static const struct tone s_tones[] = {
-    {"Indiana", "d=4,o=5,b=250:e,8p,8f,8g,8p,1c6,8p.,d,8p,8e,1f,p.,g,8p,8a,8b,8p,1f6,p,a,8p,8b,"
-                "2c6,2d6,2e6,e,8p,8f,8g,8p,1c6,p,d6,8p,8e6,1f.6,g,8p,8g,e.6,8p,d6,8p,8g,e.6,8p,"
-                "d6,8p,8g,f.6,8p,e6,8p,8d6,2c6"},
-    {"TakeOnMe", "d=4,o=4,b=160:8f#5,8f#5,8f#5,8d5,8p,8b,8p,8e5,8p,8e5,8p,8e5,8g#5,8g#5,8a5,"
-                 "8b5,8a5,8a5,8a5,8e5,8p,8d5,8p,8f#5,8p,8f#5,8p,8f#5,8e5,8e5,8f#5,8e5"},
-    {"StarWars", "d=4,o=5,b=45:32p,32f#,32f#,32f#,8b.,8f#.6,32e6,32d#6,32c#6,8b.6,16f#.6,32e6,"
-                 "32d#6,32c#6,8b.6,16f#.6,32e6,32d#6,32e6,8c#.6"},
-    {"MissionImp", "d=16,o=6,b=95:32d,32d#,32d,32d#,32d,32d#,32d,32d#,32d,32d,32d#,32e,32f,32f#,"
-                   "32g,g,8p,g,8p,a#,p,c7,p,g,8p,g,8p,f,p,f#,p"},
+    {.title = "Indiana",
+     .rtttl = "d=4,o=5,b=250:e,8p,8f,8g,8p,1c6,8p.,d,8p,8e,1f,p.,g,8p,8a,8b,8p,1f6,p,a,8p,8b,"
+              "2c6,2d6,2e6,e,8p,8f,8g,8p,1c6,p,d6,8p,8e6,1f.6,g,8p,8g,e.6,8p,d6,8p,8g,e.6,8p,"
+              "d6,8p,8g,f.6,8p,e6,8p,8d6,2c6"},
+    {.title = "TakeOnMe",
+     .rtttl = "d=4,o=4,b=160:8f#5,8f#5,8f#5,8d5,8p,8b,8p,8e5,8p,8e5,8p,8e5,8g#5,8g#5,8a5,"
+              "8b5,8a5,8a5,8a5,8e5,8p,8d5,8p,8f#5,8p,8f#5,8p,8f#5,8e5,8e5,8f#5,8e5"},
+    {.title = "StarWars",
+     .rtttl = "d=4,o=5,b=45:32p,32f#,32f#,32f#,8b.,8f#.6,32e6,32d#6,32c#6,8b.6,16f#.6,32e6,"
+              "32d#6,32c#6,8b.6,16f#.6,32e6,32d#6,32e6,8c#.6"},
+    {.title = "MissionImp",
+     .rtttl = "d=16,o=6,b=95:32d,32d#,32d,32d#,32d,32d#,32d,32d#,32d,32d,32d#,32e,32f,32f#,"
+              "32g,g,8p,g,8p,a#,p,c7,p,g,8p,g,8p,f,p,f#,p"},
 };
 #define NTONES        (sizeof s_tones / sizeof s_tones[0])
 #define TONE_FALLBACK "d=4,o=5,b=250:e,8p,8f,8g,8p,1c6,8p.,d,8p,8e,1f,p."
@@ -280,18 +284,9 @@ static const char *find_tone(const char *name)
         return name;
     if (strchr(name, ':'))
         return name; /* a full RTTTL with a title */
-    for (size_t i = 0; i < NTONES; i++) {
-        char lower_t[32], lower_n[32];
-        size_t j;
-        for (j = 0; j < 31 && s_tones[i].title[j]; j++)
-            lower_t[j] = (char)tolower((unsigned char)s_tones[i].title[j]);
-        lower_t[j] = '\0';
-        for (j = 0; j < 31 && name[j]; j++)
-            lower_n[j] = (char)tolower((unsigned char)name[j]);
-        lower_n[j] = '\0';
-        if (*lower_n && strstr(lower_t, lower_n))
+    for (size_t i = 0; i < NTONES; i++)
+        if (name[0] && str_contains_nocase(str_c(s_tones[i].title), name))
             return s_tones[i].rtttl;
-    }
     return TONE_FALLBACK;
 }
 
@@ -364,4 +359,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_buzzer = {"buzzer", s_funcs, load_hook};
+const struct lm_module lm_buzzer = {.name = "buzzer", .funcs = s_funcs, .load = load_hook};

@@ -137,4 +137,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_cct = {"cct", s_funcs, load_hook};
+const struct lm_module lm_cct = {.name = "cct", .funcs = s_funcs, .load = load_hook};

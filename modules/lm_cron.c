@@ -169,4 +169,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_cron = {"cron", s_funcs, NULL};
+const struct lm_module lm_cron = {.name = "cron", .funcs = s_funcs};

@@ -11,4 +11,4 @@ static struct dht s_dht = {.kind = HAL_SENSOR_DHT11,
 
 DHT_MODULE_FUNCS(s_funcs, s_dht, "GRAPH");
 
-const struct lm_module lm_dht11 = {"dht11", s_funcs, NULL};
+const struct lm_module lm_dht11 = {.name = "dht11", .funcs = s_funcs};

@@ -11,4 +11,4 @@ static struct dht s_dht = {.kind = HAL_SENSOR_DHT22,
 
 DHT_MODULE_FUNCS(s_funcs, s_dht, "TEXTBOX");
 
-const struct lm_module lm_dht22 = {"dht22", s_funcs, NULL};
+const struct lm_module lm_dht22 = {.name = "dht22", .funcs = s_funcs};

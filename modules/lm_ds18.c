@@ -58,4 +58,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_ds18 = {"ds18", s_funcs, NULL};
+const struct lm_module lm_ds18 = {.name = "ds18", .funcs = s_funcs};

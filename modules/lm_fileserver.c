@@ -34,4 +34,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_fileserver = {"fileserver", s_funcs, NULL};
+const struct lm_module lm_fileserver = {.name = "fileserver", .funcs = s_funcs};

@@ -151,4 +151,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_gameOfLife = {"gameOfLife", s_funcs, NULL};
+const struct lm_module lm_gameOfLife = {.name = "gameOfLife", .funcs = s_funcs};

@@ -181,4 +181,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_genIO = {"genIO", s_funcs, NULL};
+const struct lm_module lm_genIO = {.name = "genIO", .funcs = s_funcs};

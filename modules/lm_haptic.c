@@ -87,7 +87,9 @@ static int fn_tap(struct lm_ctx *ctx)
 {
     if (setup(ctx) < 0)
         return ERR_INVAL;
-    const struct hstep seq[] = {{s_hp.is_high ? HAPTIC_HIGH : HAPTIC_LOW, 150}};
+    const struct hstep seq[] = {
+        {.duty = s_hp.is_high ? HAPTIC_HIGH : HAPTIC_LOW, .ms = 150},
+    };
     play(seq, 1);
     return lm_ret_str(ctx, s_hp.is_high ? "Tap: high" : "Tap: low");
 }
@@ -105,8 +107,8 @@ static int fn_gen(struct lm_ctx *ctx)
     struct hstep seq[HAPTIC_SEQ];
     size_t n = 0;
     for (int64_t i = 0; i < rep; i++) {
-        seq[n++] = (struct hstep){(uint16_t)in, (uint16_t)wait};
-        seq[n++] = (struct hstep){0, (uint16_t)stop};
+        seq[n++] = (struct hstep){.duty = (uint16_t)in, .ms = (uint16_t)wait};
+        seq[n++] = (struct hstep){.duty = 0, .ms = (uint16_t)stop};
     }
     play(seq, n);
     return lm_ret_strf(ctx, "finished: %lldms:%lld:%lld:%lld", (long long)((wait + stop) * rep),
@@ -117,7 +119,11 @@ static int fn_effect1(struct lm_ctx *ctx)
 {
     if (setup(ctx) < 0)
         return ERR_INVAL;
-    const struct hstep seq[] = {{HAPTIC_HIGH, 150}, {HAPTIC_LOW, 100}, {HAPTIC_HIGH, 100}};
+    const struct hstep seq[] = {
+        {.duty = HAPTIC_HIGH, .ms = 150},
+        {.duty = HAPTIC_LOW, .ms = 100},
+        {.duty = HAPTIC_HIGH, .ms = 100},
+    };
     play(seq, 3);
     return lm_ret_str(ctx, "finished: 350ms");
 }
@@ -128,9 +134,9 @@ static int fn_effect2(struct lm_ctx *ctx)
         return ERR_INVAL;
     struct hstep seq[16];
     size_t n = 0;
-    seq[n++] = (struct hstep){HAPTIC_HIGH, 150};
+    seq[n++] = (struct hstep){.duty = HAPTIC_HIGH, .ms = 150};
     for (int d = HAPTIC_HIGH; d > 300; d -= 100)
-        seq[n++] = (struct hstep){(uint16_t)d, 50};
+        seq[n++] = (struct hstep){.duty = (uint16_t)d, .ms = 50};
     play(seq, n);
     return lm_ret_str(ctx, "finished: 400ms");
 }
@@ -165,4 +171,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_haptic = {"haptic", s_funcs, NULL};
+const struct lm_module lm_haptic = {.name = "haptic", .funcs = s_funcs};

@@ -35,8 +35,11 @@ static int fn_discover(struct lm_ctx *ctx)
     static const struct {
         uint8_t addr;
         const char *name;
-    } known[] = {{0x0a, "TRACKBALL"}, {0x3c, "OLED"},    {0x76, "BME280"},
-                 {0x10, "VEML7700"},  {0x6b, "QMI8658"}, {0x29, "TCS3472"}};
+    } known[] = {
+        {.addr = 0x0a, .name = "TRACKBALL"}, {.addr = 0x3c, .name = "OLED"},
+        {.addr = 0x76, .name = "BME280"},    {.addr = 0x10, .name = "VEML7700"},
+        {.addr = 0x6b, .name = "QMI8658"},   {.addr = 0x29, .name = "TCS3472"},
+    };
     uint8_t addrs[128];
     int n = scan(ctx, addrs, sizeof addrs);
     if (n < 0)
@@ -70,4 +73,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_i2c = {"i2c", s_funcs, NULL};
+const struct lm_module lm_i2c = {.name = "i2c", .funcs = s_funcs};

@@ -116,4 +116,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_ld2410 = {"ld2410", s_funcs, NULL};
+const struct lm_module lm_ld2410 = {.name = "ld2410", .funcs = s_funcs};

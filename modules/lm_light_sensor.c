@@ -206,4 +206,5 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_light_sensor = {"light_sensor", s_funcs, load_hook};
+const struct lm_module lm_light_sensor = {
+    .name = "light_sensor", .funcs = s_funcs, .load = load_hook};

@@ -63,4 +63,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_lua = {"lua", s_funcs, NULL};
+const struct lm_module lm_lua = {.name = "lua", .funcs = s_funcs};

@@ -41,4 +41,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_mqtt = {"mqtt", s_funcs, NULL};
+const struct lm_module lm_mqtt = {.name = "mqtt", .funcs = s_funcs};

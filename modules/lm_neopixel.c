@@ -322,4 +322,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_neopixel = {"neopixel", s_funcs, load_hook};
+const struct lm_module lm_neopixel = {.name = "neopixel", .funcs = s_funcs, .load = load_hook};

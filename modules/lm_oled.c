@@ -13,4 +13,4 @@ static struct oled s_oled = {.chip = "ssd1306",
 
 OLED_MODULE_FUNCS(s_funcs, s_oled, "color", OLED_NONE, OLED_NONE);
 
-const struct lm_module lm_oled = {"oled", s_funcs, NULL};
+const struct lm_module lm_oled = {.name = "oled", .funcs = s_funcs};

@@ -31,4 +31,4 @@ static int fn_flip(struct lm_ctx *ctx)
 
 OLED_MODULE_FUNCS(s_funcs, s_oled, "state", SH1106_LOAD_EXTRA, SH1106_EXTRA);
 
-const struct lm_module lm_oled_sh1106 = {"oled_sh1106", s_funcs, NULL};
+const struct lm_module lm_oled_sh1106 = {.name = "oled_sh1106", .funcs = s_funcs};

@@ -515,4 +515,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_pacman = {"pacman", s_funcs, NULL};
+const struct lm_module lm_pacman = {.name = "pacman", .funcs = s_funcs};

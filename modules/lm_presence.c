@@ -171,4 +171,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_presence = {"presence", s_funcs, NULL};
+const struct lm_module lm_presence = {.name = "presence", .funcs = s_funcs};

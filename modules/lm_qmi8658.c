@@ -120,4 +120,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_qmi8658 = {"qmi8658", s_funcs, NULL};
+const struct lm_module lm_qmi8658 = {.name = "qmi8658", .funcs = s_funcs};

@@ -194,4 +194,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_rencoder = {"rencoder", s_funcs, NULL};
+const struct lm_module lm_rencoder = {.name = "rencoder", .funcs = s_funcs};

@@ -246,4 +246,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_rest = {"rest", s_funcs, NULL};
+const struct lm_module lm_rest = {.name = "rest", .funcs = s_funcs};

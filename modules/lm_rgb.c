@@ -115,4 +115,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_rgb = {"rgb", s_funcs, load_hook};
+const struct lm_module lm_rgb = {.name = "rgb", .funcs = s_funcs, .load = load_hook};

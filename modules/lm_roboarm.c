@@ -354,4 +354,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_roboarm = {"roboarm", s_funcs, NULL};
+const struct lm_module lm_roboarm = {.name = "roboarm", .funcs = s_funcs};

@@ -123,4 +123,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_robustness = {"robustness", s_funcs, NULL};
+const struct lm_module lm_robustness = {.name = "robustness", .funcs = s_funcs};

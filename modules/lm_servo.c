@@ -125,4 +125,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_servo = {"servo", s_funcs, load_hook};
+const struct lm_module lm_servo = {.name = "servo", .funcs = s_funcs, .load = load_hook};

@@ -187,9 +187,11 @@ static int need_sim_bus(struct lm_ctx *ctx)
 static const struct {
     const char *name;
     enum hal_sim_dev kind;
-} s_models[] = {{"bme280", HAL_SIM_BME280},     {"aht10", HAL_SIM_AHT10},
-                {"veml7700", HAL_SIM_VEML7700}, {"ssd1306", HAL_SIM_SSD1306},
-                {"sh1106", HAL_SIM_SH1106},     {"qmi8658", HAL_SIM_QMI8658}};
+} s_models[] = {
+    {.name = "bme280", .kind = HAL_SIM_BME280},     {.name = "aht10", .kind = HAL_SIM_AHT10},
+    {.name = "veml7700", .kind = HAL_SIM_VEML7700}, {.name = "ssd1306", .kind = HAL_SIM_SSD1306},
+    {.name = "sh1106", .kind = HAL_SIM_SH1106},     {.name = "qmi8658", .kind = HAL_SIM_QMI8658},
+};
 
 static int fn_devices(struct lm_ctx *ctx)
 {
@@ -476,4 +478,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_sim = {"sim", s_funcs, sim_load};
+const struct lm_module lm_sim = {.name = "sim", .funcs = s_funcs, .load = sim_load};

@@ -241,4 +241,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_stepper = {"stepper", s_funcs, NULL};
+const struct lm_module lm_stepper = {.name = "stepper", .funcs = s_funcs};

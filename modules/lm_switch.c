@@ -173,4 +173,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_switch = {"switch", s_funcs, load_hook};
+const struct lm_module lm_switch = {.name = "switch", .funcs = s_funcs, .load = load_hook};

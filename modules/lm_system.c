@@ -544,4 +544,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_system = {"system", s_funcs, system_load};
+const struct lm_module lm_system = {.name = "system", .funcs = s_funcs, .load = system_load};

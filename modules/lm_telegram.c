@@ -518,4 +518,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_telegram = {"telegram", s_funcs, tg_load};
+const struct lm_module lm_telegram = {.name = "telegram", .funcs = s_funcs, .load = tg_load};

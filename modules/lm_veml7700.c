@@ -23,7 +23,10 @@ double veml7700_resolution(uint16_t conf)
     static const struct {
         uint8_t bits;
         int ms;
-    } its[] = {{0x0c, 25}, {0x08, 50}, {0x00, 100}, {0x01, 200}, {0x02, 400}, {0x03, 800}};
+    } its[] = {
+        {.bits = 0x0c, .ms = 25},  {.bits = 0x08, .ms = 50},  {.bits = 0x00, .ms = 100},
+        {.bits = 0x01, .ms = 200}, {.bits = 0x02, .ms = 400}, {.bits = 0x03, .ms = 800},
+    };
     for (size_t i = 0; i < sizeof its / sizeof its[0]; i++)
         if (its[i].bits == ((conf >> 6) & 0x0f))
             return 0.0036 * (800.0 / its[i].ms) * (2.0 / gains[(conf >> 11) & 3]);
@@ -83,4 +86,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_veml7700 = {"veml7700", s_funcs, NULL};
+const struct lm_module lm_veml7700 = {.name = "veml7700", .funcs = s_funcs};

@@ -56,4 +56,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_web = {"web", s_funcs, NULL};
+const struct lm_module lm_web = {.name = "web", .funcs = s_funcs};

@@ -16,13 +16,17 @@
 
 #define PATH_CAP   1024
 #define READ_PIECE (64 * 1024)
-#define WBUF       (64 * 1024)
+#define WBUF       (256 * 1024)
 #define PUBLIC     "web/user_data"
 #define TMP        "web/user_data/tmp"
 
 static const struct {
     const char *name, *dir;
-} s_mounts[] = {{"$modules", "modules"}, {"$data", "data"}, {"$logs", "logs"}};
+} s_mounts[] = {
+    {.name = "$modules", .dir = "modules"},
+    {.name = "$data", .dir = "data"},
+    {.name = "$logs", .dir = "logs"},
+};
 #define NMOUNTS (sizeof s_mounts / sizeof s_mounts[0])
 
 static unsigned s_upload_seq; /* names temp files uniquely within this run */

@@ -61,10 +61,17 @@ const char *http_content_type(struct str name)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {".html", "text/html"},        {".css", "text/css"},      {".js", "application/javascript"},
-        {".json", "application/json"}, {".ico", "image/x-icon"},  {".jpeg", "image/jpeg"},
-        {".jpg", "image/jpeg"},        {".png", "image/png"},     {".txt", "text/plain"},
-        {".gif", "image/gif"},         {".svg", "image/svg+xml"},
+        {.ext = ".html", .type = "text/html"},
+        {.ext = ".css", .type = "text/css"},
+        {.ext = ".js", .type = "application/javascript"},
+        {.ext = ".json", .type = "application/json"},
+        {.ext = ".ico", .type = "image/x-icon"},
+        {.ext = ".jpeg", .type = "image/jpeg"},
+        {.ext = ".jpg", .type = "image/jpeg"},
+        {.ext = ".png", .type = "image/png"},
+        {.ext = ".txt", .type = "text/plain"},
+        {.ext = ".gif", .type = "image/gif"},
+        {.ext = ".svg", .type = "image/svg+xml"},
     };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (str_ends(name, types[i].ext))

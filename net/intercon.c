@@ -82,17 +82,9 @@ static int split_remote(struct str remote, uint16_t def, char *host, size_t cap,
     *port = def;
     if (colon && !memchr(colon + 1, ':', remote.len - (size_t)(colon - remote.p) - 1)) {
         hlen = (size_t)(colon - remote.p);
-        size_t plen = remote.len - hlen - 1;
-        unsigned long v = 0;
-        if (plen == 0 || plen > 5)
-            return ERR_INVAL;
-        for (size_t i = 0; i < plen; i++) {
-            char ch = colon[1 + i];
-            if (ch < '0' || ch > '9')
-                return ERR_INVAL;
-            v = v * 10 + (unsigned long)(ch - '0');
-        }
-        if (v == 0 || v > 65535)
+        struct str num = {colon + 1, remote.len - hlen - 1};
+        int64_t v;
+        if (num.len > 5 || !str_to_int(num, false, 65535, &v) || v == 0)
             return ERR_INVAL;
         *port = (uint16_t)v;
     }

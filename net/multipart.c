@@ -183,6 +183,14 @@ static int scan(struct mp *m, const char *p, size_t n, size_t *pi)
                 break;
             }
             i = (size_t)(cr - p);
+            /* a CR that cannot start the delimiter (the bytes after it that are here say
+             * so) stays in the run: binary data holds a CR every 256 bytes on average, and
+             * cutting the run at each would call part_data for every few hundred bytes */
+            size_t avail = n - i < m->dlen ? n - i : m->dlen;
+            if (memcmp(p + i, m->delim, avail) != 0) {
+                i++;
+                continue;
+            }
             if (emit && i > run && m->cb->part_data(m->ctx, p + run, i - run))
                 return -2;
             m->match = 1;

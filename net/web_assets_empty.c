@@ -3,5 +3,5 @@
 #include "web_assets.h"
 
 const struct web_asset web_assets[] = {
-    {NULL, NULL, 0, NULL, 0, NULL, NULL},
+    {.path = NULL}, /* the end */
 };

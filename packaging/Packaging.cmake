@@ -18,7 +18,7 @@ endif()
 install(FILES ${CMAKE_BINARY_DIR}/packaging/micros.service DESTINATION lib/systemd/system)
 
 # The .deb (cpack -G DEB). Dependencies come from the binaries (dpkg-shlibdeps: libc6,
-# libcjson1, libhttp-parser2.9, libedit2, libgpiod2) plus what the maintainer scripts use.
+# libcjson1, libhttp-parser2.9, libedit2, libgpiod2, zlib1g) plus what the maintainer scripts use.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME micros)
 set(CPACK_PACKAGE_VENDOR "micrOS-C")

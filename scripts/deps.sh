@@ -13,7 +13,7 @@ if [ "${1:-}" = list ]; then
 fi
 
 want=(build-essential cmake pkg-config libcjson-dev libhttp-parser-dev libedit-dev libgpiod-dev)
-want+=(zlib1g-dev)  # tools/pack gzips the web UI
+want+=(zlib1g-dev)  # tools/pack gzips the web UI; micros unpacks .tar.gz update bundles
 want+=(libcurl4-openssl-dev)  # hal_httpc: HTTP(S) client for webhooks, Telegram, downloads
 want+=(libmosquitto-dev)  # MQTT client (svc/mqtt, Home Assistant discovery)
 want+=(liblua5.4-dev)  # Lua Load Modules (svc/luamod.c; optional: MICROS_LUA)

@@ -65,24 +65,24 @@ struct int_range {
     int64_t min, max;
 };
 static const struct int_range s_ranges[] = {
-    {CFG_K_socport, 1, 65535},
-    {CFG_K_webport, 1, 65535},
-    {CFG_K_mqtt_port, 1, 65535},
-    {CFG_K_mqtt_qos, 0, 2},
-    {CFG_K_mqtt_period, 5, 86400},
-    {CFG_K_utc, -1439, 1439},
-    {CFG_K_soctout, 1, CFG_INT_LIMIT},
-    {CFG_K_aioqueue, 1, CFG_INT_LIMIT},
-    {CFG_K_webui_max_con, 1, CFG_INT_LIMIT},
-    {CFG_K_timirqseq, 1, CFG_INT_LIMIT},
-    {CFG_K_irq_prell_ms, 0, CFG_INT_LIMIT},
-    {CFG_K_persist_ms, 0, CFG_INT_LIMIT},
-    {CFG_K_dns_timeout_ms, 1, CFG_INT_LIMIT},
-    {CFG_K_update_deadline, 1, CFG_INT_LIMIT},
-    {CFG_K_upload_max, 1, CFG_INT_LIMIT},
-    {CFG_K_http_first_ms, 100, 60000},
-    {CFG_K_http_head_ms, 100, 60000},
-    {CFG_K_login_ms, 1000, 600000},
+    {.key = CFG_K_socport, .min = 1, .max = 65535},
+    {.key = CFG_K_webport, .min = 1, .max = 65535},
+    {.key = CFG_K_mqtt_port, .min = 1, .max = 65535},
+    {.key = CFG_K_mqtt_qos, .min = 0, .max = 2},
+    {.key = CFG_K_mqtt_period, .min = 5, .max = 86400},
+    {.key = CFG_K_utc, .min = -1439, .max = 1439},
+    {.key = CFG_K_soctout, .min = 1, .max = CFG_INT_LIMIT},
+    {.key = CFG_K_aioqueue, .min = 1, .max = CFG_INT_LIMIT},
+    {.key = CFG_K_webui_max_con, .min = 1, .max = CFG_INT_LIMIT},
+    {.key = CFG_K_timirqseq, .min = 1, .max = CFG_INT_LIMIT},
+    {.key = CFG_K_irq_prell_ms, .min = 0, .max = CFG_INT_LIMIT},
+    {.key = CFG_K_persist_ms, .min = 0, .max = CFG_INT_LIMIT},
+    {.key = CFG_K_dns_timeout_ms, .min = 1, .max = CFG_INT_LIMIT},
+    {.key = CFG_K_update_deadline, .min = 1, .max = CFG_INT_LIMIT},
+    {.key = CFG_K_upload_max, .min = 1, .max = CFG_INT_LIMIT},
+    {.key = CFG_K_http_first_ms, .min = 100, .max = 60000},
+    {.key = CFG_K_http_head_ms, .min = 100, .max = 60000},
+    {.key = CFG_K_login_ms, .min = 1000, .max = 600000},
 };
 
 /* Writes why n is out of key i's range into out (cap bytes); false when n is in range. */
@@ -703,7 +703,7 @@ const char *cfg_get_str(const struct cfg *cfg, enum cfg_key_id key)
 /* The keys whose value is a ';'-separated list, one secret per part. */
 static bool is_secret_list(const struct cfg_key *k)
 {
-    return strcmp(k->name, "stapwd") == 0;
+    return key_id(k) == CFG_K_stapwd;
 }
 
 /* Appends a secret value as replies show it: "n/a" as it is, else CFG_SECRET_SHOWN (per

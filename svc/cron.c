@@ -66,10 +66,10 @@ static const struct {
     const char *name;
     enum sun_event ev;
 } s_sun_names[] = {
-    {"sunrise", SUN_RISE},
-    {"sunset", SUN_SET},
-    {"dawn", SUN_DAWN},
-    {"dusk", SUN_DUSK},
+    {.name = "sunrise", .ev = SUN_RISE},
+    {.name = "sunset", .ev = SUN_SET},
+    {.name = "dawn", .ev = SUN_DAWN},
+    {.name = "dusk", .ev = SUN_DUSK},
 };
 
 static int parse_sun(struct str t, struct cron_job *job, char *out, size_t cap)

@@ -219,7 +219,7 @@ void exec_run(struct node *node, struct str line, enum exec_src src, struct aren
     }
     int rc = cmd_parse(line, c);
     if (rc < 0) {
-        struct str mf[2] = {{line.p, 0}, {line.p, 0}};
+        struct str mf[2] = {{.p = line.p, .len = 0}, {.p = line.p, .len = 0}};
         size_t nw;
         cmd_split(line, false, mf, 2, &nw); /* the first two words name the call */
         exec_core_error(res, a, mf[0], mf[1],

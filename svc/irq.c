@@ -42,14 +42,9 @@ int irq_pin_of(const char *cstmpmap, int n)
             !str_eq(str_trim((struct str){item.p, (size_t)(colon - item.p)}), str_c(name)))
             continue;
         struct str num = str_trim(str_from(item, (size_t)(colon - item.p) + 1));
-        int pin = 0;
-        bool ok = num.len > 0 && num.len < 6;
-        for (size_t i = 0; ok && i < num.len; i++) {
-            ok = num.p[i] >= '0' && num.p[i] <= '9';
-            pin = pin * 10 + (num.p[i] - '0');
-        }
-        if (ok)
-            return pin;
+        int64_t pin;
+        if (str_to_int(num, false, 99999, &pin))
+            return (int)pin;
     }
     return s_default_pins[n - 1];
 }

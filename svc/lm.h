@@ -19,7 +19,7 @@
  *          .params = LM_PARAMS({"r", LM_INT, "0", "0-255-1"}, ...), .widget = "COLOR"},
  *         {.name = NULL},
  *     };
- *     const struct lm_module lm_rgb = {"rgb", funcs, rgb_load};
+ *     const struct lm_module lm_rgb = {.name = "rgb", .funcs = funcs, .load = rgb_load};
  *
  * A module keeps its state in file statics and sets it up in load(), called
  * once on first use (micrOS's lazy import). */

@@ -19,15 +19,16 @@ struct widget_kind {
 };
 
 static const struct widget_kind s_kinds[] = {
-    {"BUTTON", "button", {0, 0, 0}, true, NULL}, /* result and options: see has_options */
-    {"SLIDER", "slider", {0, 100, 2}, false, NULL},
-    {"TEXTBOX", "textbox", {0, 0, 0}, false, "\"refresh\": 10000"},
-    {"COLOR", "color", {0, 255, 2}, false, NULL},
-    {"WHITE", "white", {0, 255, 2}, false, NULL},
-    {"JOYSTICK", "joystick", {0, 100, 2}, false, NULL},
-    {"STATUS", "status", {0, 0, 0}, false, "\"wtype\": \"auto\""},
-    {"GRAPH", "graph", {0, 0, 0}, false, "\"refresh\": 3000, \"limit\": 30"},
-    {"EMBED", "embed", {0, 0, 0}, false, "\"image\": false, \"title\": null"},
+    /* BUTTON: result and options, see has_options */
+    {.tag = "BUTTON", .type = "button", .has_options = true},
+    {.tag = "SLIDER", .type = "slider", .range = {0, 100, 2}},
+    {.tag = "TEXTBOX", .type = "textbox", .extras = "\"refresh\": 10000"},
+    {.tag = "COLOR", .type = "color", .range = {0, 255, 2}},
+    {.tag = "WHITE", .type = "white", .range = {0, 255, 2}},
+    {.tag = "JOYSTICK", .type = "joystick", .range = {0, 100, 2}},
+    {.tag = "STATUS", .type = "status", .extras = "\"wtype\": \"auto\""},
+    {.tag = "GRAPH", .type = "graph", .extras = "\"refresh\": 3000, \"limit\": 30"},
+    {.tag = "EMBED", .type = "embed", .extras = "\"image\": false, \"title\": null"},
 };
 
 static const struct widget_kind *find_kind(const char *tag, size_t len)

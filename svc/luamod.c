@@ -760,7 +760,7 @@ static const struct lm_module *dyn_find(void *arg, struct str name)
         return NULL;
     memcpy(set->name, name.p, name.len);
     set->name[name.len] = '\0';
-    set->mod = (struct lm_module){set->name, set->none, NULL};
+    set->mod = (struct lm_module){.name = set->name, .funcs = set->none};
     return &set->mod;
 }
 
@@ -824,7 +824,12 @@ struct luamods *luamods_new(struct node *node)
     if (!set)
         return NULL;
     set->node = node;
-    set->dyn = (struct lm_dyn){dyn_find, dyn_count, dyn_at, dyn_ensure, dyn_is_loaded, set};
+    set->dyn = (struct lm_dyn){.find = dyn_find,
+                               .count = dyn_count,
+                               .at = dyn_at,
+                               .ensure = dyn_ensure,
+                               .is_loaded = dyn_is_loaded,
+                               .arg = set};
     node->dyn = &set->dyn;
     return set;
 }

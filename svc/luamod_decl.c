@@ -36,8 +36,11 @@ static enum lm_type type_of(lua_State *L, const char *fn, const char *t)
     static const struct {
         const char *name;
         enum lm_type type;
-    } types[] = {{"any", LM_ANY},   {"int", LM_INT}, {"float", LM_FLOAT},
-                 {"bool", LM_BOOL}, {"str", LM_STR}, {"list", LM_LIST}};
+    } types[] = {
+        {.name = "any", .type = LM_ANY},     {.name = "int", .type = LM_INT},
+        {.name = "float", .type = LM_FLOAT}, {.name = "bool", .type = LM_BOOL},
+        {.name = "str", .type = LM_STR},     {.name = "list", .type = LM_LIST},
+    };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (strcmp(t, types[i].name) == 0)
             return types[i].type;

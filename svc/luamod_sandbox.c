@@ -84,9 +84,12 @@ static int l_require(lua_State *L)
 void luamod__open_sandbox(lua_State *L)
 {
     static const luaL_Reg libs[] = {
-        {LUA_GNAME, luaopen_base},          {LUA_STRLIBNAME, luaopen_string},
-        {LUA_TABLIBNAME, luaopen_table},    {LUA_MATHLIBNAME, luaopen_math},
-        {LUA_COLIBNAME, luaopen_coroutine}, {LUA_UTF8LIBNAME, luaopen_utf8},
+        {.name = LUA_GNAME, .func = luaopen_base},
+        {.name = LUA_STRLIBNAME, .func = luaopen_string},
+        {.name = LUA_TABLIBNAME, .func = luaopen_table},
+        {.name = LUA_MATHLIBNAME, .func = luaopen_math},
+        {.name = LUA_COLIBNAME, .func = luaopen_coroutine},
+        {.name = LUA_UTF8LIBNAME, .func = luaopen_utf8},
     };
     for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
         luaL_requiref(L, libs[i].name, libs[i].func, 1);

@@ -14,61 +14,74 @@ struct pin_def {
     int pin;
 };
 
+/* One entry of a pin map table, designated. */
+#define PIN(n, p)                                                                                  \
+    {                                                                                              \
+        .name = (n), .pin = (p)                                                                    \
+    }
+
 struct board_map {
     const char *name;
     const struct pin_def *pins; /* terminated by {NULL} */
 };
 
 static const struct pin_def s_esp32[] = {
-    {"builtin", 2},    {"redgb", 14},     {"rgreenb", 12},    {"rgbue", 15},      {"wwhite", 27},
-    {"cwhite", 26},    {"neop", 15},      {"servo_1", 27},    {"servo_2", 12},    {"switch_1", 26},
-    {"switch_2", 14},  {"switch_3", 27},  {"switch_4", 25},   {"dim_1", 33},      {"l298speed", 32},
-    {"l298dir_1", 33}, {"l298dir_2", 25}, {"l9110dir_1", 33}, {"l9110dir_2", 25}, {"buzzer", 33},
-    {"stppr_1", 33},   {"stppr_2", 25},   {"stppr_3", 26},    {"stppr_4", 27},    {"i2c_sda", 21},
-    {"i2c_scl", 22},   {"i2s_sck", 26},   {"i2s_ws", 25},     {"i2s_sd", 33},     {"irq1", 4},
-    {"irq2", 18},      {"irq3", 5},       {"irq4", 13},       {"oleduibttn", 34}, {"touch_0", 13},
-    {"hcsrtrig", 32},  {"hcsrecho", 35},  {"dhtpin", 32},     {"co2", 35},        {"temp6000", 36},
-    {"ph", 39},        {"ds18", 19},      {"mic", 39},        {"rot_dt", 13},     {"rot_clk", 12},
-    {"i2c", 0},        {"spi", 1},        {"uart", 1},        {NULL, 0},
+    PIN("builtin", 2),    PIN("redgb", 14),      PIN("rgreenb", 12),    PIN("rgbue", 15),
+    PIN("wwhite", 27),    PIN("cwhite", 26),     PIN("neop", 15),       PIN("servo_1", 27),
+    PIN("servo_2", 12),   PIN("switch_1", 26),   PIN("switch_2", 14),   PIN("switch_3", 27),
+    PIN("switch_4", 25),  PIN("dim_1", 33),      PIN("l298speed", 32),  PIN("l298dir_1", 33),
+    PIN("l298dir_2", 25), PIN("l9110dir_1", 33), PIN("l9110dir_2", 25), PIN("buzzer", 33),
+    PIN("stppr_1", 33),   PIN("stppr_2", 25),    PIN("stppr_3", 26),    PIN("stppr_4", 27),
+    PIN("i2c_sda", 21),   PIN("i2c_scl", 22),    PIN("i2s_sck", 26),    PIN("i2s_ws", 25),
+    PIN("i2s_sd", 33),    PIN("irq1", 4),        PIN("irq2", 18),       PIN("irq3", 5),
+    PIN("irq4", 13),      PIN("oleduibttn", 34), PIN("touch_0", 13),    PIN("hcsrtrig", 32),
+    PIN("hcsrecho", 35),  PIN("dhtpin", 32),     PIN("co2", 35),        PIN("temp6000", 36),
+    PIN("ph", 39),        PIN("ds18", 19),       PIN("mic", 39),        PIN("rot_dt", 13),
+    PIN("rot_clk", 12),   PIN("i2c", 0),         PIN("spi", 1),         PIN("uart", 1),
+    PIN(NULL, 0),
 };
 
 static const struct pin_def s_esp32s3[] = {
-    {"builtin", 38},  {"redgb", 37},    {"rgreenb", 36},    {"rgbue", 35},     {"wwhite", 40},
-    {"cwhite", 39},   {"neop", 6},      {"servo_1", 4},     {"servo_2", 5},    {"switch_1", 6},
-    {"switch_2", 7},  {"switch_3", 15}, {"switch_4", 16},   {"dim_1", 17},     {"l298speed", 18},
-    {"l298dir_1", 8}, {"l298dir_2", 3}, {"l9110dir_1", 46}, {"l9110dir_2", 9}, {"buzzer", 2},
-    {"stppr_1", 43},  {"stppr_2", 44},  {"stppr_3", 1},     {"stppr_4", 2},    {"i2c_sda", 42},
-    {"i2c_scl", 41},  {"i2s_sck", 42},  {"i2s_ws", 41},     {"i2s_sd", 21},    {"irq1", 45},
-    {"irq2", 48},     {"irq3", 47},     {"irq4", 21},       {"js_right", 45},  {"js_left", 48},
-    {"js_up", 47},    {"js_down", 21},  {"js_press", 20},   {"touch_0", 0},    {"hcsrtrig", 1},
-    {"hcsrecho", 2},  {"dhtpin", 20},   {"co2", 14},        {"temp6000", 13},  {"ph", 12},
-    {"ds18", 35},     {"mic", 5},       {"i2c", 0},         {"spi", 1},        {"uart", 1},
-    {NULL, 0},
+    PIN("builtin", 38),  PIN("redgb", 37),      PIN("rgreenb", 36),   PIN("rgbue", 35),
+    PIN("wwhite", 40),   PIN("cwhite", 39),     PIN("neop", 6),       PIN("servo_1", 4),
+    PIN("servo_2", 5),   PIN("switch_1", 6),    PIN("switch_2", 7),   PIN("switch_3", 15),
+    PIN("switch_4", 16), PIN("dim_1", 17),      PIN("l298speed", 18), PIN("l298dir_1", 8),
+    PIN("l298dir_2", 3), PIN("l9110dir_1", 46), PIN("l9110dir_2", 9), PIN("buzzer", 2),
+    PIN("stppr_1", 43),  PIN("stppr_2", 44),    PIN("stppr_3", 1),    PIN("stppr_4", 2),
+    PIN("i2c_sda", 42),  PIN("i2c_scl", 41),    PIN("i2s_sck", 42),   PIN("i2s_ws", 41),
+    PIN("i2s_sd", 21),   PIN("irq1", 45),       PIN("irq2", 48),      PIN("irq3", 47),
+    PIN("irq4", 21),     PIN("js_right", 45),   PIN("js_left", 48),   PIN("js_up", 47),
+    PIN("js_down", 21),  PIN("js_press", 20),   PIN("touch_0", 0),    PIN("hcsrtrig", 1),
+    PIN("hcsrecho", 2),  PIN("dhtpin", 20),     PIN("co2", 14),       PIN("temp6000", 13),
+    PIN("ph", 12),       PIN("ds18", 35),       PIN("mic", 5),        PIN("i2c", 0),
+    PIN("spi", 1),       PIN("uart", 1),        PIN(NULL, 0),
 };
 
 static const struct pin_def s_tinypico[] = {
-    {"redgb", 25},     {"rgreenb", 26},   {"rgbue", 27},      {"wwhite", 15},
-    {"cwhite", 14},    {"neop", 26},      {"servo_1", 14},    {"servo_2", 4},
-    {"switch_1", 18},  {"switch_2", 19},  {"dim_1", 4},       {"l298speed", 5},
-    {"l298dir_1", 18}, {"l298dir_2", 19}, {"l9110dir_1", 18}, {"l9110dir_2", 19},
-    {"buzzer", 18},    {"i2c_sda", 21},   {"i2c_scl", 22},    {"trackball_int", 25},
-    {"irq1", 5},       {"irq2", 18},      {"irq3", 19},       {"irq4", 23},
-    {"js_right", 23},  {"js_left", 5},    {"js_up", 18},      {"js_down", 19},
-    {"js_press", 32},  {"touch_0", 32},   {"hcsrtrig", 25},   {"hcsrecho", 26},
-    {"dhtpin", 32},    {"co2", 33},       {"temp6000", 32},   {"ph", 32},
-    {"ds18", 19},      {"bat_volt", 35},  {"bat_stat", 34},   {"i2c", 0},
-    {"spi", 1},        {"uart", 1},       {NULL, 0},
+    PIN("redgb", 25),     PIN("rgreenb", 26),   PIN("rgbue", 27),      PIN("wwhite", 15),
+    PIN("cwhite", 14),    PIN("neop", 26),      PIN("servo_1", 14),    PIN("servo_2", 4),
+    PIN("switch_1", 18),  PIN("switch_2", 19),  PIN("dim_1", 4),       PIN("l298speed", 5),
+    PIN("l298dir_1", 18), PIN("l298dir_2", 19), PIN("l9110dir_1", 18), PIN("l9110dir_2", 19),
+    PIN("buzzer", 18),    PIN("i2c_sda", 21),   PIN("i2c_scl", 22),    PIN("trackball_int", 25),
+    PIN("irq1", 5),       PIN("irq2", 18),      PIN("irq3", 19),       PIN("irq4", 23),
+    PIN("js_right", 23),  PIN("js_left", 5),    PIN("js_up", 18),      PIN("js_down", 19),
+    PIN("js_press", 32),  PIN("touch_0", 32),   PIN("hcsrtrig", 25),   PIN("hcsrecho", 26),
+    PIN("dhtpin", 32),    PIN("co2", 33),       PIN("temp6000", 32),   PIN("ph", 32),
+    PIN("ds18", 19),      PIN("bat_volt", 35),  PIN("bat_stat", 34),   PIN("i2c", 0),
+    PIN("spi", 1),        PIN("uart", 1),       PIN(NULL, 0),
 };
 
 /* Pico W: micrOS names only the LED ("LED", on the Wi-Fi chip); we give it 25 (the LED line of
  * the plain Pico) and choose GP pins for the other names. */
 static const struct pin_def s_rp2[] = {
-    {"builtin", 25}, {"servo_1", 2},   {"servo_2", 3},   {"i2c_sda", 4},   {"i2c_scl", 5},
-    {"irq1", 6},     {"irq2", 7},      {"irq3", 8},      {"irq4", 9},      {"dhtpin", 10},
-    {"ds18", 11},    {"redgb", 13},    {"rgreenb", 14},  {"rgbue", 15},    {"neop", 16},
-    {"dim_1", 17},   {"switch_1", 18}, {"switch_2", 19}, {"switch_3", 20}, {"switch_4", 21},
-    {"buzzer", 22},  {"temp6000", 26}, {"wwhite", 27},   {"cwhite", 28},   {"tx", 0},
-    {"rx", 1},       {"i2c", 0},       {"spi", 0},       {"uart", 0},      {NULL, 0},
+    PIN("builtin", 25),  PIN("servo_1", 2),   PIN("servo_2", 3),   PIN("i2c_sda", 4),
+    PIN("i2c_scl", 5),   PIN("irq1", 6),      PIN("irq2", 7),      PIN("irq3", 8),
+    PIN("irq4", 9),      PIN("dhtpin", 10),   PIN("ds18", 11),     PIN("redgb", 13),
+    PIN("rgreenb", 14),  PIN("rgbue", 15),    PIN("neop", 16),     PIN("dim_1", 17),
+    PIN("switch_1", 18), PIN("switch_2", 19), PIN("switch_3", 20), PIN("switch_4", 21),
+    PIN("buzzer", 22),   PIN("temp6000", 26), PIN("wwhite", 27),   PIN("cwhite", 28),
+    PIN("tx", 0),        PIN("rx", 1),        PIN("i2c", 0),       PIN("spi", 0),
+    PIN("uart", 0),      PIN(NULL, 0),
 };
 
 /* Raspberry Pi 40-pin header, BCM line numbers of gpiochip0 (our choice): hardware PWM on
@@ -77,75 +90,89 @@ static const struct pin_def s_rp2[] = {
  * /dev/ttyAMA0. Motor, stepper and encoder pins share lines with the light outputs (as on
  * micrOS's boards): booking refuses the second user. */
 static const struct pin_def s_rpi[] = {
-    {"i2c_sda", 2},     {"i2c_scl", 3},     {"ds18", 4},       {"switch_1", 5},   {"switch_2", 6},
-    {"irq4", 7},        {"dhtpin", 9},      {"neop", 10},      {"servo_1", 12},   {"servo_2", 13},
-    {"switch_3", 16},   {"redgb", 17},      {"dim_1", 18},     {"buzzer", 19},    {"irq1", 20},
-    {"irq2", 21},       {"rgbue", 22},      {"wwhite", 23},    {"cwhite", 24},    {"irq3", 25},
-    {"switch_4", 26},   {"rgreenb", 27},    {"tx", 14},        {"rx", 15},        {"i2c", 1},
-    {"spi", 0},         {"uart", 0},        {"rot_dt", 20},    {"rot_clk", 21},   {"rot_sw", 25},
-    {"stppr_1", 17},    {"stppr_2", 27},    {"stppr_3", 22},   {"stppr_4", 23},   {"l298n_ENA", 12},
-    {"l298n_INA", 5},   {"l298n_INB", 6},   {"l298n_ENB", 13}, {"l298n_INC", 16}, {"l298n_IND", 26},
-    {"l9110dir_1", 18}, {"l9110dir_2", 19}, {"haptic", 19},    {NULL, 0},
+    PIN("i2c_sda", 2),     PIN("i2c_scl", 3),     PIN("ds18", 4),       PIN("switch_1", 5),
+    PIN("switch_2", 6),    PIN("irq4", 7),        PIN("dhtpin", 9),     PIN("neop", 10),
+    PIN("servo_1", 12),    PIN("servo_2", 13),    PIN("switch_3", 16),  PIN("redgb", 17),
+    PIN("dim_1", 18),      PIN("buzzer", 19),     PIN("irq1", 20),      PIN("irq2", 21),
+    PIN("rgbue", 22),      PIN("wwhite", 23),     PIN("cwhite", 24),    PIN("irq3", 25),
+    PIN("switch_4", 26),   PIN("rgreenb", 27),    PIN("tx", 14),        PIN("rx", 15),
+    PIN("i2c", 1),         PIN("spi", 0),         PIN("uart", 0),       PIN("rot_dt", 20),
+    PIN("rot_clk", 21),    PIN("rot_sw", 25),     PIN("stppr_1", 17),   PIN("stppr_2", 27),
+    PIN("stppr_3", 22),    PIN("stppr_4", 23),    PIN("l298n_ENA", 12), PIN("l298n_INA", 5),
+    PIN("l298n_INB", 6),   PIN("l298n_ENB", 13),  PIN("l298n_INC", 16), PIN("l298n_IND", 26),
+    PIN("l9110dir_1", 18), PIN("l9110dir_2", 19), PIN("haptic", 19),    PIN(NULL, 0),
 };
 
 /* ESP32-C3 (micrOS IO_esp32c3; its builtin LED is -8, "8 inverted": kept as 8). */
 static const struct pin_def s_esp32c3[] = {
-    {"builtin", 8},  {"redgb", 4},     {"rgreenb", 3},   {"rgbue", 2},     {"wwhite", 1},
-    {"cwhite", 0},   {"neop", 7},      {"servo_1", 6},   {"servo_2", 7},   {"switch_1", 8},
-    {"switch_2", 9}, {"switch_3", 10}, {"switch_4", 20}, {"dim_1", 21},    {"buzzer", 0},
-    {"irq1", 5},     {"irq2", 6},      {"irq3", 7},      {"irq4", 8},      {"js_right", 5},
-    {"js_left", 6},  {"js_up", 7},     {"js_down", 8},   {"js_press", 20}, {"i2c_sda", 8},
-    {"i2c_scl", 9},  {"tx", 21},       {"rx", 20},       {"ds18", 10},     {"dhtpin", 2},
-    {"i2c", 0},      {"spi", 1},       {"uart", 1},      {NULL, 0},
+    PIN("builtin", 8),   PIN("redgb", 4),    PIN("rgreenb", 3),  PIN("rgbue", 2),
+    PIN("wwhite", 1),    PIN("cwhite", 0),   PIN("neop", 7),     PIN("servo_1", 6),
+    PIN("servo_2", 7),   PIN("switch_1", 8), PIN("switch_2", 9), PIN("switch_3", 10),
+    PIN("switch_4", 20), PIN("dim_1", 21),   PIN("buzzer", 0),   PIN("irq1", 5),
+    PIN("irq2", 6),      PIN("irq3", 7),     PIN("irq4", 8),     PIN("js_right", 5),
+    PIN("js_left", 6),   PIN("js_up", 7),    PIN("js_down", 8),  PIN("js_press", 20),
+    PIN("i2c_sda", 8),   PIN("i2c_scl", 9),  PIN("tx", 21),      PIN("rx", 20),
+    PIN("ds18", 10),     PIN("dhtpin", 2),   PIN("i2c", 0),      PIN("spi", 1),
+    PIN("uart", 1),      PIN(NULL, 0),
 };
 
 /* ESP32-S2 (micrOS IO_esp32s2). */
 static const struct pin_def s_esp32s2[] = {
-    {"builtin", 15},  {"redgb", 7},     {"rgreenb", 5},    {"rgbue", 3},      {"wwhite", 12},
-    {"cwhite", 11},   {"neop", 18},     {"servo_1", 12},   {"servo_2", 11},   {"switch_1", 40},
-    {"switch_2", 38}, {"switch_3", 36}, {"switch_4", 34},  {"dim_1", 16},     {"l298speed", 6},
-    {"l298dir_1", 4}, {"l298dir_2", 2}, {"l9110dir_1", 6}, {"l9110dir_2", 4}, {"buzzer", 10},
-    {"stppr_1", 1},   {"stppr_2", 2},   {"stppr_3", 4},    {"stppr_4", 6},    {"i2c_sda", 18},
-    {"i2c_scl", 16},  {"irq1", 39},     {"irq2", 37},      {"irq3", 35},      {"irq4", 33},
-    {"js_right", 39}, {"js_left", 37},  {"js_up", 35},     {"js_down", 33},   {"js_press", 34},
-    {"hcsrtrig", 34}, {"hcsrecho", 36}, {"dhtpin", 17},    {"co2", 13},       {"temp6000", 10},
-    {"ph", 1},        {"ds18", 21},     {"mic", 14},       {"rot_dt", 33},    {"rot_clk", 35},
-    {"i2c", 0},       {"spi", 1},       {"uart", 1},       {NULL, 0},
+    PIN("builtin", 15),  PIN("redgb", 7),      PIN("rgreenb", 5),    PIN("rgbue", 3),
+    PIN("wwhite", 12),   PIN("cwhite", 11),    PIN("neop", 18),      PIN("servo_1", 12),
+    PIN("servo_2", 11),  PIN("switch_1", 40),  PIN("switch_2", 38),  PIN("switch_3", 36),
+    PIN("switch_4", 34), PIN("dim_1", 16),     PIN("l298speed", 6),  PIN("l298dir_1", 4),
+    PIN("l298dir_2", 2), PIN("l9110dir_1", 6), PIN("l9110dir_2", 4), PIN("buzzer", 10),
+    PIN("stppr_1", 1),   PIN("stppr_2", 2),    PIN("stppr_3", 4),    PIN("stppr_4", 6),
+    PIN("i2c_sda", 18),  PIN("i2c_scl", 16),   PIN("irq1", 39),      PIN("irq2", 37),
+    PIN("irq3", 35),     PIN("irq4", 33),      PIN("js_right", 39),  PIN("js_left", 37),
+    PIN("js_up", 35),    PIN("js_down", 33),   PIN("js_press", 34),  PIN("hcsrtrig", 34),
+    PIN("hcsrecho", 36), PIN("dhtpin", 17),    PIN("co2", 13),       PIN("temp6000", 10),
+    PIN("ph", 1),        PIN("ds18", 21),      PIN("mic", 14),       PIN("rot_dt", 33),
+    PIN("rot_clk", 35),  PIN("i2c", 0),        PIN("spi", 1),        PIN("uart", 1),
+    PIN(NULL, 0),
 };
 
 /* M5Stamp (micrOS IO_m5stamp). */
 static const struct pin_def s_m5stamp[] = {
-    {"redgb", 43},    {"rgreenb", 44},  {"rgbue", 0},    {"wwhite", 39},   {"cwhite", 40},
-    {"neop", 0},      {"servo_1", 44},  {"servo_2", 42}, {"switch_1", 39}, {"switch_2", 40},
-    {"switch_3", 41}, {"switch_4", 16}, {"dim_1", 43},   {"buzzer", 1},    {"i2c_sda", 13},
-    {"i2c_scl", 15},  {"i2s_sck", 5},   {"i2s_ws", 7},   {"i2s_sd", 9},    {"irq1", 15},
-    {"irq2", 13},     {"irq3", 14},     {"irq4", 12},    {"touch_0", 1},   {"hcsrtrig", 1},
-    {"hcsrecho", 3},  {"dhtpin", 43},   {"ds18", 0},     {"mic", 3},       {"i2c", 0},
-    {"spi", 1},       {"uart", 1},      {NULL, 0},
+    PIN("redgb", 43),    PIN("rgreenb", 44),  PIN("rgbue", 0),     PIN("wwhite", 39),
+    PIN("cwhite", 40),   PIN("neop", 0),      PIN("servo_1", 44),  PIN("servo_2", 42),
+    PIN("switch_1", 39), PIN("switch_2", 40), PIN("switch_3", 41), PIN("switch_4", 16),
+    PIN("dim_1", 43),    PIN("buzzer", 1),    PIN("i2c_sda", 13),  PIN("i2c_scl", 15),
+    PIN("i2s_sck", 5),   PIN("i2s_ws", 7),    PIN("i2s_sd", 9),    PIN("irq1", 15),
+    PIN("irq2", 13),     PIN("irq3", 14),     PIN("irq4", 12),     PIN("touch_0", 1),
+    PIN("hcsrtrig", 1),  PIN("hcsrecho", 3),  PIN("dhtpin", 43),   PIN("ds18", 0),
+    PIN("mic", 3),       PIN("i2c", 0),       PIN("spi", 1),       PIN("uart", 1),
+    PIN(NULL, 0),
 };
 
 /* Adafruit QT Py ESP32 (micrOS IO_qtpy). */
 static const struct pin_def s_qtpy[] = {
-    {"redgb", 26},    {"rgreenb", 25}, {"rgbue", 27},    {"wwhite", 12},   {"cwhite", 13},
-    {"neop", 15},     {"servo_1", 26}, {"servo_2", 25},  {"switch_1", 13}, {"switch_2", 12},
-    {"switch_3", 14}, {"switch_4", 7}, {"dim_1", 32},    {"buzzer", 26},   {"i2c_sda", 4},
-    {"i2c_scl", 33},  {"i2s_sck", 26}, {"i2s_ws", 25},   {"i2s_sd", 33},   {"irq1", 13},
-    {"irq2", 12},     {"irq3", 14},    {"irq4", 7},      {"js_right", 13}, {"js_left", 12},
-    {"js_up", 14},    {"js_down", 7},  {"js_press", 32}, {"dhtpin", 13},   {"co2", 25},
-    {"temp6000", 27}, {"ds18", 32},    {"mic", 15},      {"i2c", 0},       {"spi", 1},
-    {"uart", 1},      {NULL, 0},
+    PIN("redgb", 26),    PIN("rgreenb", 25),  PIN("rgbue", 27),    PIN("wwhite", 12),
+    PIN("cwhite", 13),   PIN("neop", 15),     PIN("servo_1", 26),  PIN("servo_2", 25),
+    PIN("switch_1", 13), PIN("switch_2", 12), PIN("switch_3", 14), PIN("switch_4", 7),
+    PIN("dim_1", 32),    PIN("buzzer", 26),   PIN("i2c_sda", 4),   PIN("i2c_scl", 33),
+    PIN("i2s_sck", 26),  PIN("i2s_ws", 25),   PIN("i2s_sd", 33),   PIN("irq1", 13),
+    PIN("irq2", 12),     PIN("irq3", 14),     PIN("irq4", 7),      PIN("js_right", 13),
+    PIN("js_left", 12),  PIN("js_up", 14),    PIN("js_down", 7),   PIN("js_press", 32),
+    PIN("dhtpin", 13),   PIN("co2", 25),      PIN("temp6000", 27), PIN("ds18", 32),
+    PIN("mic", 15),      PIN("i2c", 0),       PIN("spi", 1),       PIN("uart", 1),
+    PIN(NULL, 0),
 };
 
 /* ESP32-C6 (micrOS IO_esp32c6; its builtin LED is -15: kept as 15). */
 static const struct pin_def s_esp32c6[] = {
-    {"builtin", 15}, {"i2c_sda", 22}, {"i2c_scl", 23}, {"irq1", 21}, {"irq2", 2}, {"irq3", 1},
-    {"irq4", 0},     {"neop", 18},    {"i2c", 0},      {"spi", 1},   {"uart", 1}, {NULL, 0},
+    PIN("builtin", 15), PIN("i2c_sda", 22), PIN("i2c_scl", 23), PIN("irq1", 21),
+    PIN("irq2", 2),     PIN("irq3", 1),     PIN("irq4", 0),     PIN("neop", 18),
+    PIN("i2c", 0),      PIN("spi", 1),      PIN("uart", 1),     PIN(NULL, 0),
 };
 
 static const struct board_map s_maps[] = {
-    {"esp32", s_esp32}, {"esp32s3", s_esp32s3}, {"tinypico", s_tinypico}, {"rp2", s_rp2},
-    {"rpi", s_rpi},     {"esp32c3", s_esp32c3}, {"esp32s2", s_esp32s2},   {"m5stamp", s_m5stamp},
-    {"qtpy", s_qtpy},   {"esp32c6", s_esp32c6},
+    {.name = "esp32", .pins = s_esp32},       {.name = "esp32s3", .pins = s_esp32s3},
+    {.name = "tinypico", .pins = s_tinypico}, {.name = "rp2", .pins = s_rp2},
+    {.name = "rpi", .pins = s_rpi},           {.name = "esp32c3", .pins = s_esp32c3},
+    {.name = "esp32s2", .pins = s_esp32s2},   {.name = "m5stamp", .pins = s_m5stamp},
+    {.name = "qtpy", .pins = s_qtpy},         {.name = "esp32c6", .pins = s_esp32c6},
 };
 #define NMAPS (sizeof s_maps / sizeof s_maps[0])
 
@@ -163,7 +190,7 @@ static struct {
     size_t ncustom;
     struct pin_entry booked[PINMAP_BOOK_MAX]; /* in booking order */
     size_t nbooked;
-} s_pm = {&s_maps[0], {{"", 0}}, 0, {{"", 0}}, 0};
+} s_pm = {.map = &s_maps[0]};
 
 static const struct board_map *map_find(const char *name, size_t len)
 {

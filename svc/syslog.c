@@ -18,12 +18,12 @@ static const struct route {
     const char *file;
     enum log_level level;
 } s_routes[] = {
-    {"[ERR]", "err", LOG_ERR},
-    {"[WARN]", "warn", LOG_WARN},
-    {"[BOOT]", "boot", LOG_INFO},
-    {"[INFO]", "info", LOG_INFO},
+    {.tag = "[ERR]", .file = "err", .level = LOG_ERR},
+    {.tag = "[WARN]", .file = "warn", .level = LOG_WARN},
+    {.tag = "[BOOT]", .file = "boot", .level = LOG_INFO},
+    {.tag = "[INFO]", .file = "info", .level = LOG_INFO},
 };
-static const struct route s_user = {"", "user", LOG_INFO};
+static const struct route s_user = {.tag = "", .file = "user", .level = LOG_INFO};
 
 void syslog_init(struct syslog *log, const char *data_dir)
 {

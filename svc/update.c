@@ -160,8 +160,7 @@ static int up_begin(struct node *node, const struct endpoint_req *req, uint64_t 
     struct str want = str_trim(endpoint_header(req, "x-sha256"));
     bool hex = want.len == 64;
     for (size_t i = 0; hex && i < want.len; i++)
-        hex = (want.p[i] >= '0' && want.p[i] <= '9') || (want.p[i] >= 'a' && want.p[i] <= 'f') ||
-              (want.p[i] >= 'A' && want.p[i] <= 'F');
+        hex = str_hex_digit(want.p[i]) >= 0;
     if (!hex)
         return refuse(rep, 400, "%s%s",
                       "Update needs the x-sha256 header: the file's SHA-256, "
@@ -191,9 +190,8 @@ static int up_begin(struct node *node, const struct endpoint_req *req, uint64_t 
         return refuse(rep, e == ERR_NOSPC ? 507 : 500,
                       "Update: cannot write next to the program: %s%s", err_str(e), "");
     }
-    for (size_t i = 0; i < 64; i++)
-        u->want[i] =
-            (char)(want.p[i] >= 'A' && want.p[i] <= 'F' ? want.p[i] - 'A' + 'a' : want.p[i]);
+    for (size_t i = 0; i < 64; i++) /* lower case, as sha256_hex writes it */
+        u->want[i] = "0123456789abcdef"[str_hex_digit(want.p[i])];
     sha256_init(&u->sha);
     u->node = node;
     s_up.is_busy = true;
@@ -240,7 +238,11 @@ static int up_end(void *state, struct endpoint_reply *rep)
     struct elf_id mine, theirs;
     if (!elf_id(u->head, u->head_len, &theirs))
         return refuse(rep, 400, "Update refused: not a program (no ELF header)%s%s",
-                      "; nothing changed", "");
+                      u->head_len >= 2 && u->head[0] == 0x1f && u->head[1] == 0x8b
+                          ? " (a .tar.gz bundle of modules and web files goes to "
+                            "POST /update/bundle)"
+                          : "",
+                      "; nothing changed");
     if (own_elf(&mine) &&
         (mine.cls != theirs.cls || mine.order != theirs.order || mine.machine != theirs.machine)) {
         char a[64], b[64];

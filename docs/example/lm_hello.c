@@ -121,4 +121,4 @@ static const struct lm_func s_funcs[] = {
     {.name = NULL},
 };
 
-const struct lm_module lm_hello = {"hello", s_funcs, hello_load};
+const struct lm_module lm_hello = {.name = "hello", .funcs = s_funcs, .load = hello_load};

@@ -236,6 +236,7 @@ class Bundle(unittest.TestCase):
             ([ok, ("web/a b.html", b"x")], b"[A-Za-z0-9._-]"),
             ([ok, ("web/fine.html", b"again")], b"appears twice"),
             ([ok, ("web/old.html/x", b"x")], b"is a file on the node"),
+            ([ok, ("web/fine.html/x", b"x")], b"is a file in the bundle"),
             ([], b"no files"),
         ]
         before = tree(self.data)

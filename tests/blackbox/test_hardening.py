@@ -244,6 +244,12 @@ class FakePeer:
         self.srv.close()
 
 
+def cmd_with_pushes(sh, line, timeout=5.0):
+    """Sends line; reads up to the prompt, also when pushed "~~~ ..." lines follow it."""
+    sh.sock.sendall(line.encode())
+    return sh.read_until(lambda d: re.search(rb"\$ (?:~~~[^\n]*\n)*$", d) is not None, timeout)
+
+
 def wait_for(pred, timeout=10.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -286,7 +292,9 @@ class InterConPrivileged(unittest.TestCase):
     def test_password_only_for_configured_peers(self):
         sh = login(self.node)
         sh.cmd("hello >>127.0.0.1:%d" % self.peer.port)
-        self.assertTrue(wait_for(lambda: b"icpeers" in sh.cmd("task show con.0.1.hello")))
+        # the call's end is also pushed ("~~~ [intercon] ...") whenever it happens, possibly
+        # right after a prompt: read up to a prompt followed by any pushed lines
+        self.assertTrue(wait_for(lambda: b"icpeers" in cmd_with_pushes(sh, "task show con.0.1.hello")))
         self.assertNotIn(PWD.encode(), self.peer.got)
         self.assertEqual(self.peer.conns, 1)
         sh.cmd("conf")
@@ -763,6 +771,35 @@ class StoredValues(unittest.TestCase):
         self.assertTrue(failed[0].startswith("mqtt_qos: ") and "0-2" in failed[0], failed)
         self.assertTrue(failed[1].startswith("utc: ") and "-1439-1439" in failed[1], failed)
         self.assertTrue(failed[2].startswith("webui_max_con: "), failed)
+
+    def test_password_keys_need_the_password_without_login(self):
+        # With auth off anyone may use conf mode; setting appwd (then pwd= of sudo functions
+        # is theirs) or icpeers (then >>their-host sends them appwd) must need the current
+        # password, given as a last word pwd=<appwd>; the rule is checked first.
+        node = Node(config={"appwd": PWD})
+        try:
+            sh = node.shell()
+            sh.cmd("conf")
+            for line in ("appwd Attack3rPw", "icpeers 127.0.0.1:9", "appwd Attack3rPw pwd=Wr0ngPass",
+                         "icpeers 127.0.0.1:9 pwd=Wr0ngPass"):
+                reply = sh.cmd(line)
+                self.assertIn(b"Failed to save", reply, line)
+                self.assertIn(b"pwd", reply.split(b"\n")[0], line)
+            self.assertIn(b"Password must include", sh.cmd("appwd short"))  # the rule first
+            with open(os.path.join(node.data_dir, "config", "node_config.json")) as f:
+                st = json.load(f)
+            self.assertEqual(st["appwd"], PWD)
+            self.assertEqual(st["icpeers"], "n/a")
+            self.assertIn(b"Saved", sh.cmd("icpeers 127.0.0.1:9 pwd=" + PWD))
+            self.assertIn(b"Saved", sh.cmd("appwd N3wPassword pwd=" + PWD))
+            sh.close()
+            with open(os.path.join(node.data_dir, "config", "node_config.json")) as f:
+                st = json.load(f)
+            self.assertEqual(st["appwd"], "N3wPassword")
+            self.assertEqual(st["icpeers"], "127.0.0.1:9")
+            self.assertNotIn(PWD, logs_text(node))
+        finally:
+            node.stop()
 
     def test_builtins_are_whole_words(self):
         sh = self.node.shell()

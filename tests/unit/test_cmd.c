@@ -562,7 +562,15 @@ static void str_helpers_should_parse_like_the_callers_expect(void **state)
     assert_false(str_to_int(STR_LIT("+"), true, 100, &v));
     assert_false(str_to_int(STR_LIT(""), true, 100, &v));
     assert_false(str_to_int(STR_LIT("1x"), true, 100, &v));
-    assert_int_equal(v, 7); /* untouched on failure */
+    assert_int_equal(v, 7);                               /* untouched on failure */
+    assert_false(str_to_int(STR_LIT("7"), false, 6, &v)); /* one digit over a one-digit limit */
+    assert_true(str_to_int(STR_LIT("9223372036854775807"), false, INT64_MAX, &v));
+    assert_true(v == INT64_MAX);
+    assert_false(str_to_int(STR_LIT("9223372036854775808"), false, INT64_MAX, &v)); /* no UB */
+    assert_false(str_to_int(STR_LIT("99999999999999999999"), false, INT64_MAX, &v));
+    assert_true(str_contains_nocase(STR_LIT("TakeOnMe"), "onme"));
+    assert_true(str_contains_nocase(STR_LIT("x"), ""));
+    assert_false(str_contains_nocase(STR_LIT("Take"), "takeon"));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
