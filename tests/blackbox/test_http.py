@@ -399,7 +399,8 @@ class HttpFull(unittest.TestCase):
             time.sleep(0.4)
             t0 = time.time()
             self.assertEqual(get(self.port, "/rest").status, 200)
-            self.assertLess(time.time() - t0, 2.0)
+            # at once, not after the lobby's 4.5 s wait (margin for a loaded machine)
+            self.assertLess(time.time() - t0, 3.0)
             self.assertTrue(a.is_closed())
         finally:
             a.close()
@@ -434,10 +435,12 @@ class HttpFull(unittest.TestCase):
         th.join(15)
         slow.close()
         self.assertEqual(reply.status, 408)
-        self.assertTrue(1.8 < took < 3.5, took)
+        # at the 2 s head deadline, not at the 10 s request limit (the upper margin is for a
+        # loaded machine: it only has to tell the two apart)
+        self.assertTrue(1.8 < took < 8.0, took)
         self.assertNotIn("e", result)
-        self.assertEqual(result["r"].status, 200)
-        self.assertLess(result["t"], 4.0)
+        self.assertEqual(result["r"].status, 200)  # admitted, not the 503 after 4.5 s
+        self.assertLess(result["t"], 5.0)
 
     def test_slowloris_408_and_503_when_full(self):
         # Issue 13 follow-up: a request head must be complete within http_head_ms (2 s), the
@@ -476,7 +479,7 @@ class HttpFull(unittest.TestCase):
         slow.close()
         t1 = time.time()
         self.assertEqual(get(self.port, "/rest").status, 200)  # the slot is free again
-        self.assertLess(time.time() - t1, 1.0)
+        self.assertLess(time.time() - t1, 3.0)  # not held in the lobby (4.5 s)
 
 
 class HttpAuth(unittest.TestCase):
@@ -537,7 +540,8 @@ class HttpMisc(unittest.TestCase):
                 self.assertTrue(sh.cmd("hello").startswith(b"hello:node01:"))
                 worst = max(worst, time.time() - t0)
             sh.close()
-            self.assertLess(worst, 0.5)
+            # a starved shell would wait for the flood; the margin is for a loaded machine
+            self.assertLess(worst, 1.5)
         finally:
             stop.set()
             th.join(10)

@@ -94,12 +94,21 @@ class MqttTest(unittest.TestCase):
         # carries its correlation data (%D), not to .../reply.
         port = str(self.broker.port)
         sub = subprocess.Popen(["mosquitto_sub", "-V", "5", "-p", port, "-t", "client/x/resp",
-                                "-F", "%D|%p", "-C", "1", "-W", "10"],
+                                "-F", "%D|%p", "-C", "1", "-W", "25"],
                                stdout=subprocess.PIPE, text=True)
-        time.sleep(0.5)
-        subprocess.run(["mosquitto_pub", "-V", "5", "-p", port, "-t", "micros/mq1/cmd", "-m",
-                        "system heartbeat", "-D", "publish", "response-topic", "client/x/resp",
-                        "-D", "publish", "correlation-data", "corr-123"], check=True)
+        # mosquitto_sub says nothing when its subscription is in place: publish the
+        # (idempotent) request again until the subscriber got its one reply, instead of
+        # guessing how long a loaded machine needs to start it.
+        end = time.time() + 20
+        while sub.poll() is None and time.time() < end:
+            subprocess.run(["mosquitto_pub", "-V", "5", "-p", port, "-t", "micros/mq1/cmd", "-m",
+                            "system heartbeat", "-D", "publish", "response-topic",
+                            "client/x/resp", "-D", "publish", "correlation-data", "corr-123"],
+                           check=True)
+            try:
+                sub.wait(0.5)
+            except subprocess.TimeoutExpired:
+                pass
         out, _ = sub.communicate(timeout=20)
         corr, _, payload = out.strip().partition("|")
         self.assertEqual(corr, "corr-123")

@@ -424,6 +424,24 @@ class Admission(unittest.TestCase):
 
 
 
+def shell_after_reboot(node, timeout=30.0):
+    """A shell of the node once it listens again after a reboot. A connection refused, reset
+    or closed without a greeting (taken by the process that was going away) is tried again;
+    a loaded machine may need seconds to start the sanitized node."""
+    end = time.time() + timeout
+    while True:
+        try:
+            sh = node.shell()
+            if sh.greeting:
+                return sh
+            sh.close()
+        except OSError:
+            pass
+        if time.time() > end:
+            raise AssertionError("no shell within %.0f s of the reboot" % timeout)
+        time.sleep(0.05)
+
+
 class RebootAndPush(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -440,7 +458,7 @@ class RebootAndPush(unittest.TestCase):
         reply = a.cmd("system alarms")
         self.assertIn(b"~~~ ", reply)
         self.assertTrue(reply.endswith(b" OK alarm: 0\n" + P) or b" NOK alarm: " in reply, reply)
-        pushed = b.read_until(lambda d: d.count(b"\n") >= 2, timeout=3)
+        pushed = b.read_until(lambda d: d.count(b"\n") >= 2, timeout=10)
         self.assertTrue(pushed.startswith(b"~~~ "), pushed)
         a.close()
         b.close()
@@ -455,15 +473,7 @@ class RebootAndPush(unittest.TestCase):
         self.assertEqual(sh.read_eof(), b"Reboot micrOS system.\nBye!\n")
         sh.close()
         pid = self.node.proc.pid
-        end = time.time() + 10
-        while True:
-            try:
-                sh = self.node.shell()
-                break
-            except OSError:
-                if time.time() > end:
-                    raise
-                time.sleep(0.05)
+        sh = shell_after_reboot(self.node)
         self.assertEqual(sh.greeting, b"rebooted $ ")
         self.assertEqual(self.node.proc.pid, pid)  # exec keeps the process
         sh.cmd("conf")
@@ -471,16 +481,7 @@ class RebootAndPush(unittest.TestCase):
         sh.sock.sendall(b"reboot -h")
         self.assertEqual(sh.read_eof(), b"[HARD] Reboot micrOS system.\nBye!\n")
         sh.close()
-        time.sleep(0.3)
-        end = time.time() + 10
-        while True:
-            try:
-                sh = self.node.shell()
-                break
-            except OSError:
-                if time.time() > end:
-                    raise
-                time.sleep(0.05)
+        sh = shell_after_reboot(self.node)
         self.assertEqual(sh.greeting, P)
         sh.close()
 

@@ -139,7 +139,12 @@ class Hostile:
                     s.close()
                     self.never_read_closed += 1
             for _ in range(3):  # vanish mid-reply: ask for a long reply, then reset
-                v = socket.create_connection(("127.0.0.1", self.port))
+                v = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+                # greeted first: the node has taken it in, so vanishers the node has not yet
+                # seen reset stay a few. Unpaced, a loaded node that stalled found up to a
+                # listen backlog of them at once; with 1,000 sessions in a 1,024 table they
+                # filled it and it evicted idle sessions of the test (their hello got EOF).
+                recv_until(v, lambda d: d.endswith(P))
                 v.sendall(b"help lm\n" * 8)
                 v.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 v.close()
@@ -174,7 +179,8 @@ class Load(unittest.TestCase):
                 for s in socks:
                     s.sendall(b"hello\n")
                 for s in socks:
-                    self.assertTrue(recv_until(s, lambda d: d.endswith(P)).startswith(b"hello:"))
+                    got = recv_until(s, lambda d: d.endswith(P))
+                    self.assertTrue(got.startswith(b"hello:"), got)
                 for s in socks:
                     s.close()
                 time.sleep(1.0)
@@ -220,15 +226,17 @@ class Load(unittest.TestCase):
         finally:
             node.stop()
 
-    def test_idle_flood_never_locks_a_person_out(self):
-        """Default table (aioqueue 5): 300 idle connections, then a person connects."""
+    def idle_flood(self, flood_src):
+        """Default table (aioqueue 5): 300 idle connections from flood_src, then a person
+        connects from 127.0.0.1, five times."""
         raise_nofile(4096)
         node = Node()
         try:
             flood = []
             for _ in range(300):
                 try:
-                    flood.append(socket.create_connection(("127.0.0.1", node.port), timeout=5))
+                    flood.append(socket.create_connection(("127.0.0.1", node.port), timeout=5,
+                                                          source_address=(flood_src, 0)))
                 except OSError:
                     break
             waits = []
@@ -240,13 +248,22 @@ class Load(unittest.TestCase):
                 self.assertTrue(sh.cmd("hello").startswith(b"hello:node01:"))
                 waits.append(time.time() - t0)
                 sh.close()
-            print("load: idle flood of %d connections, aioqueue 5: a person got a prompt in "
-                  "%.0f ms at worst" % (len(flood), max(waits) * 1e3), flush=True)
+            print("load: idle flood of %d connections from %s, aioqueue 5: a person got a prompt "
+                  "in %.0f ms at worst" % (len(flood), flood_src, max(waits) * 1e3), flush=True)
             for s in flood:
                 s.close()
-            self.assertLess(max(waits), 2.0)
+            self.assertLess(max(waits), 2.0, waits)
         finally:
             node.stop()
+
+    def test_idle_flood_never_locks_a_person_out(self):
+        """The flood from the person's own address (127.0.0.1)."""
+        self.idle_flood("127.0.0.1")
+
+    def test_idle_flood_from_another_address_never_locks_a_person_out(self):
+        """The flood from an attacker's address (127.0.0.2): the lobby serves the lone client
+        of an address first."""
+        self.idle_flood("127.0.0.2")
 
 
 HTTP_LEAK = b"GET /rest/robustness/memory_leak/-%d HTTP/1.1\r\nHost: x\r\n\r\n"
