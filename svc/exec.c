@@ -280,9 +280,7 @@ static struct {
     bool is_busy;
 } s_pipe_pool[EXEC_PIPE_SLOTS];
 
-/* Takes a free pool slot's memory (CMD_ARENA_SIZE_FOR_PIPE bytes), or NULL when every slot is
- * busy or the first allocation failed. */
-static void *pipe_mem_take(void)
+void *exec_pipe_mem_take(void)
 {
     for (size_t i = 0; i < EXEC_PIPE_SLOTS; i++) {
         if (s_pipe_pool[i].is_busy)
@@ -297,7 +295,7 @@ static void *pipe_mem_take(void)
     return NULL;
 }
 
-static void pipe_mem_give(void *mem)
+void exec_pipe_mem_give(void *mem)
 {
     for (size_t i = 0; i < EXEC_PIPE_SLOTS; i++)
         if (s_pipe_pool[i].mem == mem)
@@ -306,7 +304,7 @@ static void pipe_mem_give(void *mem)
 
 void exec_pipe(struct node *node, struct str pipe, enum exec_src src, exec_done_fn *done, void *arg)
 {
-    void *mem = pipe_mem_take();
+    void *mem = exec_pipe_mem_take();
     if (!mem) {
         /* never a crash: the pipe is refused and the refusal reported like any result */
         LOG_W("exec_pipe: busy (%d pipes under way), not run: %.*s", EXEC_PIPE_SLOTS,
@@ -334,7 +332,7 @@ void exec_pipe(struct node *node, struct str pipe, enum exec_src src, exec_done_
         if (done)
             done(arg, one, &res);
     }
-    pipe_mem_give(mem);
+    exec_pipe_mem_give(mem);
 }
 
 int exec_render_text(const struct exec_result *res, struct buf *out)

@@ -77,6 +77,11 @@ void exec_call(struct node *node, const struct cmd *c, struct arena *a, struct e
 typedef void exec_done_fn(void *arg, struct str cmd, const struct exec_result *res);
 void exec_pipe(struct node *node, struct str pipe, enum exec_src src, exec_done_fn *done,
                void *arg);
+/* Takes CMD_ARENA_SIZE_FOR_PIPE bytes of scratch memory from exec_pipe's fixed pool (for
+ * other callers that run one command, e.g. Lua's exec), or NULL when every slot is busy. */
+void *exec_pipe_mem_take(void);
+/* Gives memory from exec_pipe_mem_take back to the pool. */
+void exec_pipe_mem_give(void *mem);
 
 /* Sets res to the Core error "Core error: LM_<mod>-><fn>: <text>". */
 void exec_core_error(struct exec_result *res, struct arena *a, struct str mod, struct str fn,
