@@ -2,6 +2,7 @@
  * atomic rename, deletes, usage, and streamed downloads of the node's files. */
 #include "http_fs.h"
 
+#include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../hal/hal_fs.h"
@@ -10,6 +11,7 @@
 #include "multipart.h"
 #include "web_assets.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,6 +373,39 @@ static int part_end(void *ctx)
 
 static const struct mp_callbacks s_mp_cb = {part_begin, part_data, part_end};
 
+/* Upload states (each with its write buffer) come from a fixed pool, allocated on first use
+ * and kept: an upload does no malloc. The server admits at most HTTP_UPLOADS_MAX uploads at
+ * once (net/http_body.c), so the pool is not expected to run dry; if it does, 503 as there. */
+static struct {
+    struct upload *u;
+    bool is_busy;
+} s_up_pool[HTTP_UPLOADS_MAX];
+
+/* Takes a cleared upload state, or NULL when every slot is busy (or out of memory). */
+static struct upload *upload_take(void)
+{
+    for (size_t i = 0; i < HTTP_UPLOADS_MAX; i++) {
+        if (s_up_pool[i].is_busy)
+            continue;
+        if (!s_up_pool[i].u)
+            s_up_pool[i].u = malloc(sizeof *s_up_pool[i].u);
+        if (!s_up_pool[i].u)
+            return NULL;
+        s_up_pool[i].is_busy = true;
+        struct upload *u = s_up_pool[i].u;
+        memset(u, 0, offsetof(struct upload, wbuf)); /* the write buffer needs no clearing */
+        return u;
+    }
+    return NULL;
+}
+
+static void upload_give(struct upload *u)
+{
+    for (size_t i = 0; i < HTTP_UPLOADS_MAX; i++)
+        if (s_up_pool[i].u == u)
+            s_up_pool[i].is_busy = false;
+}
+
 static int up_begin(struct node *node, const struct endpoint_req *req, uint64_t len, void **state,
                     struct endpoint_reply *rep, void *arg)
 {
@@ -385,9 +420,13 @@ static int up_begin(struct node *node, const struct endpoint_req *req, uint64_t 
         text_reply(rep, 400, "Expected multipart/form-data with a boundary%.*s", STR_LIT(""));
         return 1;
     }
-    struct upload *u = calloc(1, sizeof *u);
-    if (!u)
-        return ERR_NOMEM;
+    struct upload *u = upload_take();
+    if (!u) {
+        LOG_W("fs: upload refused: %d uploads under way", HTTP_UPLOADS_MAX);
+        rep->headers = "retry-after: 5\r\n";
+        text_reply(rep, 503, "%.*s", STR_LIT("Too many uploads at once, try again"));
+        return 1;
+    }
     u->node = node;
     u->fd = -1;
     mp_init(&u->mp, b, &s_mp_cb, u);
@@ -444,7 +483,7 @@ static void up_close(void *state)
 {
     struct upload *u = state;
     drop_part(u);
-    free(u);
+    upload_give(u);
 }
 
 static const struct endpoint_body_ops s_upload_ops = {up_begin, up_data, up_end, up_close};
