@@ -91,6 +91,7 @@ if command -v wrk >/dev/null && [ -x "$NGINX" ]; then
     p_sh=$(free_port); p_web=$(free_port); p_ng=$(free_port)
     taskset -c 0 "$micros" --data "$tmp/web" --port "$p_sh" --webport "$p_web" --bind 127.0.0.1 \
         --quiet >"$tmp/micros-web.log" 2>&1 & pids+=($!)
+    webpid=$!
     wait_port "$p_web"
     hb_len=$(curl -s "http://127.0.0.1:$p_web/rest/system/heartbeat" | wc -c)
     head -c "$hb_len" /dev/zero | tr '\0' 'x' >"$tmp/nginx/www/hb.json"
@@ -114,22 +115,54 @@ CONF
     chmod -R a+rX "$tmp"
     taskset -c 0 "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" &
     pids+=($!)
+    ngpid=$!
     wait_port "$p_ng"
+    ngworker=""
+    for _ in $(seq 50); do
+        ngworker=$(pgrep -P "$ngpid" | head -1) && [ -n "$ngworker" ] && break
+        sleep 0.1
+    done
+    # CPU time a process has run, in ns (its main thread: both servers have one)
+    cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
+    # wrk for 1 s against one server; prints "req/s requests cpu_ns_used"
+    round() {
+        local pid=$1; shift
+        local c0 c1 out
+        c0=$(cpu_ns "$pid")
+        out=$(taskset -c 1 wrk -t1 -c8 -d1s "$@")
+        c1=$(cpu_ns "$pid")
+        awk -v c=$((c1 - c0)) '/Requests\/sec/ {r=$2} / requests in / {n=$1} END {print r+0, n+0, c}' <<<"$out"
+    }
     rps() { taskset -c 1 wrk -t1 -c8 -d"${secs}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
     taskset -c 1 wrk -t1 -c8 -d1s "http://127.0.0.1:$p_web/rest/system/heartbeat" >/dev/null
     taskset -c 1 wrk -t1 -c8 -d1s "http://127.0.0.1:$p_ng/hb.json" >/dev/null
+    # On a shared machine the load moves within seconds: micros and nginx take turns, one
+    # second each, RATIO_ROUNDS times; the ratio is the median of the rounds' ratios (req/s
+    # columns: means over the rounds). The server's own CPU time per request (schedstat) is
+    # printed too: it does not depend on how much CPU the other processes left it.
+    rounds=${RATIO_ROUNDS:-$secs}
     echo
-    echo "## HTTP, server on CPU 0, wrk -t1 -c8 on CPU 1, ${secs} s each"
-    echo "| figure | micros req/s | nginx req/s (1 worker, same size) | ratio | budget |"
-    echo "|---|---|---|---|---|"
+    echo "## HTTP, server on CPU 0, wrk -t1 -c8 on CPU 1, $rounds alternating 1 s rounds each"
+    echo "| figure | micros req/s | nginx req/s (1 worker, same size) | ratio (median of rounds) | budget | server CPU per request, micros / nginx |"
+    echo "|---|---|---|---|---|---|"
     for case in "keep-alive|rest/system/heartbeat|hb.json|" "keep-alive|f4k.txt|f4k.txt|" \
                 "new connection|rest/system/heartbeat|hb.json|close" "new connection|f4k.txt|f4k.txt|close"; do
         IFS='|' read -r label mpath npath close <<<"$case"
         extra=(); [ -n "$close" ] && extra=(-H "Connection: close")
-        m=$(rps "${extra[@]}" "http://127.0.0.1:$p_web/$mpath")
-        n=$(rps "${extra[@]}" "http://127.0.0.1:$p_ng/$npath")
+        : >"$tmp/rounds"
+        for _ in $(seq "$rounds"); do
+            read -r m mreq mcpu < <(round "$webpid" "${extra[@]}" "http://127.0.0.1:$p_web/$mpath")
+            read -r n nreq ncpu < <(round "$ngworker" "${extra[@]}" "http://127.0.0.1:$p_ng/$npath")
+            echo "$m $n $mreq $mcpu $nreq $ncpu" >>"$tmp/rounds"
+        done
         budget=">= 0.9x"; [ -n "$close" ] && budget=">= 1.0x"
-        awk -v l="$label" -v p="$mpath" -v m="${m:-0}" -v n="${n:-0}" -v b="$budget" \
-            'BEGIN{printf "| %s `/%s` | %.0f | %.0f | %.2fx | %s |\n", l, p, m, n, (n>0?m/n:0), b}'
+        med=$(awk '{ print ($2 > 0 ? $1 / $2 : 0) }' "$tmp/rounds" | sort -g |
+              awk '{ r[NR] = $1 } END { print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }')
+        awk -v l="$label" -v p="$mpath" -v b="$budget" -v med="$med" '
+            { m += $1; n += $2; mr += $3; mc += $4; nr += $5; nc += $6 }
+            END { mu = mr ? mc / mr / 1000 : 0; nu = nr ? nc / nr / 1000 : 0
+                  printf "| %s `/%s` | %.0f | %.0f | %.2fx | %s | %.1f / %.1f us (%.2fx) |\n",
+                         l, p, m / NR, n / NR, med, b, mu, nu, (mu > 0 ? nu / mu : 0) }' \
+            "$tmp/rounds"
     done
 fi

@@ -6,7 +6,9 @@
 # processes' CPU use out of the figure and leaves the loop's own lateness plus the machine's
 # wake-up latency. Each block ends with bench/ref/ideal_timer (one thread sleeping to absolute
 # 20 ms deadlines: the machine's own wake-up lateness, the floor under any loop) in the same
-# mode. Prints a markdown table with the load average of each run.
+# mode. The last column is the loop's own part of the lateness (bench_task_lateness: start - the
+# later of due time and the wait's return; builds without ev_loop.wake_us do not print it).
+# Prints a markdown table with the load average of each run.
 # OLD_BUILD is a Release build of the code before a change (e.g. `git archive main` built in
 # /tmp); without it only NEW_BUILD is measured. chrt needs root or CAP_SYS_NICE; without it
 # those rows are skipped.
@@ -23,8 +25,8 @@ builds=("new:$new" "ideal:")
 modes=(plain)
 chrt -R -f 10 true 2>/dev/null && modes+=(fifo)
 
-echo "| run | build | load avg | shell req/s | runs | skipped | p50 | p99 | p99.9 | max |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| run | build | load avg | shell req/s | runs | skipped | p50 | p99 | p99.9 | max | loop's own part p50 / p99 |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for clients in 0 2; do
     for mode in "${modes[@]}"; do
         for b in "${builds[@]}"; do
@@ -42,10 +44,12 @@ for clients in 0 2; do
             read -r runs p50 p99 p999 max < <(sed -n \
                 's/^bench clock.*runs \([0-9]*\) mean [0-9]* p50 \([0-9]*\) p99 \([0-9]*\) p99.9 \([0-9]*\) max \([0-9]*\) us/\1 \2 \3 \4 \5/p' \
                 <<<"$out")
+            own=$(sed -n "s/^loop's own part.* p50 \([0-9]*\) p99 \([0-9]*\) .*/\1 \/ \2 µs/p" <<<"$out")
+            [ -n "$own" ] || own="–"
             label="$clients clients"
             [ "$mode" = fifo ] && label="$label, chrt -f"
             [ "$clients" = 0 ] || [ "$name" = ideal ] && rps="–"
-            echo "| $label | $name | $load | $rps | $runs | $skipped | $p50 µs | $p99 µs | $p999 µs | $max µs |"
+            echo "| $label | $name | $load | $rps | $runs | $skipped | $p50 µs | $p99 µs | $p999 µs | $max µs | $own |"
         done
     done
 done

@@ -568,7 +568,7 @@ int ev_poll(struct ev_loop *loop, int max_wait_ms)
     }
     int nready = ev_backend_wait(loop->pollset, p->want, n, p->ready, loop->max_fds,
                                  wait_timeout(loop, max_wait_ms));
-    ev_update_now_us(loop);
+    loop->wake_us = ev_update_now_us(loop);
     if (nready < 0)
         return nready;
     /* The timers the wait woke for run before the I/O callbacks, which may take a while. */

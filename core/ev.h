@@ -83,8 +83,9 @@ struct ev_loop {
     void *pollset;              /* backend scratch space */
     size_t max_fds, max_timers; /* capacities fixed at init */
     size_t nios, ntimers;
-    uint64_t now_us; /* cached clock, updated around each wait */
-    uint64_t now_ms; /* now_us / 1000 */
+    uint64_t now_us;  /* cached clock, updated around each wait */
+    uint64_t now_ms;  /* now_us / 1000 */
+    uint64_t wake_us; /* clock when the last wait returned (lateness = wake-up + own work) */
     uint64_t next_seq;
     uint64_t pass_seq; /* next_seq when this pass began: later starts wait for the next pass */
     ev_clock_fn *clock;

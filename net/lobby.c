@@ -58,15 +58,17 @@ static size_t victim(const struct lobby *l, const char *peer)
 }
 
 /* One pass over the waiters, in order of fairness: those whose address has the fewest
- * waiters first, the longest waiting first among equals. A place that frees (or a victim that
- * becomes evictable) thus goes to the lone client of an address before the crowd of an
- * address that churns connections, whatever their slots in the array. */
+ * waiters first, the newest first among equals. A place that frees (or a victim that becomes
+ * evictable) thus goes to the lone client of an address before the crowd of an address that
+ * churns connections, whatever their slots in the array; within one address the newest is
+ * most likely the person trying now, the oldest a leftover of a flood (test_load's idle
+ * flood from the person's own address). */
 static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t)
 {
     struct lobby *l = t->arg;
     uint64_t now = ev_now(loop);
-    size_t order[LOBBY_MAX], n = 0;
-    int count[LOBBY_MAX];
+    size_t order[LOBBY_MAX] = {0}, n = 0;
+    int count[LOBBY_MAX] = {0};
     for (size_t i = 0; i < LOBBY_MAX; i++) {
         if (l->entries[i].fd < 0)
             continue;
@@ -75,7 +77,7 @@ static int64_t on_poll(struct ev_loop *loop, struct ev_timer *t)
         /* insertion by (count, deadline): LOBBY_MAX is small */
         while (j > 0 && (count[order[j - 1]] > count[i] ||
                          (count[order[j - 1]] == count[i] &&
-                          l->entries[order[j - 1]].deadline_ms > l->entries[i].deadline_ms))) {
+                          l->entries[order[j - 1]].deadline_ms < l->entries[i].deadline_ms))) {
             order[j] = order[j - 1];
             j--;
         }

@@ -166,6 +166,14 @@ static bool try_open(void *owner, int fd, const char *peer)
     return true;
 }
 
+/* True when a newcomer can be opened without closing anyone. */
+static bool has_free_place(const struct server *srv)
+{
+    if (srv->has_own_limit && srv->nopen >= srv->max_sessions)
+        return false;
+    return admit_count(srv->admit) < srv->admit->limit;
+}
+
 static void refuse(void *owner, int fd)
 {
     struct server *srv = owner;
@@ -192,9 +200,10 @@ static void on_accept(struct ev_loop *loop, int fd, unsigned events, void *arg)
             LOG_W("%s: accept failed: %s", srv->proto->name, err_str(cfd));
             return;
         }
-        /* While others wait, a newcomer queues with them (the lobby serves the lone client of
-         * an address first), so a churning crowd cannot win every freed place at accept. */
-        if (lobby_count(&srv->lobby) == 0 && try_open(srv, cfd, peer))
+        /* While others wait for a place to be made, a newcomer that would have to make one
+         * queues with them (the lobby serves the lone client of an address first), so a
+         * churning crowd cannot win every evictable place at accept; a free place is taken. */
+        if ((lobby_count(&srv->lobby) == 0 || has_free_place(srv)) && try_open(srv, cfd, peer))
             continue;
         /* Full: wait up to busy_wait_ms for a slot (micrOS), then the busy reply. */
         if (lobby_add(&srv->lobby, cfd, peer) < 0)

@@ -265,6 +265,73 @@ static void do_help(struct shell_session *s, const struct str *tok, size_t ntok)
     send_prompt(s);
 }
 
+/* The values that decide who learns or uses the node password: appwd (then pwd= of sudo
+ * functions is the setter's), icpeers (then >>host sends appwd to the setter's host) and a
+ * boothook using $pwd (expanded to appwd at start: sudo functions run with it). */
+static bool is_password_key(struct str key, struct str value)
+{
+    return str_eqc(key, "appwd") || str_eqc(key, "icpeers") ||
+           (str_eqc(key, "boothook") && str_contains(value, "$pwd"));
+}
+
+/* In a session that has not logged in (auth off), setting a password key needs the current
+ * appwd as a last word "pwd=<appwd>", checked through the per-address back-off (svc/auth.h),
+ * after the value's own rule. Strips that word from value (*n). Returns true to go on with
+ * the set, false with the refusal in o. */
+static bool password_key_allowed(struct shell_session *s, struct str key, char *value, size_t *n,
+                                 struct buf *o)
+{
+    if (s->is_authed)
+        return true;
+    struct node *node = s->sh->node;
+    struct str v = {value, *n};
+    const char *sp = NULL;
+    for (size_t i = v.len; i > 0 && !sp; i--)
+        if (value[i - 1] == ' ')
+            sp = value + i - 1;
+    struct str last = sp ? (struct str){sp + 1, (size_t)(value + *n - sp - 1)} : v;
+    /* the password word: a last "pwd=<appwd>" ("pwd=$pwd" belongs to a boothook) */
+    bool has_pwd = str_starts(last, "pwd=") && !str_eqc(last, "pwd=$pwd");
+    struct str newv = has_pwd ? (sp ? (struct str){value, (size_t)(sp - value)} : STR_NULL) : v;
+    if (!is_password_key(key, newv))
+        return true;
+    if (str_eqc(key, "appwd") && str_eqc(newv, CFG_SECRET_SHOWN))
+        return true; /* the mask keeps the stored value: nothing changes */
+    char msg[256];
+    if (cfg_check(node->cfg, key, newv, msg, sizeof msg) != CFG_SAVED) {
+        buf_printf(o, "%s%sFailed to save", msg, msg[0] ? "\n" : "");
+        return false;
+    }
+    if (!has_pwd) {
+        buf_printf(o,
+                   "%.*s: changing it needs the node password: end the line with pwd=<appwd> "
+                   "(or log in, with auth True)\nFailed to save",
+                   STR_FMT(key));
+        return false;
+    }
+    struct str guess = str_from(last, 4);
+    uint64_t wait = 0;
+    enum auth_verdict verdict = AUTH_WRONG;
+    const char *appwd = cfg_get_str(node->cfg, CFG_K_appwd);
+    if (node->auth && node->loop)
+        verdict = auth_check(node->auth, s->b.conn.peer, "shell conf pwd=", appwd, guess,
+                             ev_now(node->loop), &wait);
+    else if (appwd[0] && str_eq_secret(guess, str_c(appwd)))
+        verdict = AUTH_OK;
+    if (verdict == AUTH_BACKOFF) {
+        buf_printf(o, "%.*s: Too many failed logins, retry in %llu ms (pwd)\nFailed to save",
+                   STR_FMT(key), (unsigned long long)wait);
+        return false;
+    }
+    if (verdict != AUTH_OK) {
+        buf_printf(o, "%.*s: wrong password (pwd)\nFailed to save", STR_FMT(key));
+        return false;
+    }
+    *n = newv.len;
+    value[*n] = '\0';
+    return true;
+}
+
 static void do_conf(struct shell_session *s, const struct str *tok, size_t ntok)
 {
     struct cfg *cfg = s->sh->node->cfg;
@@ -285,6 +352,8 @@ static void do_conf(struct shell_session *s, const struct str *tok, size_t ntok)
         }
         if (n >= sizeof value) {
             buf_puts(o, "node_config write error: value too long\nFailed to save");
+        } else if (!password_key_allowed(s, tok[0], value, &n, o)) {
+            /* refused, the reason is in o */
         } else {
             char msg[256];
             enum cfg_set_result r = cfg_set(cfg, tok[0], (struct str){value, n}, msg, sizeof msg);

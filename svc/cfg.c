@@ -894,7 +894,7 @@ static int store(struct cfg *cfg, size_t i, bool b, int64_t n, struct str s, int
 
 /* cfg_set after the key and the mask: converts, checks and stores value for key i. */
 static enum cfg_set_result set_checked(struct cfg *cfg, size_t i, struct str value, char *msg,
-                                       size_t msgcap)
+                                       size_t msgcap, bool is_dry)
 {
     const struct cfg_key *k = &cfg_schema[i];
     bool b = false;
@@ -933,6 +933,8 @@ static enum cfg_set_result set_checked(struct cfg *cfg, size_t i, struct str val
             return CFG_FAILED;
         }
     }
+    if (is_dry)
+        return CFG_SAVED;
     int wrc = 0;
     int rc = store(cfg, i, b, n, value, &wrc);
     if (rc == 0 && wrc == 0 && cfg->problem[0]) {
@@ -951,8 +953,9 @@ static enum cfg_set_result set_checked(struct cfg *cfg, size_t i, struct str val
     return wrc < 0 || rc == 0 ? CFG_SAVED : CFG_FAILED;
 }
 
-enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, char *msg,
-                            size_t msgcap)
+/* cfg_set, or with is_dry only its checks. */
+static enum cfg_set_result set_or_check(struct cfg *cfg, struct str key, struct str value,
+                                        char *msg, size_t msgcap, bool is_dry)
 {
     if (msg && msgcap > 0)
         msg[0] = '\0';
@@ -979,9 +982,21 @@ enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, c
             return CFG_FAILED;
         }
     }
-    enum cfg_set_result r = set_checked(cfg, (size_t)i, value, msg, msgcap);
+    enum cfg_set_result r = set_checked(cfg, (size_t)i, value, msg, msgcap, is_dry);
     free(unmasked);
     return r;
+}
+
+enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, char *msg,
+                            size_t msgcap)
+{
+    return set_or_check(cfg, key, value, msg, msgcap, false);
+}
+
+enum cfg_set_result cfg_check(struct cfg *cfg, struct str key, struct str value, char *msg,
+                              size_t msgcap)
+{
+    return set_or_check(cfg, key, value, msg, msgcap, true);
 }
 
 /* Index of key for a programmatic set of the given type, or ERR_NOENT/ERR_INVAL. */

@@ -131,6 +131,9 @@ int cfg_get_text(const struct cfg *cfg, struct str key, struct buf *out);
  * ...", or the reason of a refusal), or "". */
 enum cfg_set_result cfg_set(struct cfg *cfg, struct str key, struct str value, char *msg,
                             size_t msgcap);
+/* cfg_set's checks without storing: CFG_SAVED when cfg_set would accept value. */
+enum cfg_set_result cfg_check(struct cfg *cfg, struct str key, struct str value, char *msg,
+                              size_t msgcap);
 /* Programmatic setters (no conversion); rewrite the file. Return 0 or ERR_*. */
 int cfg_put_bool(struct cfg *cfg, enum cfg_key_id key, bool v);
 int cfg_put_int(struct cfg *cfg, enum cfg_key_id key, int64_t v);

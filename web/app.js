@@ -131,7 +131,9 @@ const Micros = (() => {
       if (r.result.config_problem) {
         /* The node runs on a fallback config (fail closed) until a key is saved. */
         const note = el('div', {class: 'banner err', id: 'config-problem', role: 'alert'},
-          'Config problem: ' + r.result.config_problem);
+          'Config problem: ' + r.result.config_problem,
+          el('div', {class: 'muted'}, 'Check the settings on the Config page and save one: ' +
+            'that confirms them and ends this notice.'));
         top.after(note);
       }
       return r.result;

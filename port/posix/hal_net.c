@@ -76,6 +76,11 @@ int hal_tcp_listen(const char *addr, uint16_t port, int backlog)
         return map_errno(errno);
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#ifdef __linux__
+    /* Linux copies TCP_NODELAY from the listener to every accepted socket: set once here,
+     * not once per connection. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#endif
     if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0 ||
         set_nonblock(fd) < 0) {
         int rc = map_errno(errno);
@@ -124,8 +129,10 @@ int hal_tcp_accept(int lfd, char *peer, size_t peercap)
         return ERR_IO;
     }
 #endif
+#ifndef __linux__
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#endif
     char ip[INET6_ADDRSTRLEN] = "?";
     uint16_t port = 0;
     if (ss.ss_family == AF_INET) {

@@ -211,6 +211,12 @@ class FakePeer:
         self.srv.close()
 
 
+def cmd_with_pushes(sh, line, timeout=5.0):
+    """Sends line; reads up to the prompt, also when pushed "~~~ ..." lines follow it."""
+    sh.sock.sendall(line.encode())
+    return sh.read_until(lambda d: re.search(rb"\$ (?:~~~[^\n]*\n)*$", d) is not None, timeout)
+
+
 def wait_for(pred, timeout=10.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -253,7 +259,9 @@ class InterConPrivileged(unittest.TestCase):
     def test_password_only_for_configured_peers(self):
         sh = login(self.node)
         sh.cmd("hello >>127.0.0.1:%d" % self.peer.port)
-        self.assertTrue(wait_for(lambda: b"icpeers" in sh.cmd("task show con.0.1.hello")))
+        # the call's end is also pushed ("~~~ [intercon] ...") whenever it happens, possibly
+        # right after a prompt: read up to a prompt followed by any pushed lines
+        self.assertTrue(wait_for(lambda: b"icpeers" in cmd_with_pushes(sh, "task show con.0.1.hello")))
         self.assertNotIn(PWD.encode(), self.peer.got)
         self.assertEqual(self.peer.conns, 1)
         sh.cmd("conf")
@@ -731,6 +739,54 @@ class StoredValues(unittest.TestCase):
         self.assertTrue(failed[1].startswith("utc: ") and "-1439-1439" in failed[1], failed)
         self.assertTrue(failed[2].startswith("webui_max_con: "), failed)
 
+    def test_password_keys_need_the_password_without_login(self):
+        # With auth off anyone may use conf mode; setting appwd (then pwd= of sudo functions
+        # is theirs) or icpeers (then >>their-host sends them appwd) must need the current
+        # password, given as a last word pwd=<appwd>; the rule is checked first.
+        node = Node(config={"appwd": PWD})
+        try:
+            sh = node.shell()
+            sh.cmd("conf")
+            for line in ("appwd Attack3rPw", "icpeers 127.0.0.1:9", "appwd Attack3rPw pwd=Wr0ngPass",
+                         "icpeers 127.0.0.1:9 pwd=Wr0ngPass"):
+                reply = sh.cmd(line)
+                self.assertIn(b"Failed to save", reply, line)
+                self.assertIn(b"pwd", reply.split(b"\n")[0], line)
+            self.assertIn(b"Password must include", sh.cmd("appwd short"))  # the rule first
+            with open(os.path.join(node.data_dir, "config", "node_config.json")) as f:
+                st = json.load(f)
+            self.assertEqual(st["appwd"], PWD)
+            self.assertEqual(st["icpeers"], "n/a")
+            time.sleep(0.6)  # the two wrong pwd= opened a back-off window (they are guesses)
+            self.assertIn(b"Saved", sh.cmd("icpeers 127.0.0.1:9 pwd=" + PWD))
+            self.assertIn(b"Saved", sh.cmd("appwd N3wPassword pwd=" + PWD))
+            sh.close()
+            with open(os.path.join(node.data_dir, "config", "node_config.json")) as f:
+                st = json.load(f)
+            self.assertEqual(st["appwd"], "N3wPassword")
+            self.assertEqual(st["icpeers"], "127.0.0.1:9")
+            self.assertNotIn(PWD, logs_text(node))
+        finally:
+            node.stop()
+
+    def test_boothook_with_pwd_needs_the_password_without_login(self):
+        # boothook expands $pwd to appwd at start: whoever sets a boothook using $pwd runs
+        # sudo functions with the node's password after the next reboot
+        node = Node(config={"appwd": PWD})
+        try:
+            sh = node.shell()
+            sh.cmd("conf")
+            reply = sh.cmd("boothook system alarms clean=True pwd=$pwd")
+            self.assertIn(b"Failed to save", reply)
+            self.assertIn(b"pwd=<appwd>", reply)
+            self.assertIn(b"Saved", sh.cmd("boothook rgb load"))  # no $pwd: as before
+            self.assertIn(b"Saved", sh.cmd("boothook web load pwd=$pwd pwd=" + PWD))
+            sh.close()
+            with open(os.path.join(node.data_dir, "config", "node_config.json")) as f:
+                self.assertEqual(json.load(f)["boothook"], "web load pwd=$pwd")
+        finally:
+            node.stop()
+
     def test_builtins_are_whole_words(self):
         sh = self.node.shell()
         self.assertNotIn(b"[configure]", sh.cmd("confusing"))
@@ -863,14 +919,14 @@ class Deadlines(unittest.TestCase):
             head_s = time.time() - t0
             slow.close()
             self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
-            self.assertTrue(0.9 <= head_s <= 2.0, head_s)
+            self.assertTrue(0.9 <= head_s <= 3.0, head_s)  # not before 1 s, far before 10 s
             # a connection that never sends a byte: closed about 1 s after it connected
             silent = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
             t0 = time.time()
             self.assertEqual(silent.recv(10), b"")
             first_s = time.time() - t0
             silent.close()
-            self.assertTrue(0.9 <= first_s <= 2.0, first_s)
+            self.assertTrue(0.9 <= first_s <= 3.0, first_s)
             # a shell client that does not log in: Bye after about 2 s, even when it keeps
             # sending hello
             for keep_busy in (False, True):
@@ -893,7 +949,7 @@ class Deadlines(unittest.TestCase):
                 login_s = time.time() - t0
                 sh.close()
                 self.assertIn(b"Bye!", got)
-                self.assertTrue(1.9 <= login_s <= 3.5, (keep_busy, login_s))
+                self.assertTrue(1.9 <= login_s <= 5.0, (keep_busy, login_s))
             # the owner, logged in and idle meanwhile, is still there
             self.assertTrue(owner.cmd("hello").startswith(b"hello:"))
             owner.close()
@@ -919,7 +975,7 @@ class Deadlines(unittest.TestCase):
             took = time.time() - t0
             slow.close()
             self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
-            self.assertTrue(1.9 <= took <= 3.5, took)
+            self.assertTrue(1.9 <= took <= 5.0, took)  # the 2 s default, not the old 10 s
         finally:
             node.stop()
 
