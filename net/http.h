@@ -47,9 +47,6 @@
 #ifndef HTTP_OUT_PAUSE
 #define HTTP_OUT_PAUSE (256 * 1024) /* stop reading new requests while this much is pending */
 #endif
-#ifndef HTTP_FILE_MAX
-#define HTTP_FILE_MAX (1024 * 1024) /* largest file served from the node's web/ folder */
-#endif
 #ifndef HTTP_REQUEST_TIMEOUT_MS
 #define HTTP_REQUEST_TIMEOUT_MS                                                                    \
     10000 /* a started request (head and body) must be complete by                                 \

@@ -2,6 +2,7 @@
  * atomic rename, deletes, usage, and streamed downloads of the node's files. */
 #include "http_fs.h"
 
+#include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../hal/hal_fs.h"
@@ -10,6 +11,8 @@
 #include "multipart.h"
 #include "web_assets.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,15 +247,8 @@ static int on_ui(struct node *node, const struct endpoint_req *req, struct endpo
     (void)arg;
     rep->content_type = "text/html";
     rep->headers = "cache-control: no-cache\r\n";
-    char path[PATH_CAP];
-    snprintf(path, sizeof path, "%s/web/filesui.html", node->data_dir);
-    if (hal_fs_exists(path)) {
-        char *data = malloc(1024 * 1024);
-        long n = data ? hal_fs_read(path, data, 1024 * 1024) : ERR_NOMEM;
-        int rc = n >= 0 ? buf_append(rep->body, data, (size_t)n) : (int)n;
-        free(data);
-        return rc;
-    }
+    if (http_fs_web_page(node, "filesui.html", rep))
+        return 0;
     for (const struct web_asset *a = web_assets; a->path; a++)
         if (strcmp(a->path, "files.html") == 0)
             return buf_append(rep->body, a->data, a->size);
@@ -377,6 +373,39 @@ static int part_end(void *ctx)
 
 static const struct mp_callbacks s_mp_cb = {part_begin, part_data, part_end};
 
+/* Upload states (each with its write buffer) come from a fixed pool, allocated on first use
+ * and kept: an upload does no malloc. The server admits at most HTTP_UPLOADS_MAX uploads at
+ * once (net/http_body.c), so the pool is not expected to run dry; if it does, 503 as there. */
+static struct {
+    struct upload *u;
+    bool is_busy;
+} s_up_pool[HTTP_UPLOADS_MAX];
+
+/* Takes a cleared upload state, or NULL when every slot is busy (or out of memory). */
+static struct upload *upload_take(void)
+{
+    for (size_t i = 0; i < HTTP_UPLOADS_MAX; i++) {
+        if (s_up_pool[i].is_busy)
+            continue;
+        if (!s_up_pool[i].u)
+            s_up_pool[i].u = malloc(sizeof *s_up_pool[i].u);
+        if (!s_up_pool[i].u)
+            return NULL;
+        s_up_pool[i].is_busy = true;
+        struct upload *u = s_up_pool[i].u;
+        memset(u, 0, offsetof(struct upload, wbuf)); /* the write buffer needs no clearing */
+        return u;
+    }
+    return NULL;
+}
+
+static void upload_give(struct upload *u)
+{
+    for (size_t i = 0; i < HTTP_UPLOADS_MAX; i++)
+        if (s_up_pool[i].u == u)
+            s_up_pool[i].is_busy = false;
+}
+
 static int up_begin(struct node *node, const struct endpoint_req *req, uint64_t len, void **state,
                     struct endpoint_reply *rep, void *arg)
 {
@@ -391,9 +420,13 @@ static int up_begin(struct node *node, const struct endpoint_req *req, uint64_t 
         text_reply(rep, 400, "Expected multipart/form-data with a boundary%.*s", STR_LIT(""));
         return 1;
     }
-    struct upload *u = calloc(1, sizeof *u);
-    if (!u)
-        return ERR_NOMEM;
+    struct upload *u = upload_take();
+    if (!u) {
+        LOG_W("fs: upload refused: %d uploads under way", HTTP_UPLOADS_MAX);
+        rep->headers = "retry-after: 5\r\n";
+        text_reply(rep, 503, "%.*s", STR_LIT("Too many uploads at once, try again"));
+        return 1;
+    }
     u->node = node;
     u->fd = -1;
     mp_init(&u->mp, b, &s_mp_cb, u);
@@ -450,44 +483,92 @@ static void up_close(void *state)
 {
     struct upload *u = state;
     drop_part(u);
-    free(u);
+    upload_give(u);
 }
 
 static const struct endpoint_body_ops s_upload_ops = {up_begin, up_data, up_end, up_close};
 
 /* --- downloads --- */
 
-struct reader {
-    int fd;
-};
+/* A download's state is its file descriptor, kept in the pointer itself (fd + 1, so that a
+ * valid state is never NULL): a download allocates nothing, and its memory is what the
+ * connection's output buffer holds (bounded by the stream's queue limit). */
+static void *fd_state(int fd)
+{
+    return (void *)((intptr_t)fd + 1);
+}
+
+static int state_fd(void *state)
+{
+    return (int)((intptr_t)state - 1);
+}
 
 static int read_next(void *state, struct buf *out, size_t want, uint32_t *again_ms)
 {
     (void)again_ms;
-    struct reader *r = state;
-    char tmp[READ_PIECE];
-    long n = hal_fs_read_some(r->fd, tmp, want < sizeof tmp ? want : sizeof tmp);
+    size_t room = 0;
+    char *p = buf_space(out, want < READ_PIECE ? want : READ_PIECE, &room);
+    if (!p)
+        return -1;
+    long n = hal_fs_read_some(state_fd(state), p, want < room ? want : room);
     if (n <= 0)
         return -1; /* the end, or an error: the server closes a short reply */
-    return buf_append(out, tmp, (size_t)n) == 0 ? 1 : -1;
+    buf_commit(out, (size_t)n);
+    return 1;
 }
 
 static void read_close(void *state)
 {
-    struct reader *r = state;
-    hal_fs_close(r->fd);
-    free(r);
+    hal_fs_close(state_fd(state));
 }
 
 static const struct endpoint_stream_ops s_read_ops = {read_next, read_close};
 
+/* Fills rep to stream the open file fd of size bytes (name gives the content type). */
+static void stream_fd(int fd, uint64_t size, struct str name, struct endpoint_reply *rep)
+{
+    rep->status = 200;
+    rep->content_type = http_content_type(name);
+    rep->headers = "cache-control: no-cache\r\n";
+    rep->stream = &s_read_ops;
+    rep->stream_state = fd_state(fd);
+    rep->stream_len = (int64_t)size;
+}
+
+/* Opens rel under the node's web/ folder: regular files only, no symlinks, FIFOs or devices.
+ * Returns the fd or ERR_*. */
+static int open_web(struct node *node, struct str rel, uint64_t *size)
+{
+    char root[PATH_CAP], file[PATH_CAP];
+    int w = snprintf(root, sizeof root, "%s/web", node->data_dir);
+    int w2 = snprintf(file, sizeof file, "%.*s", STR_FMT(rel));
+    if (w < 0 || (size_t)w >= sizeof root || w2 < 0 || (size_t)w2 >= sizeof file)
+        return ERR_TOOBIG;
+    return hal_fs_open_plain(root, file, size);
+}
+
+bool http_fs_web_page(struct node *node, const char *name, struct endpoint_reply *rep)
+{
+    uint64_t size = 0;
+    int fd = open_web(node, str_c(name), &size);
+    if (fd < 0)
+        return false;
+    const char *ct = rep->content_type;
+    stream_fd(fd, size, str_c(name), rep);
+    if (ct)
+        rep->content_type = ct;
+    return true;
+}
+
 bool http_fs_file(struct node *node, struct str dpath, const struct endpoint_req *req,
                   struct endpoint_reply *rep)
 {
-    char full[PATH_CAP];
-    int w;
+    uint64_t size = 0;
+    int fd;
     struct str name = dpath;
+    char rel[PATH_CAP]; /* name's storage for a web/ file */
     if (dpath.len > 0 && dpath.p[0] == '$') {
+        char full[PATH_CAP];
         int f;
         if (!split_path(dpath, &f, &name) || f == (int)NMOUNTS)
             return false;
@@ -497,42 +578,21 @@ bool http_fs_file(struct node *node, struct str dpath, const struct endpoint_req
         }
         if (path_join(full, sizeof full, node, f, name) < 0)
             return false;
+        fd = hal_fs_open_read(full, &size);
     } else {
-        bool index = dpath.len == 0 || dpath.p[dpath.len - 1] == '/';
-        w = snprintf(full, sizeof full, "%s/web/%.*s%s", node->data_dir, STR_FMT(dpath),
-                     index ? "index.html" : "");
-        if (w < 0 || (size_t)w >= sizeof full)
-            return false;
-        if (index)
-            name = STR_LIT("index.html");
         /* partial uploads are nobody's business */
         if (str_starts(dpath, "user_data/tmp/"))
             return false;
-    }
-    uint64_t size = 0;
-    int fd;
-    if (dpath.len > 0 && dpath.p[0] == '$') {
-        fd = hal_fs_open_read(full, &size);
-    } else {
-        /* the node's web/ folder: regular files only, no symlinks (as http_static) */
-        size_t root_len = strlen(node->data_dir) + 4; /* "<data>/web" */
-        full[root_len] = '\0';
-        fd = hal_fs_open_plain(full, full + root_len + 1, &size);
+        bool index = dpath.len == 0 || dpath.p[dpath.len - 1] == '/';
+        int w = snprintf(rel, sizeof rel, "%.*s%s", STR_FMT(dpath), index ? "index.html" : "");
+        if (w < 0 || (size_t)w >= sizeof rel)
+            return false;
+        name = (struct str){rel, (size_t)w};
+        fd = open_web(node, name, &size);
     }
     if (fd < 0)
         return false;
-    struct reader *r = malloc(sizeof *r);
-    if (!r) {
-        hal_fs_close(fd);
-        return false;
-    }
-    r->fd = fd;
-    rep->status = 200;
-    rep->content_type = http_content_type(name);
-    rep->headers = "cache-control: no-cache\r\n";
-    rep->stream = &s_read_ops;
-    rep->stream_state = r;
-    rep->stream_len = (int64_t)size;
+    stream_fd(fd, size, name, rep);
     return true;
 }
 

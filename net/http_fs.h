@@ -35,6 +35,10 @@ int http_fs_register(struct endpoints *eps, struct node *node);
  * file. rep->body must be set. */
 bool http_fs_file(struct node *node, struct str dpath, const struct endpoint_req *req,
                   struct endpoint_reply *rep);
+/* When the node's web/ folder has the regular file name, fills rep to stream it (keeping
+ * rep->content_type when set) and returns true; false when there is none. Pages an endpoint
+ * serves from web/ (dashboard, config, the Files UI) take this one streaming path too. */
+bool http_fs_web_page(struct node *node, const char *name, struct endpoint_reply *rep);
 /* True when name is a valid file name (^[a-zA-Z0-9._-]+$, not "." or ".."). */
 bool http_fs_name_ok(struct str name);
 

@@ -1,11 +1,9 @@
-/* http_static.c - the packed web UI, then the node's own web/ folder (COMPAT §3.1, A10). */
-#include "../core/err.h"
-#include "../hal/hal_fs.h"
+/* http_static.c - the packed web UI (COMPAT §3.1, A10); the node's own web/ folder, which wins
+ * over it, is streamed by http_fs_file (net/http_fs.c). */
 #include "http_priv.h"
 #include "web_assets.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* True when Accept-Encoding lists gzip without q=0. */
@@ -81,33 +79,6 @@ static void serve_asset(struct http_server *srv, const struct http_req *req,
                gz ? a->gz_size : a->size, keep_alive, req->is_head);
 }
 
-static void serve_file(struct http_server *srv, const struct http_req *req, struct str path,
-                       bool keep_alive)
-{
-    char root[600], rel[512];
-    int w = snprintf(root, sizeof root, "%s/web", srv->node->data_dir);
-    int w2 = snprintf(rel, sizeof rel, "%.*s", STR_FMT(path));
-    if (w < 0 || (size_t)w >= sizeof root || w2 < 0 || (size_t)w2 >= sizeof rel) {
-        http_reply_error(&srv->resp, 404, NULL, NULL, keep_alive, req->is_head);
-        return;
-    }
-    /* Only regular files: a symlink, FIFO or device in web/ is refused (404). */
-    char *data = malloc(HTTP_FILE_MAX + 1);
-    long n = data ? hal_fs_read_plain(root, rel, data, HTTP_FILE_MAX + 1) : ERR_NOMEM;
-    if (n >= 0) {
-        http_reply(&srv->resp, 200, http_content_type(path), "cache-control: no-cache\r\n", data,
-                   (size_t)n, keep_alive, req->is_head);
-    } else if (n == ERR_TOOBIG || n == ERR_NOMEM) {
-        srv->stats.errors_5xx++;
-        http_reply_error(&srv->resp, 500, n == ERR_TOOBIG ? "File too large" : NULL, NULL,
-                         keep_alive, req->is_head);
-    } else {
-        srv->stats.errors_4xx++;
-        http_reply_error(&srv->resp, 404, NULL, NULL, keep_alive, req->is_head);
-    }
-    free(data);
-}
-
 void http_static(struct http_server *srv, const struct http_req *req, struct str dpath,
                  bool keep_alive)
 {
@@ -131,5 +102,8 @@ void http_static(struct http_server *srv, const struct http_req *req, struct str
         serve_asset(srv, req, a, keep_alive);
         return;
     }
-    serve_file(srv, req, dpath, keep_alive);
+    /* Files of the node's web/ folder were tried first, streamed (http_fs_file): one code
+     * path, any size, bounded memory. What is left is not found. */
+    srv->stats.errors_4xx++;
+    http_reply_error(&srv->resp, 404, NULL, NULL, keep_alive, req->is_head);
 }

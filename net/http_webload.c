@@ -2,15 +2,11 @@
 #include "http_webload.h"
 
 #include "../core/err.h"
-#include "../hal/hal_fs.h"
 #include "http_fs.h"
 #include "web_assets.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#define PAGE_MAX (1024 * 1024)
 
 /* GET of a page: the node's web/<name> when it has one (a micrOS UI copied there wins),
  * else the built-in page of that name. */
@@ -21,15 +17,8 @@ static int on_page(struct node *node, const struct endpoint_req *req, struct end
     const char *name = arg;
     rep->content_type = "text/html";
     rep->headers = "cache-control: no-cache\r\n";
-    char path[1024];
-    snprintf(path, sizeof path, "%s/web/%s", node->data_dir, name);
-    if (hal_fs_exists(path)) {
-        char *data = malloc(PAGE_MAX);
-        long n = data ? hal_fs_read(path, data, PAGE_MAX) : ERR_NOMEM;
-        int rc = n >= 0 ? buf_append(rep->body, data, (size_t)n) : (int)n;
-        free(data);
-        return rc;
-    }
+    if (http_fs_web_page(node, name, rep))
+        return 0; /* streamed from disk: no size cap, no whole-file buffer */
     for (const struct web_asset *a = web_assets; a->path; a++)
         if (strcmp(a->path, name) == 0)
             return buf_append(rep->body, a->data, a->size);

@@ -272,11 +272,46 @@ void exec_caller_set(struct node_caller *who, const char *peer, const char *via)
     who->via = via;
 }
 
+/* The scratch memory of exec_pipe calls: a fixed pool, allocated once on first use and kept,
+ * so a cron job, timer or IRQ callback does no malloc per run. A pipe may start another one
+ * (a module that sends a command), hence more than one slot. */
+static struct {
+    void *mem;
+    bool is_busy;
+} s_pipe_pool[EXEC_PIPE_SLOTS];
+
+void *exec_pipe_mem_take(void)
+{
+    for (size_t i = 0; i < EXEC_PIPE_SLOTS; i++) {
+        if (s_pipe_pool[i].is_busy)
+            continue;
+        if (!s_pipe_pool[i].mem)
+            s_pipe_pool[i].mem = malloc(CMD_ARENA_SIZE_FOR_PIPE);
+        if (!s_pipe_pool[i].mem)
+            return NULL;
+        s_pipe_pool[i].is_busy = true;
+        return s_pipe_pool[i].mem;
+    }
+    return NULL;
+}
+
+void exec_pipe_mem_give(void *mem)
+{
+    for (size_t i = 0; i < EXEC_PIPE_SLOTS; i++)
+        if (s_pipe_pool[i].mem == mem)
+            s_pipe_pool[i].is_busy = false;
+}
+
 void exec_pipe(struct node *node, struct str pipe, enum exec_src src, exec_done_fn *done, void *arg)
 {
-    void *mem = malloc(CMD_ARENA_SIZE_FOR_PIPE);
+    void *mem = exec_pipe_mem_take();
     if (!mem) {
-        LOG_E("exec_pipe: out of memory");
+        /* never a crash: the pipe is refused and the refusal reported like any result */
+        LOG_W("exec_pipe: busy (%d pipes under way), not run: %.*s", EXEC_PIPE_SLOTS,
+              STR_FMT(pipe));
+        struct exec_result busy = {.ok = false, .text = "Busy: too many command pipes at once"};
+        if (done)
+            done(arg, str_trim(pipe), &busy);
         return;
     }
     struct arena a;
@@ -297,7 +332,7 @@ void exec_pipe(struct node *node, struct str pipe, enum exec_src src, exec_done_
         if (done)
             done(arg, one, &res);
     }
-    free(mem);
+    exec_pipe_mem_give(mem);
 }
 
 int exec_render_text(const struct exec_result *res, struct buf *out)

@@ -23,6 +23,9 @@
 #ifndef CMD_ARENA_SIZE_FOR_PIPE
 #define CMD_ARENA_SIZE_FOR_PIPE (32 * 1024) /* scratch memory of one exec_pipe call */
 #endif
+#ifndef EXEC_PIPE_SLOTS
+#define EXEC_PIPE_SLOTS 3 /* exec_pipe calls under way at once (nested); more answer "Busy" */
+#endif
 
 enum exec_src { EXEC_SHELL, EXEC_REST, EXEC_CRON, EXEC_TIMIRQ, EXEC_IRQ, EXEC_BOOT, EXEC_TASK };
 
@@ -68,10 +71,17 @@ void exec_call(struct node *node, const struct cmd *c, struct arena *a, struct e
                void *state, size_t state_size, uint32_t step, bool *want_again, uint32_t *again_ms);
 
 /* Runs a micrOS command pipe ("cmd1; cmd2; #comment", a leading "n/a" ignored) as used by
- * timirq, irq callbacks, cron and boothook; each result is passed to done (may be NULL). */
+ * timirq, irq callbacks, cron and boothook; each result is passed to done (may be NULL). Its
+ * scratch memory comes from a fixed pool of EXEC_PIPE_SLOTS arenas (allocated once); when a
+ * pipe would nest deeper, it is not run and done gets one "Busy: ..." result (ok false). */
 typedef void exec_done_fn(void *arg, struct str cmd, const struct exec_result *res);
 void exec_pipe(struct node *node, struct str pipe, enum exec_src src, exec_done_fn *done,
                void *arg);
+/* Takes CMD_ARENA_SIZE_FOR_PIPE bytes of scratch memory from exec_pipe's fixed pool (for
+ * other callers that run one command, e.g. Lua's exec), or NULL when every slot is busy. */
+void *exec_pipe_mem_take(void);
+/* Gives memory from exec_pipe_mem_take back to the pool. */
+void exec_pipe_mem_give(void *mem);
 
 /* Sets res to the Core error "Core error: LM_<mod>-><fn>: <text>". */
 void exec_core_error(struct exec_result *res, struct arena *a, struct str mod, struct str fn,

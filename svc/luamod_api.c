@@ -323,17 +323,18 @@ static int push_val_entry(lua_State *L)
     return 1;
 }
 
-/* Pushes v (a value in the arena memory mem) and frees mem, even when pushing fails. */
-static int push_val_free(lua_State *L, struct val *v, void *mem)
+/* Pushes v (a value in the arena memory mem) and releases mem (release(mem)), even when pushing
+ * fails. */
+static int push_val_free(lua_State *L, struct val *v, void *mem, void (*release)(void *))
 {
     if (!v) {
-        free(mem);
+        release(mem);
         return luaL_error(L, "out of memory");
     }
     lua_pushcfunction(L, push_val_entry);
     lua_pushlightuserdata(L, v);
     int rc = lua_pcall(L, 1, 1, 0);
-    free(mem);
+    release(mem);
     if (rc != LUA_OK)
         return lua_error(L);
     return 1;
@@ -367,7 +368,7 @@ static int l_pinmap_search(lua_State *L)
         return luaL_error(L, "out of memory");
     struct arena a;
     arena_init(&a, mem, 8192);
-    return push_val_free(L, pinmap_search(&a, keys), mem);
+    return push_val_free(L, pinmap_search(&a, keys), mem, free);
 }
 
 /* ---- syslog, files, config ---- */
@@ -491,13 +492,15 @@ static int l_conf(lua_State *L)
 /* ---- commands, pushes ---- */
 
 /* Pushes text (which may live in mem) and frees mem, even when pushing fails. */
-static void push_text_free(lua_State *L, const char *text, void *mem)
+/* Pushes text (which may live in mem) and gives mem back to exec's pool, even when pushing
+ * fails. */
+static void push_text_give(lua_State *L, const char *text, void *mem)
 {
     struct str s = {text, strlen(text)};
     lua_pushcfunction(L, push_str_entry);
     lua_pushlightuserdata(L, &s);
     int rc = lua_pcall(L, 1, 1, 0);
-    free(mem);
+    exec_pipe_mem_give(mem);
     if (rc != LUA_OK)
         lua_error(L);
 }
@@ -506,18 +509,19 @@ static int l_exec(lua_State *L)
 {
     size_t n = 0;
     const char *line = luaL_checklstring(L, 1, &n);
-    void *mem = malloc(CMD_ARENA_SIZE_FOR_PIPE);
+    /* scratch memory from exec's fixed pool: no malloc per call */
+    void *mem = exec_pipe_mem_take();
     if (!mem)
-        return luaL_error(L, "out of memory");
+        return luaL_error(L, "exec: busy (too many commands under way at once)");
     struct arena a;
     arena_init(&a, mem, CMD_ARENA_SIZE_FOR_PIPE);
     struct exec_result res;
     exec_run(node_of(L), (struct str){line, n}, EXEC_TASK, &a, &res);
     bool ok = res.ok;
     if (res.value)
-        push_val_free(L, res.value, mem);
+        push_val_free(L, res.value, mem, exec_pipe_mem_give);
     else
-        push_text_free(L, res.text ? res.text : "", mem);
+        push_text_give(L, res.text ? res.text : "", mem);
     lua_pushboolean(L, ok);
     return 2;
 }

@@ -254,6 +254,57 @@ class FileServer(unittest.TestCase):
         self.assertTrue(rb.startswith(b"<!DOCTYPE html>"))
 
 
+class UploadPool(unittest.TestCase):
+    """Upload states come from a fixed pool of HTTP_UPLOADS_MAX (4): a fifth upload under way
+    is refused with 503, and a finished or dropped one gives its slot back."""
+
+    def test_fifth_upload_in_flight_is_busy_then_slots_come_back(self):
+        node = Node(config={"webui": True, "fileserver": True, "webui_max_con": 8},
+                    extra_args=("--maxconn", "16"))
+        try:
+            body = body_of(part("slow.bin", os.urandom(100000)))
+            head = ("POST /fs/files HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: %d\r\n"
+                    "content-type: multipart/form-data; boundary=%s\r\n\r\n"
+                    % (len(body), BOUNDARY.decode())).encode()
+            held = []
+            for _ in range(4):
+                c = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
+                c.sendall(head + body[:1000])  # in flight: the rest never comes (yet)
+                held.append(c)
+            time.sleep(0.3)
+            st, hdrs, rb = upload(node.webport, part("fifth.bin", b"5"))
+            self.assertEqual(st, 503, rb)
+            self.assertIn("retry-after", hdrs)
+            # one finishes, the others drop: every slot is given back
+            held[0].sendall(body[1000:])
+            held[0].settimeout(10)
+            self.assertIn(b" 200 ", held[0].recv(4096))
+            for c in held:
+                c.close()
+            time.sleep(0.5)
+            # all four slots are free again: four uploads in flight at once all complete
+            held = []
+            for _ in range(4):
+                c = socket.create_connection(("127.0.0.1", node.webport), timeout=10)
+                c.sendall(head + body[:1000])
+                held.append(c)
+            time.sleep(0.3)
+            for c in held:
+                c.sendall(body[1000:])
+                got = b""
+                while b"\r\n\r\nok" not in got:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    got += d
+                self.assertTrue(got.startswith(b"HTTP/1.1 200 "), got)
+                c.close()
+            with open(os.path.join(node.data_dir, "web", "user_data", "slow.bin"), "rb") as f:
+                self.assertEqual(len(f.read()), 100000)
+        finally:
+            node.stop()
+
+
 class Pacman(unittest.TestCase):
     def test_file_commands_stay_inside_the_data_folder(self):
         node = Node(config={"webui": True})

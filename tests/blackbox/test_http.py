@@ -380,6 +380,100 @@ class HttpNode(unittest.TestCase):
             c.close()
 
 
+def vm_rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+class HttpStaticFiles(unittest.TestCase):
+    """Files of the node's web/ folder stream from disk: any size, bounded memory, and the
+    upload temp folder is never served."""
+
+    @classmethod
+    def setUpClass(cls):
+        # Sanitizer builds keep freed memory in a quarantine that would count as growth.
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        asan = (asan + ":" if asan else "") + "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"
+        cls.node = Node(config={"webui": True, "webui_max_con": 24}, extra_args=("--maxconn", "32"),
+                        env={"ASAN_OPTIONS": asan})
+        cls.port = cls.node.webport
+        web = os.path.join(cls.node.data_dir, "web")
+        os.makedirs(os.path.join(web, "user_data", "tmp"), exist_ok=True)
+        cls.big = os.urandom(2_500_000)
+        with open(os.path.join(web, "big.bin"), "wb") as f:
+            f.write(cls.big)
+        cls.five = os.urandom(5 * 1024 * 1024)
+        with open(os.path.join(web, "five.bin"), "wb") as f:
+            f.write(cls.five)
+        with open(os.path.join(web, "user_data", "tmp", "1.part"), "wb") as f:
+            f.write(b"half an upload")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+
+    def test_file_over_1mb_is_served_whole(self):
+        c = Client(self.port, timeout=20)
+        try:
+            r = c.request("GET", "/big.bin")
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.headers["content-length"], str(len(self.big)))
+            self.assertEqual(r.headers["cache-control"], "no-cache")
+            self.assertEqual(r.body, self.big)
+            # the connection is kept: HEAD and a second GET on it
+            r = c.request("HEAD", "/big.bin")
+            self.assertEqual((r.status, r.headers["content-length"]), (200, str(len(self.big))))
+            r = c.request("GET", "/big.bin")
+            self.assertEqual(r.body, self.big)
+        finally:
+            c.close()
+
+    def test_upload_temp_folder_is_not_served(self):
+        r = get(self.port, "/user_data/tmp/1.part")
+        self.assertEqual(r.status, 404)
+        self.assertNotIn(b"half an upload", r.body)
+
+    def test_parallel_downloads_keep_memory_bounded(self):
+        pid = self.node.proc.pid
+        get(self.port, "/big.bin", timeout=20)  # warm up
+        before = vm_rss_kb(pid)
+        peak = [before]
+        errors = []
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                peak[0] = max(peak[0], vm_rss_kb(pid))
+                time.sleep(0.02)
+
+        def download():
+            try:
+                r = get(self.port, "/five.bin", timeout=60)
+                if r.status != 200 or r.body != self.five:
+                    errors.append("bad reply %d, %d bytes" % (r.status, len(r.body)))
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(repr(e))
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        threads = [threading.Thread(target=download) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        done.set()
+        sampler.join()
+        self.assertEqual(errors, [])
+        growth_mb = (peak[0] - before) / 1024
+        print("20 parallel downloads of a 5 MB static file: VmRSS %d kB -> peak %d kB (+%.1f MB)"
+              % (before, peak[0], growth_mb))
+        # A whole-file buffer per download would need 100 MB.
+        self.assertLess(growth_mb, 40)
+
+
 class HttpFull(unittest.TestCase):
     """webui_max_con=1: a slow client holds the only slot; 408 frees it; 503 meanwhile."""
 

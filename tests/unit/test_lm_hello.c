@@ -166,6 +166,41 @@ static void help_should_list_functions_and_widgets(void **state)
         "\"status \", \"wtype\": \"auto\"},");
 }
 
+/* A pipe's done callback starts another pipe (as a module sending a command may): the fixed
+ * pool serves EXEC_PIPE_SLOTS nested pipes, the next is refused with "Busy", and the slots are
+ * free again afterwards. */
+static struct {
+    int depth, ran, busy;
+} P;
+
+static void nest_done(void *arg, struct str cmd, const struct exec_result *res)
+{
+    (void)arg;
+    (void)cmd;
+    if (res->text && strncmp(res->text, "Busy", 4) == 0) {
+        P.busy++;
+        assert_false(res->ok);
+        return;
+    }
+    P.ran++;
+    if (++P.depth <= EXEC_PIPE_SLOTS)
+        exec_pipe(&F.node, str_c("hello greet"), EXEC_CRON, nest_done, NULL);
+}
+
+static void exec_pipe_should_take_its_memory_from_a_fixed_pool(void **state)
+{
+    (void)state;
+    memset(&P, 0, sizeof P);
+    exec_pipe(&F.node, str_c("hello greet"), EXEC_CRON, nest_done, NULL);
+    assert_int_equal(P.ran, EXEC_PIPE_SLOTS);
+    assert_int_equal(P.busy, 1);
+    /* every slot was given back: as many nested pipes run again */
+    memset(&P, 0, sizeof P);
+    exec_pipe(&F.node, str_c("hello greet; hello count"), EXEC_CRON, nest_done, NULL);
+    assert_int_equal(P.busy, 1);
+    assert_true(P.ran >= EXEC_PIPE_SLOTS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +209,7 @@ int main(void)
         cmocka_unit_test(led_should_drive_the_builtin_pin),
         cmocka_unit_test(countdown_should_run_over_time_as_a_task),
         cmocka_unit_test(help_should_list_functions_and_widgets),
+        cmocka_unit_test(exec_pipe_should_take_its_memory_from_a_fixed_pool),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
