@@ -137,6 +137,7 @@ class Guessing(unittest.TestCase):
                 fails += 1
             else:
                 self.assertEqual(r.status, 429)
+                assert_retry_after_covers_wait(self, r)
                 time.sleep(retry_ms(r.body) / 1000 + 0.02)
         self.assertEqual(fails, 6)
         self.assertIn(b"AuthFailed", try_password(self.node, PWD))
@@ -517,6 +518,14 @@ def retry_ms(text):
     return int(m.group(1)) if m else None
 
 
+def assert_retry_after_covers_wait(test, reply):
+    """A 429's Retry-After header tells at least the wait its body states (whole seconds,
+    rounded up): a client that honours the header must not come back inside the window."""
+    wait = retry_ms(reply.body)
+    test.assertIsNotNone(wait, reply.body)
+    test.assertGreaterEqual(int(reply.headers["retry-after"]) * 1000, wait, reply.headers)
+
+
 class SudoGuessing(unittest.TestCase):
     """Item 2 for pwd=: the password of sudo functions goes through the same per-address
     back-off as the shell login and x-micros-auth; a task keeps its creator's address."""
@@ -544,6 +553,7 @@ class SudoGuessing(unittest.TestCase):
                 self.assertEqual(json.loads(r.body)["state"], False)
                 window = retry_ms(r.body)
                 self.assertIsNotNone(window, r.body)
+                assert_retry_after_covers_wait(self, r)
                 if window >= 1500:
                     break
                 time.sleep(window / 1000 + 0.03)
