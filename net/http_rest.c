@@ -1,5 +1,6 @@
 /* http_rest.c - /rest: node facts and commands over HTTP (COMPAT §3.3, Part A 8-9). */
 #include "../core/err.h"
+#include "../svc/auth.h"
 #include "../svc/cfg.h"
 #include "../svc/exec.h"
 #include "../svc/lm.h"
@@ -8,6 +9,7 @@
 #include "http_priv.h"
 #include "rest_path.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* {"result": {"micrOS": ..., "node": ..., "auth": ..., "usr_endpoints": [...]}, "state": true} */
@@ -96,8 +98,11 @@ void http_rest(struct http_server *srv, const struct http_req *req, struct str p
         if (rc == 0 && who.refused_ms) {
             /* a pwd= inside the address's back-off window: the x-micros-auth answer */
             srv->stats.errors_4xx++;
-            http_reply(&srv->resp, 429, "application/json", "retry-after: 1\r\n", o->p, o->len,
-                       keep_alive, req->is_head);
+            char ra[48];
+            snprintf(ra, sizeof ra, "retry-after: %llu\r\n",
+                     (unsigned long long)auth_retry_after_s(who.refused_ms));
+            http_reply(&srv->resp, 429, "application/json", ra, o->p, o->len, keep_alive,
+                       req->is_head);
             return;
         }
     }

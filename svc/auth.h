@@ -67,5 +67,10 @@ enum auth_verdict auth_check(struct auth *au, const char *peer, const char *tran
                              uint64_t *wait_ms);
 /* Milliseconds until peer may try again (0 = now). */
 uint64_t auth_wait(const struct auth *au, const char *peer, uint64_t now_ms);
+/* The Retry-After value for a wait: whole seconds, rounded up, at least 1. */
+static inline uint64_t auth_retry_after_s(uint64_t wait_ms)
+{
+    return wait_ms > 1000 ? (wait_ms + 999) / 1000 : 1;
+}
 
 #endif

@@ -6,6 +6,7 @@
 #include "auth.h"
 #include "cfg.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Headers of every 401 (COMPAT §3.4): nothing cached, nothing sniffed, no referrer. */
@@ -185,7 +186,10 @@ bool endpoint_allowed(struct node *node, const struct endpoint *ep, const struct
         /* Inside the address's back-off window: not compared at all. */
         rep->status = 429;
         rep->content_type = "application/json";
-        rep->headers = "retry-after: 1\r\ncache-control: no-store\r\n";
+        snprintf(rep->headers_buf, sizeof rep->headers_buf,
+                 "retry-after: %llu\r\ncache-control: no-store\r\n",
+                 (unsigned long long)auth_retry_after_s(wait));
+        rep->headers = rep->headers_buf;
         buf_printf(rep->body,
                    "{\"state\": false, \"result\": \"Too many failed logins, retry in "
                    "%llu ms\"}",

@@ -64,6 +64,7 @@ struct endpoint_reply {
     int status;               /* 200 unless the callback sets another */
     const char *content_type; /* static string; "application/json" unless set */
     const char *headers;      /* extra "name: value\r\n" lines (static), or NULL */
+    char headers_buf[64];     /* room for headers made per request (headers may point here) */
     struct buf *body;         /* owned by the caller; append the reply here */
     /* Optional: stream the body instead (body must stay empty). stream_len is the exact
      * length (content-length), or -1 (chunked; close-delimited for HTTP/1.0). */
