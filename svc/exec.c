@@ -124,6 +124,8 @@ static void run_help(const struct lm_module *mod, const struct cmd *c, struct ar
             widgets = val_truthy(args[i].v);
     res->value = lm_help(mod, widgets, a);
     res->is_help = true;
+    if (!widgets)
+        res->rest_extra = lm_help_sudo(mod, a);
     res->ok = res->value != NULL;
     if (!res->ok)
         exec_core_error(res, a, c->tok[0], c->tok[1], "memory allocation failed");
@@ -358,6 +360,7 @@ int exec_render_rest(const struct exec_result *res, struct buf *out)
             rc = buf_puts(out, "null");
     }
     if (rc == 0)
-        rc = buf_printf(out, ", \"state\": %s}", res->ok ? "true" : "false");
+        rc = buf_printf(out, ", \"state\": %s%s}", res->ok ? "true" : "false",
+                        res->rest_extra ? res->rest_extra : "");
     return rc;
 }

@@ -35,6 +35,9 @@ struct exec_result {
     bool is_help;      /* value is a module's help (" item," layout in text) */
     struct val *value; /* the reply value, when text is NULL */
     const char *text;  /* a plain-text reply (errors, hints), or NULL */
+    /* Extra members of the REST/MQTT JSON object after "state" (", \"sudo\": {...}" for a
+     * module's help), or NULL. Clients that read only result and state are not affected. */
+    const char *rest_extra;
 };
 
 /* The two-line hint micrOS sends for a command with fewer than two tokens. */

@@ -201,6 +201,10 @@ int lm_bind(struct lm_ctx *ctx, const struct cmd_arg *args, size_t nargs);
 /* Builds mod's help: a tuple of strings, one per function (help itself not listed); with widgets,
  * only the functions that declare a widget, each as a JSON string (COMPAT §9). */
 struct val *lm_help(const struct lm_module *mod, bool widgets, struct arena *a);
+/* The functions of mod that need pwd= (LM_SUDO*) as extra REST members for its help,
+ * ", \"sudo\": {\"setclock\": true, \"alarms\": \"clean\"}": true when always, else the
+ * parameter whose truthy value asks for the password. NULL when none (or out of memory). */
+const char *lm_help_sudo(const struct lm_module *mod, struct arena *a);
 /* Appends the widget JSON object of fn (COMPAT §9) to out. Returns 0, ERR_NOENT if fn has
  * no widget, ERR_FULL. */
 int lm_widget_json(const struct lm_func *fn, struct buf *out);

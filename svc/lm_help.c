@@ -222,3 +222,32 @@ struct val *lm_help(const struct lm_module *mod, bool widgets, struct arena *a)
     buf_free(&b);
     return t;
 }
+
+const char *lm_help_sudo(const struct lm_module *mod, struct arena *a)
+{
+    struct buf b;
+    buf_init(&b, 256);
+    int rc = 0;
+    size_t n = 0;
+    for (const struct lm_func *f = mod->funcs; rc == 0 && f->name; f++) {
+        const char *when = NULL; /* NULL: always */
+        if (f->flags & LM_SUDO_FORCE)
+            when = "force";
+        else if (f->flags & LM_SUDO_IF_FIRST)
+            when = f->params && f->params[0].name ? f->params[0].name : NULL;
+        else if (!(f->flags & LM_SUDO))
+            continue;
+        rc = buf_puts(&b, n++ ? ", " : ", \"sudo\": {");
+        if (rc == 0)
+            rc = render_json_string(&b, f->name, strlen(f->name));
+        if (rc == 0)
+            rc = buf_puts(&b, ": ");
+        if (rc == 0)
+            rc = when ? render_json_string(&b, when, strlen(when)) : buf_puts(&b, "true");
+    }
+    if (rc == 0 && n)
+        rc = buf_puts(&b, "}");
+    const char *s = rc == 0 && n ? arena_strndup(a, buf_cstr(&b), b.len) : NULL;
+    buf_free(&b);
+    return s;
+}

@@ -290,23 +290,81 @@
     return name + '=' + val;
   }
 
-  /* A row that calls one function: a field per parameter (empty = its default), Run, result. */
-  function fnRow(m, line) {
+  /* pwd=<password> as one command word, always quoted: a password like 123 or True must reach
+   * the node as a string (a bare one would be read as a number or a bool and refused). */
+  const pwdWord = (v) => 'pwd="' + v.replace(/(["\\])/g, '\\$1') + '"';
+
+  /* A sudo call: like rest(), but also says when the node answered 429 (the address is in
+   * its password back-off window): {r, status, retryMs}. */
+  async function sudoRest(ws, ms) {
+    const resp = await Micros.fetchTimeout(Micros.restPath(ws), null, ms);
+    const text = await resp.text();
+    let r;
+    try { r = JSON.parse(text); } catch (e) {
+      throw new Error('HTTP ' + resp.status + ': ' + (text.trim().slice(0, 200) || resp.statusText));
+    }
+    if (typeof r !== 'object' || r === null || !('result' in r))
+      throw new Error('unexpected reply: ' + text.slice(0, 200));
+    let retryMs = 0;
+    if (resp.status === 429) {
+      const m = /retry in (\d+) ms/.exec(String(r.result));
+      retryMs = m ? Number(m[1]) : 1000 * (Number(resp.headers.get('retry-after')) || 1);
+    }
+    return {r, status: resp.status, retryMs};
+  }
+
+  /* The message for a refused sudo call, or null when it was not about the password. */
+  function sudoMessage(status, retryMs, result, typed) {
+    const text = String(result);
+    if (status === 429 || /Too many failed logins/.test(text)) {
+      return 'Too many wrong passwords from this address: the node does not check any password ' +
+        'for ' + Math.max(1, Math.ceil(retryMs / 1000)) + ' s. Try again after that.';
+    }
+    if (/no node password is set/.test(text)) return 'Access denied: the node has no password (appwd) set.';
+    if (/Access denied/.test(text)) {
+      return typed ? 'Access denied: wrong password.'
+        : 'Access denied: this call needs the node password (appwd).';
+    }
+    return null;
+  }
+
+  /* A row that calls one function: a field per parameter (empty = its default), Run, result.
+   * sudo (from help's "sudo" member): true when the function always needs pwd=, a parameter
+   * name when it needs it only when that parameter is true, undefined otherwise. A sudo row
+   * gets a password field: never stored, cleared after a call that went through. */
+  function fnRow(m, line, sudo) {
     const {fn, params} = parseHelp(line);
     const res = el('div', {class: 'result'});
     const inputs = params.map((p) => el('input', {type: 'text', name: p.name,
       'aria-label': fn + ' ' + p.name, title: p.choice ? p.name + ': ' + p.choice : p.name,
       placeholder: p.name + (p.def ? ' = ' + p.def : p.choice ? ' ' + p.choice : '')}));
+    const when = typeof sudo === 'string' && sudo ? ' if ' + sudo + '=True' : '';
+    const pwd = sudo ? el('input', {type: 'password', name: 'pwd', class: 'pwd', autocomplete: 'off',
+      'aria-label': fn + ' password', title: 'the node password (appwd), needed' + (when || ' for this function'),
+      placeholder: 'password' + when}) : null;
     const run = el('button', {type: 'button', class: 'run', onclick: async () => {
       const ws = [m, fn];
       params.forEach((p, i) => { if (inputs[i].value !== '') ws.push(argWord(p.name, inputs[i].value)); });
+      const typed = pwd ? pwd.value : '';
+      if (typed) ws.push(pwdWord(typed));
       run.disabled = true;
       res.textContent = '…';
+      delete res.dataset.retryMs;
       try {
-        const r = await rest(ws, 30000);
-        res.textContent = '→ ' + show(r.result);
+        let r, msg = null;
+        if (pwd) {
+          const a = await sudoRest(ws, 30000);
+          r = a.r;
+          msg = a.r.state ? null : sudoMessage(a.status, a.retryMs, a.r.result, typed !== '');
+          if (a.status === 429) res.dataset.retryMs = String(a.retryMs);
+          if (a.r.state) pwd.value = '';
+        } else {
+          r = await rest(ws, 30000);
+        }
+        res.textContent = msg || '→ ' + show(r.result);
         res.classList.toggle('err', !r.state);
-        res.dataset.state = r.state ? 'ok' : 'error';
+        res.dataset.state = r.state ? 'ok' : msg ? (res.dataset.retryMs ? 'backoff' : 'denied') : 'error';
+        if (msg && pwd) pwd.select();
       } catch (e) {
         res.textContent = e.message;
         res.classList.add('err');
@@ -314,14 +372,21 @@
       }
       run.disabled = false;
     }}, 'Run');
-    inputs.forEach((i) => i.addEventListener('keydown', (e) => { if (e.key === 'Enter') run.click(); }));
-    return el('div', {class: 'fn', 'data-module': m, 'data-fn': fn},
-      el('div', {class: 'row'}, el('b', {}, fn), ...inputs, run), res);
+    for (const i of pwd ? inputs.concat(pwd) : inputs)
+      i.addEventListener('keydown', (e) => { if (e.key === 'Enter') run.click(); });
+    const name = el('b', {}, fn);
+    if (sudo) name.append(el('span', {class: 'muted sudo', title: 'needs the node password' + when}, ' (password)'));
+    return el('div', {class: 'fn', 'data-module': m, 'data-fn': fn, 'data-sudo': sudo ? String(sudo) : null},
+      el('div', {class: 'row'}, name, ...inputs, pwd, run), res);
   }
 
+  /* help's sudo entry of fn (own members only: a function may be called "toString"). */
+  const sudoOf = (sudo, fn) => Object.prototype.hasOwnProperty.call(sudo, fn) &&
+    (sudo[fn] === true || typeof sudo[fn] === 'string') ? sudo[fn] : undefined;
+
   /* The module's functions (`help`) in a <details>, open or folded. */
-  function functions(m, lines, open) {
-    const rows = lines.map((l) => fnRow(m, l)).filter((r) => r.dataset.fn);
+  function functions(m, lines, open, sudo) {
+    const rows = lines.map((l) => fnRow(m, l, sudoOf(sudo, parseHelp(l).fn))).filter((r) => r.dataset.fn);
     if (!rows.length) return null;
     return el('details', {class: 'fns', open},
       el('summary', {}, 'Functions (' + rows.length + ')'), ...rows);
@@ -342,9 +407,11 @@
     }
     const widgets = decls.filter((d) => d && typeof d === 'object' && d.type);
     const lines = h.state && Array.isArray(h.result) ? h.result : [];
+    /* which functions need pwd= (micrOS-C's extra "sudo" member; absent elsewhere) */
+    const sudo = h.sudo && typeof h.sudo === 'object' ? h.sudo : {};
     const card = el('section', {class: 'card', 'data-module': m}, el('h2', {}, m));
     if (widgets.length === 0) {
-      const fns = functions(m, lines, lines.length <= 6); /* a long list starts folded */
+      const fns = functions(m, lines, lines.length <= 6, sudo); /* a long list starts folded */
       if (!fns) return {m, empty: true};
       card.append(fns);
       return {m, card, empty: true};
@@ -358,7 +425,7 @@
       card.append(make ? make(spec) : box(spec, el('div', {class: 'muted'}, 'unsupported widget type')));
     }
     for (const spec of statusSpecs) card.append(status(spec));
-    const fns = functions(m, lines, false);
+    const fns = functions(m, lines, false, sudo);
     if (fns) card.append(fns);
     return {m, card};
   }

@@ -148,6 +148,76 @@ describe('web UI', {skip}, () => {
     await page.waitForFunction((el) => Number(el.dataset.synced) >= 2, await card.elementHandle());
   });
 
+  test('a sudo function row asks for the password: wrong -> access denied, back-off, right -> runs', async (t) => {
+    if (target.mode !== 'real') {
+      t.skip('the fake node has no sudo functions');
+      return;
+    }
+    // a log file `system alarms clean=True` deletes once the password is right
+    const fsMod = await import('node:fs');
+    const pathMod = await import('node:path');
+    const logs = pathMod.join(target.dataDir, 'logs');
+    fsMod.mkdirSync(logs, {recursive: true});
+    const victim = pathMod.join(logs, 'sudoui.log');
+    fsMod.writeFileSync(victim, 'x\n');
+    const help = await rest('system/help');
+    assert.deepEqual(help.sudo, {setclock: true, alarms: 'clean'}, 'help names the sudo functions');
+    assert.ok(help.result.includes('alarms clean=False'), 'the help strings are micrOS\'s');
+
+    await page.goto(url('/dashboard.html'));
+    await page.locator('#dash-status[data-ready="1"]').waitFor();
+    const card = page.locator('section.card[data-module="system"]');
+    await card.locator('details.fns summary').click();
+    const row = card.locator('.fn[data-fn="alarms"]');
+    const pwd = row.locator('input[type="password"][name="pwd"]');
+    assert.equal(await pwd.getAttribute('autocomplete'), 'off');
+    assert.equal(await row.getAttribute('data-sudo'), 'clean');
+    assert.equal(await card.locator('.fn[data-fn="setclock"] input[type="password"]').count(), 1);
+    // other functions are as before: no password field
+    assert.equal(await card.locator('.fn[data-fn="info"] input[type="password"]').count(), 0);
+    assert.equal(await card.locator('input[type="password"]').count(), 2);
+    const result = row.locator('.result');
+
+    // wrong password: the row says access denied, the log is still there
+    await row.locator('input[name="clean"]').fill('True');
+    await pwd.fill('not-' + PASSWORD);
+    await row.locator('button.run').click();
+    await row.locator('.result[data-state="denied"]').waitFor();
+    assert.equal(await result.textContent(), 'Access denied: wrong password.');
+    assert.ok(fsMod.existsSync(victim), 'a wrong password deleted nothing');
+
+    // more wrong guesses from this address: the node's back-off window (429) is explained
+    // (each wrong guess doubles the window: guess until the node says it is at least 1.5 s)
+    for (let i = 0; i < 20; i++) {
+      const r = await fetch(url('/rest/system/alarms/clean=True/pwd=%22nope%22'));
+      const j = await r.json();
+      if (r.status !== 429) continue;
+      assert.ok(r.headers.get('retry-after'), '429 has retry-after');
+      const ms = Number(/retry in (\d+) ms/.exec(j.result)[1]);
+      if (ms >= 1500) break;
+      await new Promise((res) => setTimeout(res, ms + 30));
+    }
+    await pwd.fill(PASSWORD);
+    await row.locator('button.run').click();
+    await row.locator('.result[data-state="backoff"]').waitFor();
+    assert.match(await result.textContent(), /^Too many wrong passwords from this address: .* Try again after that\.$/);
+    assert.ok(fsMod.existsSync(victim), 'refused inside the back-off window');
+    const waitMs = Number(await result.getAttribute('data-retry-ms'));
+    assert.ok(waitMs > 0, 'the page knows how long to wait');
+
+    // after the window, the right password: the call runs and the log is gone
+    await new Promise((r) => setTimeout(r, waitMs + 100));
+    await row.locator('button.run').click();
+    await row.locator('.result[data-state="ok"]').waitFor();
+    assert.match(await result.textContent(), /OK alarm|NOK alarm/);
+    assert.equal(fsMod.existsSync(victim), false, 'alarms clean=True deleted the log');
+    assert.equal(await pwd.inputValue(), '', 'the password field is cleared after the call');
+    // the password is in no storage, not in the address bar, not in the page's text
+    const stored = await page.evaluate(() => JSON.stringify([Object.entries(localStorage),
+      Object.entries(sessionStorage), location.href, document.body.innerText]));
+    assert.equal(stored.includes(PASSWORD), false);
+  });
+
   test('config page: password, change keys, see errors next to the key, reboot', async () => {
     await page.goto(url('/config.html'));
     await page.evaluate(() => sessionStorage.clear());

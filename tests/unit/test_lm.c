@@ -193,6 +193,21 @@ static void help_lists_entries_and_widgets(void **state)
     assert_int_equal(w->u.c.n, 6);
 }
 
+/* help's extra REST member names the sudo functions (always, or the parameter that asks). */
+static void help_sudo_names_the_sudo_functions(void **state)
+{
+    (void)state;
+    char mem[4096];
+    struct arena a;
+    arena_init(&a, mem, sizeof mem);
+    const char *s = lm_help_sudo(&s_mod, &a);
+    assert_non_null(s);
+    assert_string_equal(s, ", \"sudo\": {\"secret\": true, \"opt\": \"force\"}");
+    static const struct lm_func plain[] = {{.name = "f", .fn = fn_ok}, {.name = NULL}};
+    static const struct lm_module none = {"plain", plain, NULL};
+    assert_null(lm_help_sudo(&none, &a));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +217,7 @@ int main(void)
         cmocka_unit_test(sudo_needs_the_password),
         cmocka_unit_test(widgets_match_micros_types),
         cmocka_unit_test(help_lists_entries_and_widgets),
+        cmocka_unit_test(help_sudo_names_the_sudo_functions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
