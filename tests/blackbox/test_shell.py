@@ -2,6 +2,8 @@
 import os
 import re
 import socket
+import shutil
+import tempfile
 import time
 import unittest
 
@@ -484,6 +486,32 @@ class RebootAndPush(unittest.TestCase):
         sh = shell_after_reboot(self.node)
         self.assertEqual(sh.greeting, P)
         sh.close()
+
+
+class HardwareUid(unittest.TestCase):
+    """Two nodes on one machine (two data folders) are two devices: their hwuid, the key of
+    micrOS's device caches and of the gateway, must differ, and each keeps its own."""
+
+    def test_two_nodes_on_one_host_have_their_own_uid(self):
+        def uid(node):
+            sh = node.shell()
+            try:
+                return sh.cmd("hello").split(b"\n")[0].split(b":")[2]
+            finally:
+                sh.close()
+        folder = tempfile.mkdtemp(prefix="micros-uid-")  # kept across a's restart
+        a, b = Node(data_dir=folder), Node()
+        try:
+            ua, ub = uid(a), uid(b)
+            self.assertTrue(ua.startswith(b"micr") and ua.endswith(b"OS"), ua)
+            self.assertNotEqual(ua, ub)
+            a.stop()
+            a = Node(data_dir=folder)
+            self.assertEqual(uid(a), ua)
+        finally:
+            a.stop()
+            b.stop()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
