@@ -7,6 +7,7 @@
 #include "../config.h"
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../core/sha256.h"
 #include "../hal/hal_bus.h"
 #include "../hal/hal_gpio.h"
 #include "../hal/hal_httpc.h"
@@ -71,8 +72,10 @@ static void on_reboot(struct node *node, bool hard)
     ev_timer_start(&app->loop, &app->reboot_timer, 100, on_reboot_timer);
 }
 
-/* hwuid = "micr" + hex of a stable machine id + "OS", generated once (COMPAT §1.3). */
-static void ensure_hwuid(struct app *app)
+/* hwuid = "micr" + 12 hex digits + "OS", generated once and then kept in the config
+ * (COMPAT §1.3). The digits hash the machine id with the data folder: two nodes on one
+ * machine are two devices to micrOS's clients and the gateway, which key their caches by it. */
+static void ensure_hwuid(struct app *app, const char *data_dir)
 {
     const char *cur = cfg_get_str(&app->cfg, CFG_K_hwuid);
     if (strncmp(cur, "micr", 4) == 0)
@@ -82,6 +85,14 @@ static void ensure_hwuid(struct app *app)
         LOG_W("no machine id: hwuid stays %s", cur);
         return;
     }
+    struct sha256 h;
+    uint8_t digest[32];
+    sha256_init(&h);
+    sha256_update(&h, hex, strlen(hex));
+    sha256_update(&h, "\n", 1);
+    sha256_update(&h, data_dir, strlen(data_dir));
+    sha256_final(&h, digest);
+    sha256_hex(digest, hex);
     char uid[80];
     snprintf(uid, sizeof uid, "micr%.12sOS", hex);
     cfg_put_str(&app->cfg, CFG_K_hwuid, uid);
@@ -235,7 +246,7 @@ int app_init(struct app *app, const struct app_options *opt)
     conn_set_out_cap(netbuf_kb > 0 ? (size_t)netbuf_kb * 1024u : 0);
     int64_t persist_ms = cfg_get_int(&app->cfg, CFG_K_persist_ms);
     persist_init(&app->persist, &app->loop, &app->log, persist_ms > 0 ? (uint64_t)persist_ms : 0);
-    ensure_hwuid(app);
+    ensure_hwuid(app, opt->data_dir);
     cfg_put_str(&app->cfg, CFG_K_version, MICROS_VERSION);
 
     struct node *node = &app->node;
