@@ -497,32 +497,64 @@ static cJSON *update_state(struct ctl_opts *o, const char *device)
     return out;
 }
 
-/* After a bundle (or a rollback) was accepted: waits for the node to restart and report it
- * applied. Returns the exit status. */
-static int follow_bundle(struct ctl_opts *o, const char *device)
+/* Judges a node's update state: an exit status once it gives a verdict, else -1. */
+typedef int verdict_fn(cJSON *state, const char *old_version);
+
+/* Follows a switch the node accepted: it goes away, restarts, then reports its verdict in
+ * its update state. Reads it every 250 ms for 60 s; what names the step in the timeout line. */
+static int follow_verdict(struct ctl_opts *o, const char *device, const char *what,
+                          verdict_fn *judge, const char *old_version)
 {
     for (int i = 0; i < 240; i++) {
         struct timespec ts = {0, 250 * 1000 * 1000};
         nanosleep(&ts, NULL);
         cJSON *res = update_state(o, device);
-        cJSON *phase = cJSON_GetObjectItem(res, "bundle");
-        cJSON *last = cJSON_GetObjectItem(res, "bundle_result");
-        const char *ph = cJSON_IsString(phase) ? phase->valuestring : "";
-        const char *lr = cJSON_IsString(last) ? last->valuestring : "?";
-        int ex = -1;
-        if (!strcmp(ph, "applied")) {
-            printf("%s\n", lr);
-            ex = CTL_EXIT_OK;
-        } else if (!strcmp(ph, "failed")) {
-            printf("not applied: %s\n", lr);
-            ex = CTL_EXIT_FAIL;
-        }
+        int ex = judge(res, old_version);
         cJSON_Delete(res);
         if (ex >= 0)
             return ex;
     }
-    fprintf(stderr, "microsctl: bundle: no verdict from the node within 60 s\n");
+    fprintf(stderr, "microsctl: %s: no verdict from the node within 60 s\n", what);
     return CTL_EXIT_CONN;
+}
+
+/* A bundle (or a rollback): applied at the node's next start. */
+static int bundle_verdict(cJSON *res, const char *old_version)
+{
+    (void)old_version;
+    cJSON *phase = cJSON_GetObjectItem(res, "bundle");
+    cJSON *last = cJSON_GetObjectItem(res, "bundle_result");
+    const char *ph = cJSON_IsString(phase) ? phase->valuestring : "";
+    const char *lr = cJSON_IsString(last) ? last->valuestring : "?";
+    if (!strcmp(ph, "applied")) {
+        printf("%s\n", lr);
+        return CTL_EXIT_OK;
+    }
+    if (!strcmp(ph, "failed")) {
+        printf("not applied: %s\n", lr);
+        return CTL_EXIT_FAIL;
+    }
+    return -1;
+}
+
+/* A program: confirmed by the new version's self-check, or rolled back to the old one. */
+static int program_verdict(cJSON *res, const char *old_version)
+{
+    cJSON *state = cJSON_GetObjectItem(res, "state");
+    cJSON *ver = cJSON_GetObjectItem(res, "version");
+    cJSON *last = cJSON_GetObjectItem(res, "last_result");
+    const char *stx = cJSON_IsString(state) ? state->valuestring : "";
+    if (!strcmp(stx, "confirmed")) {
+        printf("updated: %s -> %s\n", old_version, cJSON_IsString(ver) ? ver->valuestring : "?");
+        return CTL_EXIT_OK;
+    }
+    if (!strcmp(stx, "rolledback") || !strcmp(stx, "failed")) {
+        printf("not updated, the node is back on %s: %s\n",
+               cJSON_IsString(ver) ? ver->valuestring : "?",
+               cJSON_IsString(last) ? last->valuestring : "?");
+        return CTL_EXIT_FAIL;
+    }
+    return -1;
 }
 
 int ctl_update(struct ctl_opts *o, int argc, char **argv)
@@ -626,33 +658,8 @@ int ctl_update(struct ctl_opts *o, int argc, char **argv)
     }
     printf("%s\n", r.body);
     free(r.body);
-    if (is_bundle)
-        return follow_bundle(o, device);
-    /* follow the switch: the node goes away, then answers with its verdict */
-    for (int i = 0; i < 240; i++) {
-        struct timespec ts = {0, 250 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        cJSON *res = update_state(o, device);
-        cJSON *state = cJSON_GetObjectItem(res, "state");
-        cJSON *ver = cJSON_GetObjectItem(res, "version");
-        cJSON *last = cJSON_GetObjectItem(res, "last_result");
-        const char *stx = cJSON_IsString(state) ? state->valuestring : "";
-        int ex = -1;
-        if (!strcmp(stx, "confirmed")) {
-            printf("updated: %s -> %s\n", old, cJSON_IsString(ver) ? ver->valuestring : "?");
-            ex = CTL_EXIT_OK;
-        } else if (!strcmp(stx, "rolledback") || !strcmp(stx, "failed")) {
-            printf("not updated, the node is back on %s: %s\n",
-                   cJSON_IsString(ver) ? ver->valuestring : "?",
-                   cJSON_IsString(last) ? last->valuestring : "?");
-            ex = CTL_EXIT_FAIL;
-        }
-        cJSON_Delete(res);
-        if (ex >= 0)
-            return ex;
-    }
-    fprintf(stderr, "microsctl: update: no verdict from the node within 60 s\n");
-    return CTL_EXIT_CONN;
+    return is_bundle ? follow_verdict(o, device, "bundle", bundle_verdict, NULL)
+                     : follow_verdict(o, device, "update", program_verdict, old);
 }
 
 int ctl_rollback(struct ctl_opts *o, int argc, char **argv)
@@ -669,7 +676,7 @@ int ctl_rollback(struct ctl_opts *o, int argc, char **argv)
     }
     printf("%s\n", r.body);
     free(r.body);
-    return follow_bundle(o, argv[0]);
+    return follow_verdict(o, argv[0], "rollback", bundle_verdict, NULL);
 }
 
 int ctl_pacman(struct ctl_opts *o, int argc, char **argv)
