@@ -13,6 +13,7 @@ set(CORE_SOURCES
 set(SVC_SOURCES
   svc/auth.c
   svc/cfg.c
+  svc/cfg_rules.c
   svc/cfg_schema.c
   svc/clock.c
   svc/cron.c

@@ -61,7 +61,7 @@ if(LUA_FOUND)  # Lua Load Modules (issue 14); without lua5.4 the node answers a 
   micros_blackbox_test(test_lua)
   micros_blackbox_test(test_lua_examples)
   micros_browser_test(test_dashboard_lua)
-  micros_unit_test(test_luamod svc/luamod.c svc/luamod_decl.c svc/luamod_sandbox.c svc/luamod_api.c svc/luaval.c svc/syslog.c svc/endpoint.c svc/pinmap.c svc/exec.c svc/task.c svc/lm.c svc/lm_help.c svc/cmd.c svc/val.c svc/render.c svc/cfg.c svc/cfg_schema.c core/arena.c core/buf.c core/str.c core/err.c core/log.c core/ev.c port/posix/ev_poll.c port/posix/hal_time.c port/posix/hal_fs.c port/posix/hal_gpio.c port/posix/sim_gpio.c port/posix/gpio_gpiod.c)
+  micros_unit_test(test_luamod svc/luamod.c svc/luamod_decl.c svc/luamod_sandbox.c svc/luamod_api.c svc/luaval.c svc/syslog.c svc/endpoint.c svc/pinmap.c svc/exec.c svc/task.c svc/lm.c svc/lm_help.c svc/cmd.c svc/val.c svc/render.c svc/cfg.c svc/cfg_rules.c svc/cfg_schema.c core/arena.c core/buf.c core/str.c core/err.c core/log.c core/ev.c port/posix/ev_poll.c port/posix/hal_time.c port/posix/hal_fs.c port/posix/hal_gpio.c port/posix/sim_gpio.c port/posix/gpio_gpiod.c)
   target_compile_definitions(test_luamod PRIVATE MICROS_HAVE_LUA=1)
   target_link_libraries(test_luamod PRIVATE PkgConfig::LUA)
 endif()
